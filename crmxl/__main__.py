@@ -1,0 +1,3 @@
+from crmxl.cli.main import entry
+
+entry()

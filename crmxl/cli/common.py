@@ -1,0 +1,73 @@
+"""What every command shares: options, opening the database, the acting user, progress, errors."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from crmxl.config import Settings, load_settings
+from crmxl.db.session import Database
+from crmxl.services.access import Actor, resolve_actor
+from crmxl.services.setup import ensure_ready
+
+console = Console()
+err_console = Console(stderr=True)
+
+DbOption = Annotated[str | None, typer.Option("--db", help="Database URL (default: $CRMXL_DATABASE_URL or the user's SQLite file).")]
+AsOption = Annotated[str | None, typer.Option("--as", help="Act as this login (default: the config file's login; on the demo database, admin).")]
+LangOption = Annotated[str | None, typer.Option("--lang", help="Message language: en or pt-BR.")]
+
+
+def settings(db: str | None = None, login: str | None = None, lang: str | None = None) -> Settings:
+    return load_settings(database_url=db, login=login, lang=lang)
+
+
+def open_database(url: str, *, check_schema: bool = True) -> Database:
+    db = Database(url)
+    if check_schema:
+        ensure_ready(db)
+    return db
+
+
+def acting_user(db: Database, login: str | None) -> Actor:
+    with db.session() as session:
+        return resolve_actor(session, login)
+
+
+@contextmanager
+def progress_bar(enabled: bool = True) -> Iterator:
+    """A Rich progress bar as a ``Progress`` callback (stage, done, total); silent when not a terminal."""
+    if not enabled or not err_console.is_terminal:
+        yield lambda stage, done, total=None: None
+        return
+    bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                   console=err_console, transient=True)
+    tasks: dict[str, int] = {}
+    with bar:
+        def report(stage: str, done: int, total: int | None = None) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        yield report
+
+
+def fail(message: str, code: int = 2) -> None:
+    err_console.print(f"[bold red]Error:[/] {message}", highlight=False)
+    raise typer.Exit(code)
+
+
+def is_debug() -> bool:
+    import os
+
+    return bool(os.environ.get("CRMXL_DEBUG"))
+
+
+def stdout_is_terminal() -> bool:
+    return sys.stdout.isatty()

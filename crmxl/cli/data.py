@@ -1,0 +1,98 @@
+"""`crmxl db init`, `crmxl demo`, `crmxl history`, `crmxl undo`."""
+
+from __future__ import annotations
+
+import json
+
+import typer
+from rich.table import Table
+
+from crmxl.cli.common import AsOption, DbOption, acting_user, console, open_database, settings
+from crmxl.services import history
+from crmxl.services.demo import DEMO_PASSWORD, load_demo
+from crmxl.services.setup import init_database
+
+db_app = typer.Typer(help="Create or migrate the database.", no_args_is_help=True)
+
+
+@db_app.command("init")
+def db_init(db: DbOption = None) -> None:
+    """Create or migrate the schema (Alembic) and seed the specialties registry and default profiles."""
+    cfg = settings(db=db)
+    result = init_database(open_database(cfg.database_url, check_schema=False))
+    state = "created" if result.revision_before is None else (
+        "already current" if result.revision_before == result.revision_after else "migrated")
+    console.print(f"Database {cfg.database_url}: schema {state} (revision {result.revision_after}); "
+                  f"{result.qualifications_added} specialties and {result.profiles_added} export profiles added.")
+
+
+def demo(
+    db: DbOption = None,
+    tour: bool = typer.Option(False, "--tour", help="Print a short tour of what to try next."),
+) -> None:
+    """Load demo users, portfolios, accounts and contacts (deterministic; running twice changes nothing)."""
+    cfg = settings(db=db)
+    database = open_database(cfg.database_url, check_schema=False)
+    init_database(database)
+    result = load_demo(database)
+    console.print(
+        f"Demo data in {cfg.database_url}: {result.accounts_total} accounts, {result.contacts_total} contacts "
+        f"(added now: {result.users_added} users, {result.accounts_added} accounts, {result.contacts_added} contacts)."
+    )
+    if tour:
+        _tour(cfg.database_url)
+
+
+def _tour(url: str) -> None:
+    console.print(f"""
+[bold]What to try next[/]  (demo users: admin, mgr.south, mgr.north, agent.sp1 ... agent.df1; password {DEMO_PASSWORD})
+  crmxl templates build --out out/templates          the model workbooks, mandatory columns in red
+  crmxl export accounts --portfolio agent.sp1 -o out/sp1.xlsx
+  crmxl import accounts out/sp1.xlsx --report out/sp1-report.xlsx
+  crmxl history                                      batches, and `crmxl undo BATCH_ID`
+  crmxl serve                                        the web wizard on http://127.0.0.1:8000
+Database: {url}""", highlight=False)
+
+
+def history_cmd(
+    db: DbOption = None,
+    as_login: AsOption = None,
+    limit: int = typer.Option(20, "--limit", help="How many batches to list."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """List the newest import, transfer and undo batches."""
+    cfg = settings(db=db, login=as_login)
+    database = open_database(cfg.database_url)
+    actor = acting_user(database, cfg.login)
+    batches = history.list_batches(database, actor, limit)
+    if as_json:
+        typer.echo(json.dumps([b.__dict__ for b in batches], ensure_ascii=False))
+        return
+    table = Table("Batch", "Kind", "Who", "When (UTC)", "File", "Counts", "Status")
+    for b in batches:
+        status = b.status + (f" by {b.undone_by}" if b.undone_by else "") + (f" (undo of {b.undo_of})" if b.undo_of else "")
+        counts = ", ".join(f"{k}={v}" for k, v in b.counts.items() if v)
+        table.add_row(str(b.id), b.kind, b.user_login, b.created_at, b.file_name or "", counts, status)
+    console.print(table if batches else "No batches yet.")
+
+
+def undo_cmd(
+    batch_id: int = typer.Argument(..., help="The batch to undo (see `crmxl history`)."),
+    db: DbOption = None,
+    as_login: AsOption = None,
+) -> None:
+    """Restore every row a batch touched to its before-image, in one transaction."""
+    cfg = settings(db=db, login=as_login)
+    database = open_database(cfg.database_url)
+    actor = acting_user(database, cfg.login)
+    new_id = history.undo(database, actor, batch_id)
+    console.print(f"Batch {batch_id} undone (recorded as batch {new_id}).")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(db_app, name="db")
+    app.command("demo")(demo)
+    app.command("history")(history_cmd)
+    app.command("undo")(undo_cmd)
+
+

@@ -1,0 +1,83 @@
+"""The `crmxl` command: a thin face over the services."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+import typer
+
+from crmxl import __version__
+from crmxl.cli import addin, common, data, exporting, importing, templates, web
+from crmxl.errors import CrmxlError
+
+app = typer.Typer(
+    name="crmxl",
+    help="Import, validate, export and transfer CRM accounts and contacts with Excel model workbooks.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+@app.callback()
+def _main(version: bool = typer.Option(False, "--version", help="Show the version and exit.")) -> None:
+    if version:
+        typer.echo(__version__)
+        raise typer.Exit()
+
+
+data.register(app)
+templates.register(app)
+importing.register(app)
+exporting.register(app)
+web.register(app)
+app.add_typer(addin.app, name="addin")
+
+
+def run(argv: list[str] | None = None) -> int:
+    """Entry point: never a traceback for the user; exit 0/1/2 as DESIGN.md says."""
+    try:
+        result = app(args=argv, standalone_mode=False)
+        return result if isinstance(result, int) else 0
+    except typer.Exit as exc:
+        return exc.exit_code
+    except click.exceptions.Abort:
+        common.err_console.print("Aborted.")
+        return 2
+    except click.ClickException as exc:
+        exc.show()
+        return 2
+    except CrmxlError as exc:
+        common.err_console.print(f"[bold red]Error:[/] {exc.render(_lang(argv))}", highlight=False)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        common.err_console.print("Interrupted: nothing was committed by the unfinished step.")
+        return 130
+    except Exception as exc:  # the last line of defence: a message, not a traceback
+        if common.is_debug():
+            raise
+        common.err_console.print(
+            f"[bold red]Unexpected error:[/] {type(exc).__name__}: {exc}\n"
+            "Nothing was committed by the failed step. Set CRMXL_DEBUG=1 to see the details.",
+            highlight=False,
+        )
+        return 2
+
+
+def _lang(argv: list[str] | None) -> str | None:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if "--lang" in args and args.index("--lang") + 1 < len(args):
+        return args[args.index("--lang") + 1]
+    try:
+        return common.settings().lang
+    except CrmxlError:
+        return None
+
+
+def entry() -> None:
+    sys.exit(run())
+
+
+if __name__ == "__main__":
+    entry()

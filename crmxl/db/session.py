@@ -1,0 +1,135 @@
+"""Engine and session factory: the database adapter handed to the services."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import create_engine, event, select
+from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from crmxl import i18n
+from crmxl.errors import DatabaseUnavailable, UnusableInput
+
+DATA_VERSION_KEY = "data_version"
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+def make_engine(url: str) -> Engine:
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise UnusableInput("database_url_invalid", url=url) from None
+    if parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(parsed, connect_args={"timeout": 5})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(parsed, pool_pre_ping=True, connect_args={"connect_timeout": 5})
+
+
+class Database:
+    """A database the services work on: an engine plus a session factory."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = make_engine(url)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A unit of work: commits when the block ends normally, rolls back otherwise."""
+        try:
+            session = self._sessions()
+        except OperationalError as exc:
+            raise DatabaseUnavailable("database_unavailable", url=self.safe_url, detail=_first_line(exc)) from None
+        try:
+            yield session
+            session.commit()
+        except OperationalError as exc:
+            session.rollback()
+            raise DatabaseUnavailable("database_unavailable", url=self.safe_url, detail=_first_line(exc)) from None
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """One Core transaction for bulk work: all of it commits, or none of it."""
+        try:
+            with self.engine.begin() as conn:
+                yield conn
+        except OperationalError as exc:
+            raise DatabaseUnavailable("database_unavailable", url=self.safe_url, detail=_first_line(exc)) from None
+
+    def data_version(self) -> int:
+        """A counter bumped by every commit that changes CRM data (for caches)."""
+        from crmxl.db.models import Meta
+
+        with self.session() as session:
+            value = session.scalar(select(Meta.value).where(Meta.key == DATA_VERSION_KEY))
+        return int(value or 0)
+
+    @property
+    def safe_url(self) -> str:
+        return make_url(self.url).render_as_string(hide_password=True)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def bump_data_version(conn: Connection | Session) -> None:
+    """Mark that CRM data changed (caches such as the UDFs' compare this counter)."""
+    from crmxl.db.models import Meta
+
+    table = Meta.__table__
+    current = conn.execute(select(table.c.value).where(table.c.key == DATA_VERSION_KEY)).scalar()
+    if current is None:
+        conn.execute(table.insert().values(key=DATA_VERSION_KEY, value="1"))
+    else:
+        conn.execute(
+            table.update().where(table.c.key == DATA_VERSION_KEY).values(value=str(int(current) + 1))
+        )
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(getattr(exc, "orig", exc) or exc)
+    return text.strip().splitlines()[0] if text.strip() else type(exc).__name__
+
+
+i18n.register(
+    {
+        "database_url_invalid": {
+            "en": "Not a database URL: {url}",
+            "pt-BR": "URL de banco de dados inválida: {url}",
+        },
+        "database_unavailable": {
+            "en": "The database {url} cannot be used right now: {detail}",
+            "pt-BR": "O banco de dados {url} não pode ser usado agora: {detail}",
+        },
+        "database_not_initialised": {
+            "en": "The database {url} has no crmxl schema yet: run `crmxl db init` first.",
+            "pt-BR": "O banco de dados {url} ainda não tem o esquema do crmxl: rode `crmxl db init` antes.",
+        },
+    }
+)

@@ -1,0 +1,93 @@
+"""Who may touch which portfolio: enforced here, in the service layer, for every face.
+
+* admin: every portfolio, and accounts without one;
+* manager: their own and their agents' portfolios, and accounts without one;
+* agent: their own portfolio only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from crmxl import i18n
+from crmxl.config import DEMO_ADMIN_LOGIN
+from crmxl.db.models import User
+from crmxl.domain.enums import WITHOUT_PORTFOLIO, Role
+from crmxl.errors import NotFound, PermissionDenied
+
+
+@dataclass(frozen=True)
+class Actor:
+    id: int
+    login: str
+    name: str
+    role: Role
+    lang: str
+    portfolios: frozenset[str] | None  # logins whose portfolios this user may touch; None = all
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+    def may_use(self, portfolio: str | None) -> bool:
+        """``portfolio`` is a login, or None for Without Portfolio."""
+        if self.portfolios is None:
+            return True
+        if portfolio is None:
+            return self.role == Role.MANAGER
+        return portfolio in self.portfolios
+
+    def require(self, portfolio: str | None) -> None:
+        if not self.may_use(portfolio):
+            raise PermissionDenied(
+                "portfolio_forbidden", login=self.login, portfolio=portfolio or WITHOUT_PORTFOLIO
+            )
+
+
+def actor_for(session: Session, login: str) -> Actor:
+    user = session.scalar(select(User).where(User.login == login))
+    if user is None or not user.active:
+        raise NotFound("user_unknown", login=login)
+    role = Role(user.role)
+    if role == Role.ADMIN:
+        portfolios = None
+    elif role == Role.MANAGER:
+        agents = session.scalars(select(User.login).where(User.manager_id == user.id)).all()
+        portfolios = frozenset([user.login, *agents])
+    else:
+        portfolios = frozenset([user.login])
+    return Actor(user.id, user.login, user.name, role, user.lang, portfolios)
+
+
+def default_login(session: Session, configured: str | None) -> str:
+    """The acting user when ``--as`` is not given: the configured one, else the demo admin."""
+    if configured:
+        return configured
+    if session.scalar(select(User.id).where(User.login == DEMO_ADMIN_LOGIN)) is not None:
+        return DEMO_ADMIN_LOGIN
+    raise NotFound("no_acting_user")
+
+
+def resolve_actor(session: Session, login: str | None) -> Actor:
+    return actor_for(session, default_login(session, login))
+
+
+i18n.register(
+    {
+        "portfolio_forbidden": {
+            "en": "User {login} may not work on the portfolio {portfolio}.",
+            "pt-BR": "O usuário {login} não pode trabalhar na carteira {portfolio}.",
+        },
+        "user_unknown": {
+            "en": "There is no active user with the login {login}.",
+            "pt-BR": "Não existe usuário ativo com o login {login}.",
+        },
+        "no_acting_user": {
+            "en": "Who is acting? Give --as LOGIN or set `login` in the config file.",
+            "pt-BR": "Quem está agindo? Informe --as LOGIN ou defina `login` no arquivo de configuração.",
+        },
+    }
+)

@@ -1,0 +1,252 @@
+"""Batches: record what a commit changed (before/after images), list them, undo them.
+
+Imports and transfers share this machinery. Every commit writes one
+``import_batches`` row and one ``row_changes`` row per touched row, in the same
+transaction as the change itself; ``undo`` restores the before-images in one
+transaction and refuses if any of those rows changed again since.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy.engine import Connection
+
+from crmxl import i18n
+from crmxl.db.models import AuditEvent, ImportBatch, RowChange, User, utcnow
+from crmxl.db.session import Database, bump_data_version
+from crmxl.errors import Conflict, NotFound, PermissionDenied
+from crmxl.services.access import Actor
+from crmxl.services.images import TABLES, chunks, from_image, load_images, replace_qualifications
+
+BATCHES = ImportBatch.__table__
+CHANGES = RowChange.__table__
+AUDIT = AuditEvent.__table__
+
+
+def audit(conn: Connection, actor_login: str, action: str, target: str | None = None, **detail: Any) -> None:
+    conn.execute(insert(AUDIT).values(at=utcnow(), user_login=actor_login, action=action, target=target, detail=detail))
+
+
+@dataclass
+class BatchRecorder:
+    """Collects row changes during a commit and writes them with the batch, in bulk."""
+
+    conn: Connection
+    kind: str
+    actor: Actor
+    file_name: str | None = None
+    file_sha256: str | None = None
+    changes: list[dict[str, Any]] = field(default_factory=list)
+    batch_id: int | None = None
+
+    def start(self) -> int:
+        result = self.conn.execute(
+            insert(BATCHES).values(
+                kind=self.kind,
+                user_login=self.actor.login,
+                created_at=utcnow(),
+                file_name=self.file_name,
+                file_sha256=self.file_sha256,
+                counts={},
+                status="committed",
+            )
+        )
+        self.batch_id = result.inserted_primary_key[0]
+        return self.batch_id
+
+    def add(self, entity: str, entity_id: int, action: str, before: dict | None, after: dict | None,
+            row: int | None = None) -> None:
+        self.changes.append(
+            {"entity": entity, "entity_id": entity_id, "action": action, "before": before, "after": after, "row": row}
+        )
+
+    def finish(self, counts: dict[str, int]) -> int:
+        if self.batch_id is None:
+            self.start()
+        for part in chunks(self.changes, 2000):
+            self.conn.execute(insert(CHANGES), [{**c, "batch_id": self.batch_id} for c in part])
+        self.conn.execute(update(BATCHES).where(BATCHES.c.id == self.batch_id).values(counts=counts))
+        audit(self.conn, self.actor.login, self.kind, f"batch:{self.batch_id}", file=self.file_name, counts=counts)
+        bump_data_version(self.conn)
+        return self.batch_id
+
+
+@dataclass(frozen=True)
+class BatchSummary:
+    id: int
+    kind: str
+    user_login: str
+    created_at: str
+    file_name: str | None
+    counts: dict[str, int]
+    status: str
+    undone_by: int | None
+    undo_of: int | None
+
+
+def _summary(row: Any) -> BatchSummary:
+    return BatchSummary(row.id, row.kind, row.user_login, row.created_at.isoformat(sep=" "), row.file_name,
+                        dict(row.counts or {}), row.status, row.undone_by, row.undo_of)
+
+
+def _visible_logins(conn: Connection, actor: Actor) -> set[str] | None:
+    if actor.portfolios is None:
+        return None
+    return set(actor.portfolios)
+
+
+def list_batches(db: Database, actor: Actor, limit: int = 50) -> list[BatchSummary]:
+    """The newest batches the actor may see (admin: all; others: their own and their agents')."""
+    with db.transaction() as conn:
+        query = select(BATCHES).order_by(BATCHES.c.id.desc()).limit(limit)
+        logins = _visible_logins(conn, actor)
+        if logins is not None:
+            query = query.where(BATCHES.c.user_login.in_(sorted(logins)))
+        return [_summary(r) for r in conn.execute(query)]
+
+
+def get_batch(db: Database, actor: Actor, batch_id: int) -> tuple[BatchSummary, list[dict[str, Any]]]:
+    """A batch and its row changes (for a detail view)."""
+    with db.transaction() as conn:
+        row = conn.execute(select(BATCHES).where(BATCHES.c.id == batch_id)).first()
+        if row is None:
+            raise NotFound("batch_unknown", batch_id=batch_id)
+        logins = _visible_logins(conn, actor)
+        if logins is not None and row.user_login not in logins:
+            raise PermissionDenied("batch_forbidden", login=actor.login, batch_id=batch_id)
+        changes = [
+            {"entity": c.entity, "entity_id": c.entity_id, "action": c.action, "before": c.before,
+             "after": c.after, "row": c.row}
+            for c in conn.execute(select(CHANGES).where(CHANGES.c.batch_id == batch_id).order_by(CHANGES.c.id))
+        ]
+        return _summary(row), changes
+
+
+def last_batch_id(db: Database, actor: Actor) -> int | None:
+    """The actor's newest batch that can still be undone."""
+    with db.transaction() as conn:
+        return conn.execute(
+            select(BATCHES.c.id)
+            .where(BATCHES.c.user_login == actor.login, BATCHES.c.status == "committed", BATCHES.c.kind != "undo")
+            .order_by(BATCHES.c.id.desc())
+            .limit(1)
+        ).scalar()
+
+
+def _owner_logins(conn: Connection, owner_ids: set[int]) -> dict[int, str]:
+    users = User.__table__
+    ids = sorted(i for i in owner_ids if i is not None)
+    return dict(conn.execute(select(users.c.id, users.c.login).where(users.c.id.in_(ids)))) if ids else {}
+
+
+def undo(db: Database, actor: Actor, batch_id: int) -> int:
+    """Restore every row of ``batch_id`` to its before-image; returns the undo batch's id."""
+    with db.transaction() as conn:
+        batch = conn.execute(select(BATCHES).where(BATCHES.c.id == batch_id).with_for_update()).first()
+        if batch is None:
+            raise NotFound("batch_unknown", batch_id=batch_id)
+        if batch.status != "committed" or batch.kind == "undo":
+            raise Conflict("batch_not_undoable", batch_id=batch_id, status=batch.status, kind=batch.kind)
+        changes = conn.execute(
+            select(CHANGES).where(CHANGES.c.batch_id == batch_id).order_by(CHANGES.c.id)
+        ).all()
+        _check_permissions(conn, actor, changes)
+        by_entity: dict[str, list[Any]] = defaultdict(list)
+        for change in changes:
+            by_entity[change.entity].append(change)
+        current = {e: load_images(conn, e, [c.entity_id for c in cs]) for e, cs in by_entity.items()}
+        _check_unchanged(batch_id, by_entity, current)
+
+        recorder = BatchRecorder(conn, "undo", actor, batch.file_name, batch.file_sha256)
+        new_id = recorder.start()
+        # Contacts before accounts: a created contact must go before its created account.
+        for entity in ("contact", "account"):
+            _restore(conn, entity, by_entity.get(entity, []), current.get(entity, {}), recorder)
+        counts = {"rows_restored": len(changes)}
+        recorder.finish(counts)
+        conn.execute(update(BATCHES).where(BATCHES.c.id == batch_id).values(status="undone", undone_by=new_id))
+        conn.execute(update(BATCHES).where(BATCHES.c.id == new_id).values(undo_of=batch_id))
+        return new_id
+
+
+def _check_permissions(conn: Connection, actor: Actor, changes: list[Any]) -> None:
+    if actor.portfolios is None:
+        return
+    owner_ids: set[int] = set()
+    for change in changes:
+        if change.entity == "account":
+            for img in (change.before, change.after):
+                if img is not None:
+                    owner_ids.add(img.get("owner_id"))
+    logins = _owner_logins(conn, owner_ids)
+    for owner_id in owner_ids:
+        actor.require(logins.get(owner_id) if owner_id is not None else None)
+
+
+def _check_unchanged(batch_id: int, by_entity: dict[str, list[Any]], current: dict[str, dict[int, dict]]) -> None:
+    changed: list[str] = []
+    for entity, changes in by_entity.items():
+        for change in changes:
+            now = current[entity].get(change.entity_id)
+            expected = change.after
+            if expected is None:  # the batch deleted the row: it must still be absent
+                if now is not None:
+                    changed.append(f"{entity} {change.entity_id}")
+            elif now is None or now.get("version") != expected.get("version"):
+                changed.append(f"{entity} {change.entity_id}")
+    if changed:
+        raise Conflict("undo_conflict", batch_id=batch_id, count=len(changed), rows=", ".join(changed[:10]))
+
+
+def _restore(conn: Connection, entity: str, changes: list[Any], current: dict[int, dict],
+             recorder: BatchRecorder) -> None:
+    table = TABLES[entity]
+    to_delete = [c.entity_id for c in changes if c.before is None]
+    to_insert = [c.before for c in changes if c.after is None and c.before is not None]
+    to_update = [c.before for c in changes if c.before is not None and c.after is not None]
+    for change in changes:
+        recorder.add(entity, change.entity_id, "restore", current.get(change.entity_id), change.before, change.row)
+    if entity == "contact":
+        replace_qualifications(conn, {cid: [] for cid in to_delete})
+    for part in chunks(to_delete):
+        conn.execute(delete(table).where(table.c.id.in_(part)))
+    if to_insert:
+        conn.execute(insert(table), [from_image(img, table) for img in to_insert])
+    if to_update:
+        columns = [c.name for c in table.columns if c.name != "id"]
+        stmt = (
+            update(table)
+            .where(table.c.id == bindparam("_id"))
+            .values({name: bindparam(name) for name in columns})
+        )
+        rows = [{**from_image(img, table), "_id": img["id"]} for img in to_update]
+        for row in rows:
+            row.pop("id", None)
+        conn.execute(stmt, rows)
+    if entity == "contact":
+        restored = {img["id"]: img.get("qualifications", []) for img in to_insert + to_update}
+        if restored:
+            replace_qualifications(conn, restored)
+
+
+i18n.register(
+    {
+        "batch_unknown": {"en": "There is no batch {batch_id}.", "pt-BR": "Não existe o lote {batch_id}."},
+        "batch_forbidden": {
+            "en": "User {login} may not see batch {batch_id}.",
+            "pt-BR": "O usuário {login} não pode ver o lote {batch_id}.",
+        },
+        "batch_not_undoable": {
+            "en": "Batch {batch_id} cannot be undone (it is {status}, kind {kind}).",
+            "pt-BR": "O lote {batch_id} não pode ser desfeito (situação {status}, tipo {kind}).",
+        },
+        "undo_conflict": {
+            "en": "Batch {batch_id} cannot be undone: {count} of its rows changed again since ({rows}).",
+            "pt-BR": "O lote {batch_id} não pode ser desfeito: {count} linhas mudaram desde então ({rows}).",
+        },
+    }
+)

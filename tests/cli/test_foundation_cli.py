@@ -1,0 +1,66 @@
+"""The foundation's commands through the real entry point."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from crmxl.db.session import Database
+from crmxl.services.setup import count_rows
+from crmxl.db.models import Account, User
+
+
+def test_db_init_then_demo_on_a_new_sqlite_file(cli, tmp_path):
+    url = f"sqlite:///{tmp_path / 'new.sqlite3'}"
+    first = cli("db", "init", "--db", url)
+    assert first.exit_code == 0, first.stderr
+    assert "created" in first.stdout
+    second = cli("db", "init", "--db", url)
+    assert "already current" in second.stdout
+    demo = cli("demo", "--db", url, "--tour")
+    assert demo.exit_code == 0, demo.stderr
+    assert "accounts" in demo.stdout and "crmxl serve" in demo.stdout
+    assert count_rows(Database(url), User) == 11
+    again = cli("demo", "--db", url)
+    assert "added now: 0 users, 0 accounts, 0 contacts" in again.stdout
+
+
+def test_default_database_lives_in_the_data_dir(cli, tmp_path):
+    result = cli("demo")
+    assert result.exit_code == 0, result.stderr
+    home = os.environ["CRMXL_HOME"]
+    assert os.path.exists(os.path.join(home, "crmxl.sqlite3"))
+    assert count_rows(Database(f"sqlite:///{home}/crmxl.sqlite3"), Account) > 2900
+
+
+def test_environment_variable_chooses_the_database(cli, tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'env.sqlite3'}"
+    monkeypatch.setenv("CRMXL_DATABASE_URL", url)
+    assert cli("db", "init").exit_code == 0
+    assert (tmp_path / "env.sqlite3").exists()
+
+
+def test_uninitialised_database_gets_a_clear_error(cli, tmp_path):
+    url = f"sqlite:///{tmp_path / 'blank.sqlite3'}"
+    result = cli("history", "--db", url)
+    assert result.exit_code == 2
+    assert "crmxl db init" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_unreachable_database_is_exit_2_without_traceback(tmp_path):
+    env = {**os.environ, "CRMXL_HOME": str(tmp_path)}
+    proc = subprocess.run(
+        [sys.executable, "-m", "crmxl", "db", "init", "--db", "postgresql://nobody@127.0.0.1:1/none"],
+        capture_output=True, text=True, env=env, timeout=60,
+    )
+    assert proc.returncode == 2
+    assert "cannot be used right now" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_unknown_acting_user_is_refused(cli, sqlite_demo_db):
+    result = cli("history", "--db", sqlite_demo_db.url, "--as", "nobody")
+    assert result.exit_code == 2
+    assert "nobody" in result.stderr

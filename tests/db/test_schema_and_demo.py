@@ -1,0 +1,75 @@
+"""The database foundation on SQLite and PostgreSQL: migrations, seeding, demo data."""
+
+from __future__ import annotations
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import func, select
+
+from crmxl.db import migrate
+from crmxl.db.models import Account, Base, Contact, ExportProfile, Qualification, User, contact_qualifications
+from crmxl.db.session import Database
+from crmxl.domain.cnpj import is_valid_cnpj
+from crmxl.domain.crm import parse_crm
+from crmxl.domain.enums import UFS, AccountType
+from crmxl.services.demo import load_demo
+from crmxl.services.setup import init_database
+from tests.conftest import table_dump
+
+
+def test_migrations_build_exactly_the_models(empty_db):
+    db = Database(empty_db.url)
+    with db.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
+    assert diff == []
+    assert migrate.is_current(db)
+
+
+def test_init_seeds_registry_and_default_profiles_once(empty_db):
+    db = Database(empty_db.url)
+    with db.session() as s:
+        assert s.scalar(select(func.count()).select_from(Qualification)) == 55
+        profiles = s.scalars(select(ExportProfile).order_by(ExportProfile.name)).all()
+        assert [(p.entity, p.is_default) for p in profiles] == [("accounts", True), ("contacts", True)]
+    again = init_database(db)
+    assert again.qualifications_added == 0 and again.profiles_added == 0
+    assert again.revision_before == again.revision_after == migrate.head_revision()
+
+
+def test_demo_data_is_realistic(demo_db):
+    db = Database(demo_db.url)
+    with db.session() as s:
+        roles = dict(s.execute(select(User.role, func.count()).group_by(User.role)).tuples())
+        assert roles == {"admin": 1, "manager": 2, "agent": 8}
+        for manager in s.scalars(select(User).where(User.role == "manager")):
+            assert len(manager.agents) == 4
+        accounts = s.scalars(select(Account)).all()
+        assert 2900 <= len(accounts) <= 3100
+        by_type = {t: [a for a in accounts if a.type == t] for t in AccountType}
+        assert all(len(v) > 300 for v in by_type.values())
+        for account in accounts:
+            assert account.uf in UFS
+            if account.type == AccountType.MEDICAL:
+                assert parse_crm(account.number) == account.number
+            else:
+                assert is_valid_cnpj(account.number)
+        inactive = [a for a in accounts if a.owner_id is None]
+        assert 0.05 * len(accounts) < len(inactive) < 0.2 * len(accounts)
+        assert any(not a.number.isdigit() for a in by_type[AccountType.COMPANY] + by_type[AccountType.INSURANCE])
+        assert len({a.uf for a in accounts}) >= 10
+        contacts = s.scalar(select(func.count()).select_from(Contact))
+        assert 3600 <= contacts <= 4400
+        links = s.scalar(select(func.count()).select_from(contact_qualifications))
+        assert links > 1000
+        mismatched = s.scalar(
+            select(func.count()).select_from(Contact).join(Account).where(Contact.identifier != Account.number)
+        )
+        assert mismatched == 0
+
+
+def test_demo_is_idempotent(demo_db):
+    db = Database(demo_db.url)
+    before = table_dump(demo_db.url)
+    result = load_demo(db)
+    assert (result.users_added, result.accounts_added, result.contacts_added) == (0, 0, 0)
+    assert table_dump(demo_db.url) == before
