@@ -1,3 +1,53 @@
+"""`crmxl addin build`: the macro-enabled model workbooks and the crmxl.xlam add-in."""
+
+from __future__ import annotations
+
+import importlib
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
 import typer
 
-app = typer.Typer(help="Build the Excel add-in and the macro-enabled model workbooks.")
+from crmxl import i18n
+from crmxl.errors import UnusableInput
+
+app = typer.Typer(help="Build the Excel add-in and the macro-enabled model workbooks.", no_args_is_help=True)
+
+
+def _build_templates(out_dir: Path) -> dict[str, Path]:
+    """The model workbooks (.xlsx) the macro-enabled ones are made from."""
+    try:
+        build_all = importlib.import_module("crmxl.workbook.templates").build_all
+    except (ImportError, AttributeError):
+        raise UnusableInput("addin_templates_unavailable") from None
+    return {name: Path(path) for name, path in build_all(out_dir).items()}
+
+
+@app.command("build")
+def build(
+    out: Annotated[Path, typer.Option("--out", help="Folder for the .xlsm workbooks and crmxl.xlam.")] = Path("out/addin"),
+) -> None:
+    """Write <template>.xlsm for every model workbook (ribbon and macros inside) and crmxl.xlam."""
+    from crmxl.xl.addin_build import build_addin, load_sources
+
+    sources = load_sources()  # fail on broken sources before building anything
+    with tempfile.TemporaryDirectory(prefix="crmxl-templates-") as tmp:
+        templates = _build_templates(Path(tmp))
+        written = build_addin(out, templates, sources=sources)
+    for path in written:
+        typer.echo(f"wrote {path}")
+    typer.echo(
+        "Each user installs the xlwings add-in once: xlwings addin install\n"
+        f"For the CRM tab in every workbook: xlwings addin install -f {out / 'crmxl.xlam'}"
+    )
+
+
+i18n.register(
+    {
+        "addin_templates_unavailable": {
+            "en": "The model workbooks cannot be built: crmxl.workbook.templates.build_all is not available",
+            "pt-BR": "As pastas de trabalho modelo não podem ser geradas: crmxl.workbook.templates.build_all não está disponível",
+        },
+    }
+)
