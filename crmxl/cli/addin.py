@@ -15,6 +15,11 @@ from crmxl.errors import UnusableInput
 app = typer.Typer(help="Build the Excel add-in and the macro-enabled model workbooks.", no_args_is_help=True)
 
 
+@app.callback()
+def _addin() -> None:
+    """Build the Excel add-in and the macro-enabled model workbooks."""
+
+
 def _build_templates(out_dir: Path) -> dict[str, Path]:
     """The model workbooks (.xlsx) the macro-enabled ones are made from."""
     try:
