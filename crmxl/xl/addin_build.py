@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import site
 import sys
 import zipfile
 from collections.abc import Mapping
@@ -49,13 +50,14 @@ class AddinSources:
 
 
 def addin_dir() -> Path:
-    """The ``addin/`` sources: ``$CRMXL_ADDIN_DIR``, a checkout, the package, or the install prefix."""
+    """The ``addin/`` sources: ``$CRMXL_ADDIN_DIR``, a checkout, the package, or the install prefixes."""
     package = Path(__file__).resolve().parents[1]
     candidates = [
         Path(os.environ["CRMXL_ADDIN_DIR"]) if os.environ.get("CRMXL_ADDIN_DIR") else None,
         package.parent / "addin",  # a checkout or an editable install
         package / "addin",  # shipped inside the package
         Path(sys.prefix) / "share" / "crmxl" / "addin",  # shipped as data files
+        Path(site.getuserbase()) / "share" / "crmxl" / "addin",  # ... by `pip install --user`
     ]
     for folder in candidates:
         if folder is not None and (folder / "customUI" / "customUI14.xml").is_file():
