@@ -1,0 +1,59 @@
+"""CSV files as Brazilian Excel saves them: ``;`` or ``,`` separators, UTF-8 (with or without BOM) or Latin-1."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from crmxl.errors import UnusableInput
+
+
+def decode(data: bytes) -> str:
+    """UTF-8 first (a BOM is dropped); Windows-1252 / Latin-1 otherwise (what Excel 'CSV' uses in Brazil)."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
+
+
+def detect_delimiter(text: str) -> str:
+    """The separator of the first non-empty line: the most frequent of ``;``, ``,`` and tab outside quotes."""
+    for line in text.splitlines():
+        if line.strip():
+            counts = {sep: _count_outside_quotes(line, sep) for sep in (";", ",", "\t")}
+            best = max(counts, key=lambda sep: counts[sep])
+            return best if counts[best] else ","
+    return ","
+
+
+def _count_outside_quotes(line: str, sep: str) -> int:
+    count, quoted = 0, False
+    for char in line:
+        if char == '"':
+            quoted = not quoted
+        elif char == sep and not quoted:
+            count += 1
+    return count
+
+
+def read_csv_grid(path: Path) -> list[list[str]]:
+    """Every record of the file as a list of strings, padded to the same width (row i = line i + 1)."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise UnusableInput("file_unreadable", file=path.name, detail=exc.strerror or str(exc)) from None
+    text = decode(data)
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=detect_delimiter(text), strict=False))
+    except csv.Error as exc:
+        raise UnusableInput("csv_unreadable", file=path.name, detail=str(exc)) from None
+    width = max((len(r) for r in rows), default=0)
+    for row in rows:
+        if len(row) < width:
+            row.extend([""] * (width - len(row)))
+    return rows

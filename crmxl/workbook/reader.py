@@ -1,0 +1,226 @@
+"""Read the data sheet of a model workbook (or a CSV) into a ``Table``: one bulk read, raw values as typed.
+
+The sheet is found by name (``Accounts`` / ``Contas`` ...) or, failing that, by its headers; the
+template stamp (the very hidden ``_crmxl`` sheet) is checked; blank rows are skipped. Anything
+that makes the file unusable raises ``UnusableInput`` naming the file (and sheet) -- never a
+library error.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from operator import itemgetter
+from pathlib import Path
+from typing import Any
+
+from python_calamine import CalamineWorkbook, PasswordError, SheetTypeEnum, SheetVisibleEnum
+
+from crmxl.errors import UnusableInput
+from crmxl.schema import (
+    INSTRUCTIONS_SHEET,
+    LISTS_SHEET,
+    STAMP_SHEET,
+    SUMMARY_SHEET,
+    TEMPLATES,
+    HeaderMap,
+    Template,
+    header_key,
+    map_headers,
+)
+from crmxl.services.progress import Progress, no_progress
+from crmxl.validation.model import Table
+from crmxl.validation.sheet import sheet_findings
+from crmxl.workbook import reader_messages  # noqa: F401  (registers the messages)
+from crmxl.workbook.csv_reader import read_csv_grid
+from crmxl.workbook.sniff import sniff
+
+HEADER_SCAN_ROWS = 10
+_OUR_SHEETS = {header_key(n) for d in (LISTS_SHEET, INSTRUCTIONS_SHEET, SUMMARY_SHEET) for n in d.values()}
+
+
+def read_table(path: Path, tpl: Template, *, progress: Progress = no_progress) -> Table:
+    """Read the data sheet of ``path`` for template ``tpl``; raise ``UnusableInput`` if it cannot be used."""
+    path = Path(path)
+    progress("read", 0, None)
+    kind = sniff(path)
+    if kind == "csv":
+        grid = read_csv_grid(path)
+        if not any(any(str(v).strip() for v in row) for row in grid):
+            raise UnusableInput("empty_file", file=path.name)
+        table = _table(path, tpl, tpl.sheet_en, grid, stamp=None, by_name=False)
+    else:
+        table = _read_workbook(path, tpl)
+    table.sha256 = _sha256(path)
+    progress("read", len(table.rows), len(table.rows))
+    return table
+
+
+def _read_workbook(path: Path, tpl: Template) -> Table:
+    try:
+        book = CalamineWorkbook.from_path(str(path))
+    except PasswordError:
+        raise UnusableInput("file_encrypted", file=path.name) from None
+    except Exception:  # calamine raises its own errors and plain ones on a damaged file
+        raise UnusableInput("corrupted_file", file=path.name) from None
+    try:
+        worksheets = [m.name for m in book.sheets_metadata if m.typ == SheetTypeEnum.WorkSheet]
+        visible = {m.name for m in book.sheets_metadata if m.visible == SheetVisibleEnum.Visible}
+        stamp = _read_stamp(book, worksheets)
+        _check_stamp(path, tpl, stamp)
+        wanted = {header_key(n) for n in tpl.sheet_names}
+        named = [n for n in worksheets if header_key(n) in wanted]
+        if named:
+            return _table(path, tpl, named[0], _grid(book, path, named[0]), stamp, by_name=True)
+        other = _other_template(tpl, worksheets)
+        if other is not None:
+            raise UnusableInput("wrong_template", file=path.name, found=other.id, expected=tpl.id,
+                                sheets=" / ".join(tpl.sheet_names))
+        best: tuple[int, str, list[list[Any]]] | None = None
+        for name in worksheets:
+            if name not in visible or name == STAMP_SHEET or header_key(name) in _OUR_SHEETS:
+                continue
+            grid = _grid(book, path, name)
+            score = max((_score(tpl, row) for row in grid[:HEADER_SCAN_ROWS]), default=0)
+            if score >= _min_score(tpl) and (best is None or score > best[0]):
+                best = (score, name, grid)
+        if best is not None:
+            return _table(path, tpl, best[1], best[2], stamp, by_name=False)
+        raise UnusableInput("no_data_sheet", file=path.name, expected=tpl.id, sheets=" / ".join(tpl.sheet_names),
+                            headers=_expected_headers(tpl))
+    finally:
+        try:
+            book.close()
+        except Exception:  # already closed: nothing to release
+            pass
+
+
+def _grid(book: CalamineWorkbook, path: Path, name: str) -> list[list[Any]]:
+    try:
+        return book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+    except Exception:
+        raise UnusableInput("corrupted_sheet", file=path.name, sheet=name) from None
+
+
+def _read_stamp(book: CalamineWorkbook, worksheets: list[str]) -> dict[str, str] | None:
+    if STAMP_SHEET not in worksheets:
+        return None
+    try:
+        grid = book.get_sheet_by_name(STAMP_SHEET).to_python()
+    except Exception:
+        return None
+    stamp: dict[str, str] = {}
+    for row in grid:
+        if len(row) >= 2 and isinstance(row[0], str) and row[0].strip():
+            stamp[row[0].strip().lower()] = _text(row[1])
+    return stamp if "template" in stamp else None
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _check_stamp(path: Path, tpl: Template, stamp: dict[str, str] | None) -> None:
+    if stamp is None:
+        return
+    found = stamp.get("template", "")
+    if found not in TEMPLATES:
+        raise UnusableInput("unknown_template", file=path.name, found=found, expected=tpl.id)
+    if found != tpl.id:
+        raise UnusableInput("wrong_template", file=path.name, found=found, expected=tpl.id,
+                            sheets=" / ".join(tpl.sheet_names))
+    version = stamp.get("version", "")
+    if not tpl.reads_version(version):
+        raise UnusableInput("template_version_unsupported", file=path.name, version=version or "?",
+                            expected=tpl.id, expected_version=tpl.version)
+
+
+def _score(tpl: Template, row: list[Any]) -> int:
+    return len(map_headers(tpl, row).fields) if any(isinstance(v, str) and v for v in row) else 0
+
+
+def _min_score(tpl: Template) -> int:
+    return max(2, (len(tpl.mandatory_fields) + 1) // 2)
+
+
+def _other_template(tpl: Template, worksheets: list[str]) -> Template | None:
+    names = {header_key(n) for n in worksheets}
+    for other in TEMPLATES.values():
+        if other.id != tpl.id and names & {header_key(n) for n in other.sheet_names}:
+            return other
+    return None
+
+
+def _expected_headers(tpl: Template, lang: str = "en") -> str:
+    return ", ".join(tpl.column(f).header(lang) for f in tpl.mandatory_fields)
+
+
+def _table(path: Path, tpl: Template, sheet: str, grid: list[list[Any]], stamp: dict[str, str] | None,
+           *, by_name: bool) -> Table:
+    scores = [_score(tpl, row) for row in grid[:HEADER_SCAN_ROWS]]
+    best = max(scores, default=0)
+    if best == 0 or (not by_name and best < _min_score(tpl)):
+        raise UnusableInput("missing_columns", file=path.name, sheet=sheet,
+                            columns=_expected_headers(tpl), headers=_expected_headers(tpl))
+    header_index = scores.index(best)
+    header_map = map_headers(tpl, grid[header_index])
+    missing = header_map.missing(tpl)
+    if missing:
+        raise UnusableInput("missing_columns", file=path.name, sheet=sheet,
+                            columns=", ".join(tpl.column(f).header("en") for f in missing),
+                            headers=_expected_headers(tpl))
+    lang = _language(tpl, sheet, grid[header_index], header_map, stamp)
+    table = Table(
+        file=str(path),
+        sheet=sheet,
+        template=tpl,
+        template_version=stamp.get("version") if stamp else None,
+        lang=lang,
+        header_map=header_map,
+        rows=_data_rows(grid, header_index + 1, header_map),
+        header_row=header_index + 1,
+    )
+    table.findings = sheet_findings(table, lang)
+    return table
+
+
+def _data_rows(grid: list[list[Any]], start: int, header_map: HeaderMap) -> list[tuple[int, list[Any]]]:
+    """(worksheet row number, row) for every row with something other than whitespace in a mapped column."""
+    indices = sorted({*header_map.fields.values(), *header_map.hidden.values()})
+    width = indices[-1] + 1
+    get = itemgetter(*indices) if len(indices) > 1 else (lambda row: (row[indices[0]],))
+    rows: list[tuple[int, list[Any]]] = []
+    append = rows.append
+    for number in range(start, len(grid)):
+        row = grid[number]
+        if len(row) < width:
+            row = row + [""] * (width - len(row))
+        for value in get(row):
+            if value != "" and value is not None and not (value.__class__ is str and value.isspace()):
+                append((number + 1, row))
+                break
+    return rows
+
+
+def _language(tpl: Template, sheet: str, headers: list[Any], header_map: HeaderMap,
+              stamp: dict[str, str] | None) -> str:
+    if stamp and stamp.get("lang") in ("en", "pt-BR"):
+        return stamp["lang"]
+    if header_key(sheet) == header_key(tpl.sheet_pt) and header_key(sheet) != header_key(tpl.sheet_en):
+        return "pt-BR"
+    en = pt = 0
+    for name, index in header_map.fields.items():
+        col = tpl.column(name)
+        key = header_key(headers[index])
+        en += key == header_key(col.header_en)
+        pt += key == header_key(col.header_pt)
+    return "pt-BR" if pt > en else "en"
+
+
+def _sha256(path: Path) -> str | None:
+    try:
+        with path.open("rb") as handle:
+            return hashlib.file_digest(handle, "sha256").hexdigest()
+    except OSError:
+        return None

@@ -1,0 +1,82 @@
+"""Messages of the errors that make an input file unusable (en, pt-BR)."""
+
+from __future__ import annotations
+
+from crmxl import i18n
+
+i18n.register(
+    {
+        "file_not_found": {
+            "en": "File not found: {file}",
+            "pt-BR": "Arquivo não encontrado: {file}",
+        },
+        "file_unreadable": {
+            "en": "Cannot read {file}: {detail}",
+            "pt-BR": "Não foi possível ler {file}: {detail}",
+        },
+        "empty_file": {
+            "en": "{file} is empty",
+            "pt-BR": "{file} está vazio",
+        },
+        "not_a_spreadsheet": {
+            "en": "{file} is not a spreadsheet: save it as an Excel workbook (.xlsx, .xlsm) or CSV",
+            "pt-BR": "{file} não é uma planilha: salve-o como pasta de trabalho do Excel (.xlsx, .xlsm) ou CSV",
+        },
+        "corrupted_file": {
+            "en": "{file} is damaged and cannot be read: open it in Excel and save it again",
+            "pt-BR": "{file} está corrompido e não pode ser lido: abra-o no Excel e salve-o novamente",
+        },
+        "corrupted_sheet": {
+            "en": "Sheet '{sheet}' of {file} is damaged and cannot be read: open it in Excel and save it again",
+            "pt-BR": "A aba '{sheet}' de {file} está corrompida e não pode ser lida: abra-a no Excel e salve novamente",
+        },
+        "csv_unreadable": {
+            "en": "{file} is not a readable CSV file: {detail}",
+            "pt-BR": "{file} não é um arquivo CSV legível: {detail}",
+        },
+        "file_encrypted": {
+            "en": "{file} is protected by a password: remove the password in Excel (File > Info) and try again",
+            "pt-BR": "{file} está protegido por senha: remova a senha no Excel (Arquivo > Informações) e tente novamente",
+        },
+        "old_xls_format": {
+            "en": "{file} is an old Excel 97-2003 workbook (.xls): save it as .xlsx and try again",
+            "pt-BR": "{file} é uma pasta de trabalho antiga do Excel 97-2003 (.xls): salve-a como .xlsx e tente novamente",
+        },
+        "ods_format": {
+            "en": "{file} is an OpenDocument spreadsheet (.ods): save it as .xlsx and try again",
+            "pt-BR": "{file} é uma planilha OpenDocument (.ods): salve-a como .xlsx e tente novamente",
+        },
+        "xlsb_format": {
+            "en": "{file} is an Excel binary workbook (.xlsb): save it as .xlsx and try again",
+            "pt-BR": "{file} é uma pasta de trabalho binária do Excel (.xlsb): salve-a como .xlsx e tente novamente",
+        },
+        "no_data_sheet": {
+            "en": "{file} is not a crmxl {expected} template: no sheet named {sheets} and no sheet with "
+                  "its headers ({headers})",
+            "pt-BR": "{file} não é um modelo crmxl de {expected}: nenhuma aba chamada {sheets} e nenhuma aba "
+                     "com os seus cabeçalhos ({headers})",
+        },
+        "missing_columns": {
+            "en": "Sheet '{sheet}' of {file} lacks the mandatory columns {columns} (expected "
+                  "headers: {headers})",
+            "pt-BR": "A aba '{sheet}' de {file} não tem as colunas obrigatórias {columns} (cabeçalhos "
+                     "esperados: {headers})",
+        },
+        "wrong_template": {
+            "en": "{file} is the {found} template; expected the {expected} template (sheet {sheets})",
+            "pt-BR": "{file} é o modelo de {found}; esperado o modelo de {expected} (aba {sheets})",
+        },
+        "unknown_template": {
+            "en": "{file} is stamped as template '{found}', which crmxl does not know; expected the {expected} "
+                  "template",
+            "pt-BR": "{file} está marcado como modelo '{found}', que o crmxl não conhece; esperado o modelo de "
+                     "{expected}",
+        },
+        "template_version_unsupported": {
+            "en": "{file} is version {version} of the {expected} template, which this crmxl cannot read: "
+                  "download the current template (version {expected_version}) and copy the data into it",
+            "pt-BR": "{file} é a versão {version} do modelo de {expected}, que este crmxl não consegue ler: "
+                     "baixe o modelo atual (versão {expected_version}) e copie os dados para ele",
+        },
+    }
+)

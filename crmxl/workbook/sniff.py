@@ -1,0 +1,66 @@
+"""What kind of file the user handed us, decided from its bytes (the extension only breaks ties)."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+from crmxl.errors import UnusableInput
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGIC = b"PK\x03\x04"
+SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xltx", ".xltm", ".xls", ".xlsb", ".ods"}
+
+
+def sniff(path: Path) -> str:
+    """Return ``"xlsx"`` (also .xlsm) or ``"csv"``; raise ``UnusableInput`` for anything else."""
+    name = path.name
+    try:
+        if not path.exists():
+            raise UnusableInput("file_not_found", file=str(path))
+        if not path.is_file():
+            raise UnusableInput("not_a_spreadsheet", file=name)
+        with path.open("rb") as handle:
+            head = handle.read(65536)
+    except OSError as exc:
+        raise UnusableInput("file_unreadable", file=name, detail=exc.strerror or str(exc)) from None
+    if not head:
+        raise UnusableInput("empty_file", file=name)
+    if head.startswith(ZIP_MAGIC):
+        return _sniff_zip(path)
+    if head.startswith(OLE_MAGIC):
+        raise _ole_error(path)
+    if path.suffix.lower() in SPREADSHEET_SUFFIXES:
+        raise UnusableInput("not_a_spreadsheet", file=name)
+    if b"\x00" in head:
+        raise UnusableInput("not_a_spreadsheet", file=name)
+    return "csv"
+
+
+def _sniff_zip(path: Path) -> str:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+            mimetype = archive.read("mimetype")[:100] if "mimetype" in names else b""
+    except (zipfile.BadZipFile, OSError, KeyError, EOFError, ValueError):
+        raise UnusableInput("corrupted_file", file=path.name) from None
+    if b"opendocument" in mimetype:
+        raise UnusableInput("ods_format", file=path.name)
+    if "xl/workbook.xml" in names:
+        return "xlsx"
+    if "xl/workbook.bin" in names:
+        raise UnusableInput("xlsb_format", file=path.name)
+    raise UnusableInput("not_a_spreadsheet", file=path.name)
+
+
+def _ole_error(path: Path) -> UnusableInput:
+    """An OLE compound file is either a password-protected workbook or an old binary .xls."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return UnusableInput("file_unreadable", file=path.name, detail=exc.strerror or str(exc))
+    if "EncryptedPackage".encode("utf-16-le") in data:
+        return UnusableInput("file_encrypted", file=path.name)
+    if "Workbook".encode("utf-16-le") in data or "Book".encode("utf-16-le") in data:
+        return UnusableInput("old_xls_format", file=path.name)
+    return UnusableInput("not_a_spreadsheet", file=path.name)
