@@ -33,11 +33,11 @@ FINDINGS: dict[str, dict[str, str]] = {
     # cells
     "required": {
         "en": "{header} is mandatory",
-        "pt-BR": "{header} é obrigatório",
+        "pt-BR": "{header}: preenchimento obrigatório",
     },
     "required_with": {
         "en": "{header} is mandatory when {other} is filled",
-        "pt-BR": "{header} é obrigatório quando {other} está preenchido",
+        "pt-BR": "{header}: preenchimento obrigatório quando {other} está preenchido",
     },
     "too_long": {
         "en": "{header} has {length} characters; at most {max} are allowed",

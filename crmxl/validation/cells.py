@@ -1,0 +1,217 @@
+"""Per-kind cell parsers, compiled once per column; repeated values hit a cache.
+
+A parser takes a raw cell value (as the spreadsheet typed it, never empty) and returns
+``(value, issues)``: the canonical value and a tuple of ``(code, severity, params)``. When an
+issue is an error the value is ``INVALID``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from crmxl.domain.enums import UFS, AccountType, ContactType, is_without_portfolio, parse_enum, parse_uf
+from crmxl.domain.errors import FieldError
+from crmxl.domain.formats import parse_cep, parse_date, parse_email, parse_phone
+from crmxl.domain.text import suggest
+from crmxl.schema import Column, Kind
+
+Issue = tuple[str, str, dict[str, Any]]
+Parsed = tuple[Any, tuple[Issue, ...]]
+Parser = Callable[[Any], Parsed]
+INVALID = object()  # the cell has an error: no value
+ABSENT = object()  # the cell holds nothing usable (e.g. only separators): treated as empty
+NO_ISSUES: tuple[Issue, ...] = ()
+CACHE_LIMIT = 50_000
+
+
+def is_empty(value: Any) -> bool:
+    return value is None or value == "" or (value.__class__ is str and value.isspace())
+
+
+def as_text(value: Any) -> str:
+    """The text of a cell as the user sees it (numbers without a spurious '.0', dates dd/mm/yyyy)."""
+    if value.__class__ is str:
+        return value.strip()
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        return value.strftime("%d/%m/%Y %H:%M") if (value.hour, value.minute) != (0, 0) else value.strftime("%d/%m/%Y")
+    if isinstance(value, dt.date):
+        return value.strftime("%d/%m/%Y")
+    return str(value).strip()
+
+
+def is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def error(code: str, **params: Any) -> Parsed:
+    return INVALID, ((code, "error", params),)
+
+
+def field_error(exc: FieldError) -> Parsed:
+    return INVALID, ((exc.code, "error", dict(exc.params)),)
+
+
+def cached(parse: Parser) -> Parser:
+    """Memoise a parser whose result depends only on the raw value (types, UF, logins, lists...)."""
+    cache: dict[Any, Parsed] = {}
+
+    def run(value: Any) -> Parsed:
+        key = (value.__class__, value)
+        hit = cache.get(key)
+        if hit is None:
+            hit = parse(value)
+            if len(cache) < CACHE_LIMIT:
+                cache[key] = hit
+        return hit
+
+    return run
+
+
+def _text(col: Column) -> Parser:
+    limit = col.max_length
+
+    def parse(value: Any) -> Parsed:
+        text = as_text(value)
+        if len(text) > limit:
+            return error("too_long", length=len(text), max=limit)
+        return text, NO_ISSUES
+
+    return parse
+
+
+def _choice(enum_cls: Any, code: str) -> Parser:
+    choices = [m.value for m in enum_cls]
+
+    def parse(value: Any) -> Parsed:
+        text = as_text(value)
+        try:
+            return parse_enum(text, enum_cls).value, NO_ISSUES
+        except (FieldError, ValueError, KeyError):
+            return error(code, value=text, suggestion=suggest(text, choices))
+
+    return cached(parse)
+
+
+def _uf(col: Column) -> Parser:
+    def parse(value: Any) -> Parsed:
+        text = as_text(value)
+        try:
+            return parse_uf(text), NO_ISSUES
+        except (FieldError, ValueError, KeyError):
+            return error("uf_invalid", value=text, suggestion=suggest(text, list(UFS)))
+
+    return cached(parse)
+
+
+def _portfolio(col: Column) -> Parser:
+    """``None`` for Without Portfolio / Sem Carteira, else the login as typed (the database rules resolve it)."""
+
+    def parse(value: Any) -> Parsed:
+        text = as_text(value)
+        if is_without_portfolio(text):
+            return None, NO_ISSUES
+        if len(text) > col.max_length:
+            return error("too_long", length=len(text), max=col.max_length)
+        return text, NO_ISSUES
+
+    return cached(parse)
+
+
+def split_list(text: str) -> list[str]:
+    seen: dict[str, None] = {}
+    for part in text.replace("\n", ";").split(";"):
+        part = " ".join(part.split())
+        if part:
+            seen.setdefault(part)
+    return list(seen)
+
+
+def _qualifications(col: Column) -> Parser:
+    """The names as typed; the database rules match them against the registry."""
+
+    def parse(value: Any) -> Parsed:
+        text = as_text(value)
+        if len(text) > col.max_length:
+            return error("too_long", length=len(text), max=col.max_length)
+        names = split_list(text)
+        return (names or ABSENT), NO_ISSUES
+
+    return cached(parse)
+
+
+def _email(col: Column) -> Parser:
+    def parse(value: Any) -> Parsed:
+        try:
+            return parse_email(as_text(value)), NO_ISSUES
+        except FieldError as exc:
+            return field_error(exc)
+
+    return parse
+
+
+def _phone(col: Column) -> Parser:
+    def parse(value: Any) -> Parsed:
+        try:
+            return parse_phone(as_text(value)), NO_ISSUES
+        except FieldError as exc:
+            return field_error(exc)
+
+    return parse
+
+
+def _cep(col: Column) -> Parser:
+    def parse(value: Any) -> Parsed:
+        issues = NO_ISSUES
+        text = as_text(value)
+        if is_number(value) and float(value).is_integer() and 0 < value < 10**8 and len(text) < 8:
+            text = text.zfill(8)
+            issues = ()
+        try:
+            cep = parse_cep(text)
+        except FieldError as exc:
+            return field_error(exc)
+        if text != as_text(value):
+            issues = (("cep_restored_from_number", "warning", {"value": cep}),)
+        return cep, issues
+
+    return parse
+
+
+def _date(col: Column) -> Parser:
+    def parse(value: Any) -> Parsed:
+        if isinstance(value, dt.datetime):
+            return value.date(), NO_ISSUES
+        if isinstance(value, dt.date):
+            return value, NO_ISSUES
+        try:
+            return parse_date(as_text(value)), NO_ISSUES
+        except FieldError as exc:
+            return field_error(exc)
+
+    return parse
+
+
+FACTORIES: dict[Kind, Callable[[Column], Parser]] = {
+    Kind.TEXT: _text,
+    Kind.ACCOUNT_TYPE: lambda col: _choice(AccountType, "account_type_invalid"),
+    Kind.CONTACT_TYPE: lambda col: _choice(ContactType, "contact_type_invalid"),
+    Kind.UF: _uf,
+    Kind.PORTFOLIO: _portfolio,
+    Kind.QUALIFICATIONS: _qualifications,
+    Kind.EMAIL: _email,
+    Kind.PHONE: _phone,
+    Kind.CEP: _cep,
+    Kind.DATE: _date,
+}
+
+
+def compile_parser(col: Column) -> Parser | None:
+    """The parser of ``col``; ``None`` for the account-number kinds, which depend on other cells of the row."""
+    factory = FACTORIES.get(col.kind)
+    return factory(col) if factory else None
