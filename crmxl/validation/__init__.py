@@ -10,26 +10,17 @@ from crmxl.services.progress import Progress, no_progress
 from crmxl.validation.database import AmbiguousContact, check_against, resolve_contact
 from crmxl.validation.findings import finalise
 from crmxl.validation.in_file import check_duplicates
-from crmxl.validation.model import Finding, Record, Table, ValidationResult
-from crmxl.validation.rows import RowRules
+from crmxl.validation.model import Table, ValidationResult
+from crmxl.validation.rows import TableRules
 from crmxl.validation.sheet import sheet_findings
-
-PROGRESS_STEP = 5000
-
 
 def validate_cells(table: Table, *, lang: str = "en", progress: Progress = no_progress) -> ValidationResult:
     """Cell, row and in-file rules (no database): a ``Record`` per non-blank row and the findings."""
-    rules = RowRules(table, lang)
-    findings: list[Finding] = sheet_findings(table, lang)
-    records: list[Record] = []
     total = len(table.rows)
     progress("validate", 0, total)
-    make = rules.record
-    append = records.append
-    for done, (number, raw) in enumerate(table.rows, 1):
-        append(make(number, raw, findings))
-        if not done % PROGRESS_STEP:
-            progress("validate", done, total)
+    rules = TableRules(table, lang)
+    records, findings = rules.run()
+    findings[:0] = sheet_findings(table, lang)
     check_duplicates(table, records, findings, rules.render)
     result = ValidationResult(table=table, records=records, findings=findings)
     finalise(result)

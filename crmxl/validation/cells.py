@@ -57,22 +57,6 @@ def field_error(exc: FieldError) -> Parsed:
     return INVALID, ((exc.code, "error", dict(exc.params)),)
 
 
-def cached(parse: Parser) -> Parser:
-    """Memoise a parser whose result depends only on the raw value (types, UF, logins, lists...)."""
-    cache: dict[Any, Parsed] = {}
-
-    def run(value: Any) -> Parsed:
-        key = (value.__class__, value)
-        hit = cache.get(key)
-        if hit is None:
-            hit = parse(value)
-            if len(cache) < CACHE_LIMIT:
-                cache[key] = hit
-        return hit
-
-    return run
-
-
 def _text(col: Column) -> Parser:
     limit = col.max_length
 
@@ -95,7 +79,7 @@ def _choice(enum_cls: Any, code: str) -> Parser:
         except (FieldError, ValueError, KeyError):
             return error(code, value=text, suggestion=suggest(text, choices))
 
-    return cached(parse)
+    return parse
 
 
 def _uf(col: Column) -> Parser:
@@ -106,7 +90,7 @@ def _uf(col: Column) -> Parser:
         except (FieldError, ValueError, KeyError):
             return error("uf_invalid", value=text, suggestion=suggest(text, list(UFS)))
 
-    return cached(parse)
+    return parse
 
 
 def _portfolio(col: Column) -> Parser:
@@ -120,7 +104,7 @@ def _portfolio(col: Column) -> Parser:
             return error("too_long", length=len(text), max=col.max_length)
         return text, NO_ISSUES
 
-    return cached(parse)
+    return parse
 
 
 def split_list(text: str) -> list[str]:
@@ -142,7 +126,7 @@ def _qualifications(col: Column) -> Parser:
         names = split_list(text)
         return (names or ABSENT), NO_ISSUES
 
-    return cached(parse)
+    return parse
 
 
 def _email(col: Column) -> Parser:
@@ -209,6 +193,56 @@ FACTORIES: dict[Kind, Callable[[Column], Parser]] = {
     Kind.CEP: _cep,
     Kind.DATE: _date,
 }
+
+
+def run_column(cells: list[Any], parse: Parser, cacheable: bool) -> tuple[list[Any], dict[int, tuple[Issue, ...]]]:
+    """Parse a whole column: values (``ABSENT`` for empty cells, ``INVALID`` for bad ones) and issues by position.
+
+    Text values are memoised when ``cacheable`` (the result depends on the text alone).
+    """
+    values: list[Any] = []
+    append = values.append
+    issues: dict[int, tuple[Issue, ...]] = {}
+    cache: dict[str, Parsed] = {}
+    get = cache.get
+    for position, value in enumerate(cells):
+        if value == "" or value is None:
+            append(ABSENT)
+            continue
+        hit = get(value) if cacheable else None
+        if hit is None:
+            if value.__class__ is str and value.isspace():
+                append(ABSENT)
+                continue
+            hit = parse(value)
+            if cacheable and value.__class__ is str and len(cache) < CACHE_LIMIT:
+                cache[value] = hit
+        parsed, found = hit
+        if found:
+            issues[position] = found
+        append(parsed)
+    return values, issues
+
+
+def run_text_column(cells: list[Any], limit: int) -> tuple[list[Any], dict[int, tuple[Issue, ...]]]:
+    """The TEXT kind inlined: strip, and check the length."""
+    values: list[Any] = []
+    append = values.append
+    issues: dict[int, tuple[Issue, ...]] = {}
+    for position, value in enumerate(cells):
+        text = value.strip() if value.__class__ is str else ("" if value is None else as_text(value))
+        if not text:
+            append(ABSENT)
+        elif len(text) > limit:
+            issues[position] = (("too_long", "error", {"length": len(text), "max": limit}),)
+            append(INVALID)
+        else:
+            append(text)
+    return values, issues
+
+
+CACHEABLE = {Kind.ACCOUNT_TYPE, Kind.CONTACT_TYPE, Kind.UF, Kind.PORTFOLIO, Kind.QUALIFICATIONS, Kind.CEP,
+             Kind.PHONE}
 
 
 def compile_parser(col: Column) -> Parser | None:

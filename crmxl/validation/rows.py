@@ -1,19 +1,36 @@
-"""Cell and row rules of one data row, compiled once per table."""
+"""Cell and row rules of a table, run column by column (one compiled parser per column, then the row rules).
+
+Working a column at a time keeps the per-cell cost to a list walk and a cache lookup; the row
+rules (mandatory, conditional, account number against type, identifier, qualifications only
+for doctors, export keys) then walk the parsed columns.
+"""
 
 from __future__ import annotations
 
+from operator import itemgetter
 from typing import Any
 
 from crmxl.domain.enums import ContactType
 from crmxl.i18n import message
 from crmxl.schema import Column, Kind, Template, column_letter
 from crmxl.validation import account_numbers
-from crmxl.validation.cells import ABSENT, INVALID, Issue, Parser, as_text, compile_parser, is_number
+from crmxl.validation.cells import (
+    ABSENT,
+    CACHEABLE,
+    INVALID,
+    Issue,
+    as_text,
+    compile_parser,
+    is_number,
+    run_column,
+    run_text_column,
+)
 from crmxl.validation.model import Finding, Record, Table
 
 DOCTOR = ContactType.DOCTOR.value
 # The accounts template's contact columns (F-I): they describe a contact only when Contact Name is filled.
 CONTACT_COLUMNS = ("contact_type", "qualifications", "contact_email")
+_MISSING = (ABSENT, INVALID)
 
 
 def header_text(col: Column, lang: str) -> str:
@@ -41,107 +58,131 @@ class Renderer:
         return Finding(row, letter, field_name, code, severity, text)  # type: ignore[arg-type]
 
 
-class RowRules:
+def _column(rows: list[tuple[int, list[Any]]], index: int) -> list[Any]:
+    return list(map(itemgetter(index), map(itemgetter(1), rows)))
+
+
+class TableRules:
     def __init__(self, table: Table, lang: str) -> None:
-        tpl: Template = table.template
-        fields = table.header_map.fields
-        self.tpl = tpl
-        self.fields = dict(fields)
+        self.table = table
+        self.tpl: Template = table.template
+        self.fields = dict(table.header_map.fields)
         self.render = Renderer(table, lang)
-        self.simple: list[tuple[str, int, Parser]] = []
-        for col in tpl.columns:
-            parser = compile_parser(col)
-            if parser is not None and col.field in fields:
-                self.simple.append((col.field, fields[col.field], parser))
-        self.number_index = fields.get("account_number")
-        self.identifier_index = fields.get("identifier") if "identifier" in fields else None
-        self.has_type_column = any(c.kind is Kind.ACCOUNT_TYPE for c in tpl.columns)
-        self.mandatory = [c.field for c in tpl.columns if c.mandatory and c.field in fields]
-        self.required_with = [(c.field, c.required_with) for c in tpl.columns if c.required_with]
-        self.contact_type_field = "contact_type" if tpl.id == "accounts" else "type"
-        self.contact_columns = [f for f in CONTACT_COLUMNS if f in fields] if tpl.id == "accounts" else []
-        hidden = table.header_map.hidden
-        self.key_index, self.version_index = hidden.get("_id"), hidden.get("_version")
+        self.numbers = [n for n, _ in table.rows]
+        self.findings: list[Finding] = []
+        self.columns: dict[str, list[Any]] = {}
 
-    def record(self, number: int, raw: list[Any], findings: list[Finding]) -> Record:
-        values: dict[str, Any] = {}
-        before = len(findings)
-        emit = findings.append
-        render = self.render.finding
-        for field_name, index, parse in self.simple:
-            value = raw[index]
-            if value == "" or value is None or (value.__class__ is str and value.isspace()):
+    def emit(self, position: int, field_name: str | None, issues: tuple[Issue, ...]) -> None:
+        row = self.numbers[position]
+        for code, severity, params in issues:
+            self.findings.append(self.render.finding(row, field_name, code, severity, params))
+
+    def run(self) -> tuple[list[Record], list[Finding]]:
+        rows = self.table.rows
+        for col in self.tpl.columns:
+            index = self.fields.get(col.field)
+            if index is None or col.kind in (Kind.ACCOUNT_NUMBER, Kind.IDENTIFIER):
                 continue
-            parsed, issues = parse(value)
-            if issues:
-                for code, severity, params in issues:
-                    emit(render(number, field_name, code, severity, params))
-            if parsed is not INVALID and parsed is not ABSENT:
-                values[field_name] = parsed
-        self._numbers(number, raw, values, findings)
-        self._row_rules(number, raw, values, findings)
-        record = Record(number, values)
-        if self.key_index is not None:
-            self._keys(record, raw, findings)
-        if len(findings) > before and any(f.severity == "error" for f in findings[before:]):
-            record.valid = False
-        return record
+            cells = _column(rows, index)
+            if col.kind is Kind.TEXT:
+                values, issues = run_text_column(cells, col.max_length)
+            else:
+                values, issues = run_column(cells, compile_parser(col), col.kind in CACHEABLE)
+            for position, found in issues.items():
+                self.emit(position, col.field, found)
+            self.columns[col.field] = values
+        self._numbers()
+        self._row_rules()
+        records = self._records()
+        if "_id" in self.table.header_map.hidden:
+            self._keys(records)
+        return records, self.findings
 
-    def _numbers(self, number: int, raw: list[Any], values: dict[str, Any], findings: list[Finding]) -> None:
-        account_type = values.get("type") if self.has_type_column else None
-        uf = values.get("uf")
-        for field_name, index in (("account_number", self.number_index), ("identifier", self.identifier_index)):
+    def _numbers(self) -> None:
+        n = len(self.numbers)
+        types = self.columns.get("type") if self.tpl.column("type").kind is Kind.ACCOUNT_TYPE else None
+        types = types or [None] * n
+        ufs = self.columns.get("uf") or [None] * n
+        for field_name in ("account_number", "identifier"):
+            index = self.fields.get(field_name)
             if index is None:
                 continue
-            value = raw[index]
-            if value is None or (value.__class__ is str and not value.strip()):
+            values: list[Any] = []
+            for position, value in enumerate(_column(self.table.rows, index)):
+                if value is None or value == "" or (value.__class__ is str and value.isspace()):
+                    values.append(ABSENT)
+                    continue
+                account_type, uf = types[position], ufs[position]
+                parsed, issues = account_numbers.parse_number(
+                    value, None if account_type in _MISSING else account_type, None if uf in _MISSING else uf)
+                if issues:
+                    self.emit(position, field_name, issues)
+                values.append(parsed)
+            self.columns[field_name] = values
+        if "identifier" in self.columns and "account_number" in self.columns:
+            for position, (identifier, number) in enumerate(zip(self.columns["identifier"],
+                                                                self.columns["account_number"], strict=True)):
+                if identifier != number and identifier not in _MISSING and number not in _MISSING:
+                    self.emit(position, "identifier",
+                              (("identifier_mismatch", "error", {"identifier": identifier, "number": number}),))
+
+    def _row_rules(self) -> None:
+        cols = self.columns
+        for col in self.tpl.columns:
+            values = cols.get(col.field)
+            if values is None:
                 continue
-            parsed, issues = account_numbers.parse_number(value, account_type, uf)
-            for code, severity, params in issues:
-                findings.append(self.render.finding(number, field_name, code, severity, params))
-            if parsed is not INVALID:
-                values[field_name] = parsed
-        if ("identifier" in values and "account_number" in values
-                and values["identifier"] != values["account_number"]):
-            findings.append(self.render.finding(number, "identifier", "identifier_mismatch", "error",
-                                                {"identifier": values["identifier"],
-                                                 "number": values["account_number"]}))
+            if col.mandatory:
+                for position, value in enumerate(values):
+                    if value is ABSENT:
+                        self.emit(position, col.field, (("required", "error", {}),))
+            other = cols.get(col.required_with) if col.required_with else None
+            if other is not None:
+                other_header = self.render.headers[col.required_with]
+                for position, (value, driver) in enumerate(zip(values, other, strict=True)):
+                    if value is ABSENT and driver is not ABSENT:
+                        self.emit(position, col.field, (("required_with", "error", {"other": other_header}),))
+        if self.tpl.id == "accounts" and "contact_name" in cols:
+            names = cols["contact_name"]
+            name_header = self.render.headers["contact_name"]
+            for field_name in CONTACT_COLUMNS:
+                values = cols.get(field_name)
+                for position in range(len(values or ())):
+                    if names[position] is ABSENT and values[position] is not ABSENT:
+                        self.emit(position, field_name, (("contact_data_without_name", "warning",
+                                                          {"name_header": name_header}),))
+                        values[position] = ABSENT
+        quals = cols.get("qualifications")
+        kinds = cols.get("contact_type" if self.tpl.id == "accounts" else "type")
+        if quals is not None and kinds is not None:
+            for position, (names, kind) in enumerate(zip(quals, kinds, strict=True)):
+                if names not in _MISSING and kind not in _MISSING and kind != DOCTOR:
+                    self.emit(position, "qualifications", (("qualifications_not_doctor", "warning", {"type": kind}),))
+                    quals[position] = ABSENT
 
-    def _row_rules(self, number: int, raw: list[Any], values: dict[str, Any], findings: list[Finding]) -> None:
-        render = self.render.finding
-        for field_name in self.mandatory:
-            if field_name not in values and _empty(raw, self._index(field_name)):
-                findings.append(render(number, field_name, "required", "error", {}))
-        for field_name, other in self.required_with:
-            if other in values and field_name not in values and _empty(raw, self._index(field_name)):
-                findings.append(render(number, field_name, "required_with", "error",
-                                       {"other": self.render.headers[other]}))
-        if self.contact_columns and "contact_name" not in values:
-            for field_name in self.contact_columns:
-                if not _empty(raw, self._index(field_name)):
-                    findings.append(render(number, field_name, "contact_data_without_name", "warning",
-                                           {"name_header": self.render.headers["contact_name"]}))
-                    values.pop(field_name, None)
-        contact_type = values.get(self.contact_type_field)
-        if "qualifications" in values and contact_type is not None and contact_type != DOCTOR:
-            findings.append(render(number, "qualifications", "qualifications_not_doctor", "warning",
-                                   {"type": contact_type}))
-            del values["qualifications"]
+    def _records(self) -> list[Record]:
+        dicts: list[dict[str, Any]] = [{} for _ in self.numbers]
+        for field_name, values in self.columns.items():
+            for target, value in zip(dicts, values, strict=True):
+                if value is not ABSENT and value is not INVALID:
+                    target[field_name] = value
+        return [Record(row, values) for row, values in zip(self.numbers, dicts, strict=True)]
 
-    def _index(self, field_name: str) -> int | None:
-        return self.fields.get(field_name)
-
-    def _keys(self, record: Record, raw: list[Any], findings: list[Finding]) -> None:
-        key, version = raw[self.key_index], raw[self.version_index] if self.version_index is not None else ""
-        if _empty_value(key) and _empty_value(version):
-            return
-        try:
-            record.key_id = _integer(key)
-            record.key_version = _integer(version) if not _empty_value(version) else None
-        except ValueError:
-            record.key_id = record.key_version = None
-            findings.append(self.render.finding(record.row, None, "export_key_invalid", "error",
-                                                {"value": f"{as_text(key)} / {as_text(version)}"}))
+    def _keys(self, records: list[Record]) -> None:
+        hidden = self.table.header_map.hidden
+        key_index, version_index = hidden["_id"], hidden.get("_version")
+        for position, (record, (_, raw)) in enumerate(zip(records, self.table.rows, strict=True)):
+            key = raw[key_index]
+            version = raw[version_index] if version_index is not None else ""
+            if _blank(key) and _blank(version):
+                continue
+            try:
+                record.key_id = _integer(key)
+                record.key_version = None if _blank(version) else _integer(version)
+            except ValueError:
+                record.key_id = record.key_version = None
+                self.emit(position, None, (("export_key_invalid", "error",
+                                            {"value": f"{as_text(key)} / {as_text(version)}"}),))
 
 
 def _integer(value: Any) -> int:
@@ -153,9 +194,5 @@ def _integer(value: Any) -> int:
     raise ValueError(text)
 
 
-def _empty_value(value: Any) -> bool:
+def _blank(value: Any) -> bool:
     return value is None or (value.__class__ is str and not value.strip())
-
-
-def _empty(raw: list[Any], index: int | None) -> bool:
-    return index is None or _empty_value(raw[index])
