@@ -35,11 +35,18 @@ def message(code: str, lang: str | None = None, /, **params: object) -> str:
     texts = _CATALOG.get(code)
     if texts is None:
         return code if not params else f"{code}: " + ", ".join(f"{k}={v}" for k, v in params.items())
-    template = texts.get(normalize_language(lang)) or texts["en"]
+    lang = normalize_language(lang)
+    template = texts.get(lang) or texts["en"]
+    if "suggestion_text" not in params:
+        hint = params.get("suggestion")
+        params = {**params, "suggestion_text": _DID_YOU_MEAN[lang].format(hint) if hint else ""}
     try:
         return template.format(**params)
     except (KeyError, IndexError):
         return texts["en"].format_map(_Default(params))
+
+
+_DID_YOU_MEAN = {"en": " (did you mean {}?)", "pt-BR": " (você quis dizer {}?)"}
 
 
 class _Default(dict):

@@ -1,0 +1,110 @@
+"""Brazilian conventions in cells: phones, CEP, e-mail, dd/mm/yyyy dates, decimal comma.
+
+A value Excel already typed (a date cell, a number) is taken as it is; text is
+parsed by these rules, never guessed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal, InvalidOperation
+
+from crmxl import i18n
+from crmxl.domain.errors import FieldError
+
+_NON_DIGITS = re.compile(r"\D")
+_EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,}$")
+_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+_DECIMAL = re.compile(r"^-?\d{1,3}(\.\d{3})*(,\d+)?$|^-?\d+(,\d+)?$")
+
+
+def _number_text(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value if value is not None else "").strip()
+
+
+def parse_phone(value: object) -> str:
+    """'(11) 91234-5678', '+55 11 91234-5678', '1131234567' -> '(11) 91234-5678' / '(11) 3123-4567'."""
+    text = _number_text(value)
+    digits = _NON_DIGITS.sub("", text)
+    if text.startswith("+") and not digits.startswith("55"):
+        raise FieldError("phone_invalid", value=text)
+    if digits.startswith("55") and len(digits) in (12, 13):
+        digits = digits[2:]
+    if digits.startswith("0") and len(digits) in (11, 12):  # a trunk prefix '0 11 ...'
+        digits = digits[1:]
+    if len(digits) not in (10, 11) or not 11 <= int(digits[:2]) <= 99 or digits[2] == "0":
+        raise FieldError("phone_invalid", value=text)
+    area, rest = digits[:2], digits[2:]
+    if len(rest) == 9 and rest[0] != "9":
+        raise FieldError("phone_invalid", value=text)
+    return f"({area}) {rest[:-4]}-{rest[-4:]}"
+
+
+def parse_cep(value: object) -> str:
+    text = _number_text(value)
+    digits = _NON_DIGITS.sub("", text)
+    if isinstance(value, int | float) and len(digits) == 7:
+        digits = "0" + digits
+    if len(digits) != 8 or not re.fullmatch(r"[\d.\-\s]+", text):
+        raise FieldError("cep_invalid", value=text)
+    return f"{digits[:5]}-{digits[5:]}"
+
+
+def parse_email(value: object) -> str:
+    text = str(value or "").strip()
+    if not _EMAIL.match(text) or ".." in text:
+        raise FieldError("email_invalid", value=text)
+    local, domain = text.rsplit("@", 1)
+    return f"{local}@{domain.lower()}"
+
+
+def parse_date(value: object) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = str(value or "").strip()
+    m = _DATE.match(text)
+    if m is None:
+        raise FieldError("date_invalid", value=text)
+    day, month, year = (int(g) for g in m.groups())
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        raise FieldError("date_invalid", value=text) from None
+
+
+def parse_decimal(value: object) -> Decimal:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return Decimal(str(value))
+    text = str(value or "").strip().replace(" ", "")
+    if not _DECIMAL.match(text):
+        raise FieldError("decimal_invalid", value=text)
+    try:
+        return Decimal(text.replace(".", "").replace(",", "."))
+    except InvalidOperation:
+        raise FieldError("decimal_invalid", value=text) from None
+
+
+i18n.register({
+    "phone_invalid": {
+        "en": "'{value}' is not a phone number; write it as (11) 91234-5678 or +55 11 91234-5678",
+        "pt-BR": "'{value}' não é um telefone; escreva como (11) 91234-5678 ou +55 11 91234-5678",
+    },
+    "cep_invalid": {
+        "en": "'{value}' is not a CEP; write 8 digits as 01310-100",
+        "pt-BR": "'{value}' não é um CEP; escreva 8 dígitos como 01310-100",
+    },
+    "email_invalid": {"en": "'{value}' is not an e-mail address", "pt-BR": "'{value}' não é um e-mail válido"},
+    "date_invalid": {
+        "en": "'{value}' is not a date; write dd/mm/yyyy (e.g. 25/12/1980)",
+        "pt-BR": "'{value}' não é uma data; escreva dd/mm/aaaa (ex.: 25/12/1980)",
+    },
+    "decimal_invalid": {
+        "en": "'{value}' is not a number; use a decimal comma (1.234,56)",
+        "pt-BR": "'{value}' não é um número; use vírgula decimal (1.234,56)",
+    },
+})

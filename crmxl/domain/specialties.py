@@ -1,0 +1,58 @@
+"""The qualifications registry: the specialties recognised for doctors, matched leniently."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import lru_cache
+from importlib.resources import files
+
+from crmxl import i18n
+from crmxl.domain.errors import FieldError
+from crmxl.domain.text import normalize, suggest
+
+
+def default_specialties() -> list[str]:
+    text = (files("crmxl.domain") / "data" / "specialties.txt").read_text(encoding="utf-8")
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+class SpecialtyRegistry:
+    def __init__(self, names: Iterable[str]) -> None:
+        self.names: list[str] = list(dict.fromkeys(n.strip() for n in names if n and n.strip()))
+        self._by_key = {normalize(n): n for n in self.names}
+        self.suggest = lru_cache(maxsize=4096)(self._suggest)
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def __contains__(self, name: object) -> bool:
+        return self.match(str(name)) is not None
+
+    def match(self, name: str) -> str | None:
+        return self._by_key.get(normalize(name))
+
+    def _suggest(self, name: str) -> str | None:
+        return suggest(name, self.names, cutoff=0.7)
+
+    def parse_list(self, cell: object) -> tuple[list[str], list[FieldError]]:
+        """Split a cell on ';' -> (canonical names, errors for the unknown ones)."""
+        found: list[str] = []
+        errors: list[FieldError] = []
+        for item in str(cell or "").split(";"):
+            item = item.strip()
+            if not item:
+                continue
+            canonical = self.match(item)
+            if canonical is None:
+                errors.append(FieldError("qualification_unknown", value=item, suggestion=self.suggest(item)))
+            elif canonical not in found:
+                found.append(canonical)
+        return found, errors
+
+
+i18n.register({
+    "qualification_unknown": {
+        "en": "'{value}' is not a qualification in the registry{suggestion_text}",
+        "pt-BR": "'{value}' não é uma qualificação do cadastro{suggestion_text}",
+    },
+})

@@ -1,0 +1,24 @@
+"""Text matching that ignores case, accents and extra spaces, with near-miss suggestions."""
+
+from __future__ import annotations
+
+import difflib
+import unicodedata
+from collections.abc import Iterable
+from functools import lru_cache
+
+
+@lru_cache(maxsize=65536)
+def normalize(value: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", str(value))
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(stripped.casefold().split())
+
+
+def suggest(value: str, candidates: Iterable[str], cutoff: float = 0.75) -> str | None:
+    """The candidate closest to ``value`` (in its own spelling), or None when nothing is near."""
+    by_key: dict[str, str] = {}
+    for candidate in candidates:
+        by_key.setdefault(normalize(candidate), candidate)
+    matches = difflib.get_close_matches(normalize(value), list(by_key), n=1, cutoff=cutoff)
+    return by_key[matches[0]] if matches else None
