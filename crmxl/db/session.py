@@ -60,13 +60,13 @@ class Database:
         try:
             session = self._sessions()
         except OperationalError as exc:
-            raise DatabaseUnavailable("database_unavailable", url=self.safe_url, detail=_first_line(exc)) from None
+            raise DatabaseUnavailable("database_unavailable", url=self.safe_url, detail=describe_error(exc)) from None
         try:
             yield session
             session.commit()
         except OperationalError as exc:
             session.rollback()
-            raise DatabaseUnavailable("database_unavailable", url=self.safe_url, detail=_first_line(exc)) from None
+            raise DatabaseUnavailable("database_unavailable", url=self.safe_url, detail=describe_error(exc)) from None
         except BaseException:
             session.rollback()
             raise
@@ -80,7 +80,7 @@ class Database:
             with self.engine.begin() as conn:
                 yield conn
         except OperationalError as exc:
-            raise DatabaseUnavailable("database_unavailable", url=self.safe_url, detail=_first_line(exc)) from None
+            raise DatabaseUnavailable("database_unavailable", url=self.safe_url, detail=describe_error(exc)) from None
 
     def data_version(self) -> int:
         """A counter bumped by every commit that changes CRM data (for caches)."""
@@ -112,9 +112,11 @@ def bump_data_version(conn: Connection | Session) -> None:
         )
 
 
-def _first_line(exc: Exception) -> str:
-    text = str(getattr(exc, "orig", exc) or exc)
-    return text.strip().splitlines()[0] if text.strip() else type(exc).__name__
+def describe_error(exc: Exception) -> str:
+    """The first meaningful line of a driver error, without SQLAlchemy's boilerplate."""
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return " ".join(lines[:2]) if lines else type(exc).__name__
 
 
 i18n.register(

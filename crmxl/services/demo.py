@@ -141,7 +141,7 @@ def load_demo(db: Database) -> DemoResult:
     accounts, contacts = generate()
     users_t, acc_t, con_t = User.__table__, Account.__table__, Contact.__table__
     with db.transaction() as conn:
-        user_ids = dict(conn.execute(select(users_t.c.login, users_t.c.id)))
+        user_ids = {login: uid for login, uid in conn.execute(select(users_t.c.login, users_t.c.id))}
         users_added = 0
         for login, name, role, manager, _ufs in DEMO_USERS:
             if login in user_ids:
@@ -161,11 +161,11 @@ def load_demo(db: Database) -> DemoResult:
         ]
         if new_accounts:
             conn.execute(insert(acc_t), new_accounts)
-        account_ids = dict(conn.execute(select(acc_t.c.number, acc_t.c.id)))
+        account_ids = {number: aid for number, aid in conn.execute(select(acc_t.c.number, acc_t.c.id))}
 
         qualification_ids = [qid for (qid,) in conn.execute(
             select(Qualification.__table__.c.id).order_by(Qualification.__table__.c.name))]
-        have = set(conn.execute(select(con_t.c.identifier, con_t.c.name)).tuples())
+        have = {(ident, name) for ident, name in conn.execute(select(con_t.c.identifier, con_t.c.name))}
         new_contacts, links = [], []
         for c in contacts:
             if (c["number"], c["name"]) in have:

@@ -140,7 +140,9 @@ def last_batch_id(db: Database, actor: Actor) -> int | None:
 def _owner_logins(conn: Connection, owner_ids: set[int]) -> dict[int, str]:
     users = User.__table__
     ids = sorted(i for i in owner_ids if i is not None)
-    return dict(conn.execute(select(users.c.id, users.c.login).where(users.c.id.in_(ids)))) if ids else {}
+    if not ids:
+        return {}
+    return {uid: login for uid, login in conn.execute(select(users.c.id, users.c.login).where(users.c.id.in_(ids)))}
 
 
 def undo(db: Database, actor: Actor, batch_id: int) -> int:

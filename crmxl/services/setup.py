@@ -8,7 +8,7 @@ from sqlalchemy import func, insert, select
 
 from crmxl.db import migrate
 from crmxl.db.models import ExportProfile, Qualification, utcnow
-from crmxl.db.session import Database
+from crmxl.db.session import Database, describe_error
 from crmxl.domain.specialties import default_specialties
 from crmxl.errors import DatabaseUnavailable
 from crmxl.schema import ACCOUNTS, CONTACTS
@@ -34,7 +34,7 @@ def init_database(db: Database) -> InitResult:
     try:
         before, after = migrate.upgrade(db)
     except OperationalError as exc:
-        raise DatabaseUnavailable("database_unavailable", url=db.safe_url, detail=str(exc.orig)) from None
+        raise DatabaseUnavailable("database_unavailable", url=db.safe_url, detail=describe_error(exc)) from None
     with db.transaction() as conn:
         q = Qualification.__table__
         existing = set(conn.execute(select(q.c.name)).scalars())

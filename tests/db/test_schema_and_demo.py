@@ -39,7 +39,7 @@ def test_init_seeds_registry_and_default_profiles_once(empty_db):
 def test_demo_data_is_realistic(demo_db):
     db = Database(demo_db.url)
     with db.session() as s:
-        roles = dict(s.execute(select(User.role, func.count()).group_by(User.role)).tuples())
+        roles = {role: n for role, n in s.execute(select(User.role, func.count()).group_by(User.role))}
         assert roles == {"admin": 1, "manager": 2, "agent": 8}
         for manager in s.scalars(select(User).where(User.role == "manager")):
             assert len(manager.agents) == 4
