@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from crmxl.domain.enums import UFS, AccountType, ContactType, is_without_portfolio, parse_enum, parse_uf
+from crmxl.domain.enums import AccountType, ContactType, is_without_portfolio, parse_enum, parse_uf
 from crmxl.domain.errors import FieldError
 from crmxl.domain.formats import parse_cep, parse_date, parse_email, parse_phone
 from crmxl.domain.text import suggest
@@ -75,9 +75,9 @@ def _choice(enum_cls: Any, code: str) -> Parser:
     def parse(value: Any) -> Parsed:
         text = as_text(value)
         try:
-            return parse_enum(text, enum_cls).value, NO_ISSUES
-        except (FieldError, ValueError, KeyError):
-            return error(code, value=text, suggestion=suggest(text, choices))
+            return parse_enum(enum_cls, text).value, NO_ISSUES
+        except FieldError as exc:
+            return error(code, value=text, suggestion=exc.params.get("suggestion") or suggest(text, choices))
 
     return parse
 
@@ -87,8 +87,8 @@ def _uf(col: Column) -> Parser:
         text = as_text(value)
         try:
             return parse_uf(text), NO_ISSUES
-        except (FieldError, ValueError, KeyError):
-            return error("uf_invalid", value=text, suggestion=suggest(text, list(UFS)))
+        except FieldError as exc:
+            return field_error(exc)
 
     return parse
 

@@ -47,10 +47,6 @@ FINDINGS: dict[str, dict[str, str]] = {
         "en": "{header} must be text, not {value}",
         "pt-BR": "{header} deve ser texto, não {value}",
     },
-    "account_number_type_mismatch": {
-        "en": "{value} is a {found}, but a {type} account needs a {expected}",
-        "pt-BR": "{value} é um {found}, mas uma conta {type} precisa de um {expected}",
-    },
     "cnpj_restored_from_number": {
         "en": "The CNPJ was stored as a number and lost its leading zeros; read as {value}",
         "pt-BR": "O CNPJ foi gravado como número e perdeu os zeros à esquerda; lido como {value}",
@@ -74,10 +70,6 @@ FINDINGS: dict[str, dict[str, str]] = {
     "contact_type_invalid": {
         "en": "'{value}' is not a contact type (DOCTOR, SECRETARY, OTHERS)",
         "pt-BR": "'{value}' não é um tipo de contato (DOCTOR, SECRETARY, OTHERS)",
-    },
-    "uf_invalid": {
-        "en": "'{value}' is not a UF (one of the 27 states: SP, RJ, MG, ...)",
-        "pt-BR": "'{value}' não é uma UF (um dos 27 estados: SP, RJ, MG, ...)",
     },
     "did_you_mean": {
         "en": "Did you mean {suggestion}?",
@@ -139,10 +131,6 @@ FINDINGS: dict[str, dict[str, str]] = {
     "account_not_found": {
         "en": "Account {number} does not exist: import it with the accounts template first",
         "pt-BR": "A conta {number} não existe: importe-a primeiro com o modelo de contas",
-    },
-    "qualification_unknown": {
-        "en": "'{value}' is not a qualification of the registry",
-        "pt-BR": "'{value}' não é uma qualificação do cadastro",
     },
     "contact_ambiguous": {
         "en": "{count} contacts of {identifier} are named '{name}': the name does not pick one",

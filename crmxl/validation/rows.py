@@ -47,6 +47,7 @@ class Renderer:
 
     def finding(self, row: int, field_name: str | None, code: str, severity: str, params: dict[str, Any],
                 letter: str | None = None) -> Finding:
+        params = {"suggestion_text": "", **params}
         if field_name is not None:
             params = {"header": self.headers.get(field_name, field_name), **params}
             letter = letter or self.letters.get(field_name)

@@ -83,3 +83,9 @@ def _csv_text(value: Any, sep: str) -> str:
         return value.strftime("%d/%m/%Y")
     text = str(value)
     return f'"{text}"' if sep in text or '"' in text else text
+
+
+def registry():
+    from crmxl.domain.specialties import SpecialtyRegistry, default_specialties
+
+    return SpecialtyRegistry(default_specialties())
