@@ -13,17 +13,19 @@ from crmxl.validation.in_file import check_duplicates
 from crmxl.validation.model import Table, ValidationResult
 from crmxl.validation.rows import TableRules
 from crmxl.validation.sheet import sheet_findings
+from crmxl.validation.speed import paused_gc
 
 def validate_cells(table: Table, *, lang: str = "en", progress: Progress = no_progress) -> ValidationResult:
     """Cell, row and in-file rules (no database): a ``Record`` per non-blank row and the findings."""
     total = len(table.rows)
     progress("validate", 0, total)
-    rules = TableRules(table, lang)
-    records, findings = rules.run()
-    findings[:0] = sheet_findings(table, lang)
-    check_duplicates(table, records, findings, rules.render)
-    result = ValidationResult(table=table, records=records, findings=findings)
-    finalise(result)
+    with paused_gc():
+        rules = TableRules(table, lang)
+        records, findings = rules.run()
+        findings[:0] = sheet_findings(table, lang)
+        check_duplicates(table, records, findings, rules.render)
+        result = ValidationResult(table=table, records=records, findings=findings)
+        finalise(result)
     progress("validate", total, total)
     return result
 

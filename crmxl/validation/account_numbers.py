@@ -6,7 +6,6 @@ of a CRM written without one), and a number Excel typed as a number is restored 
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from crmxl.domain.account_number import detect_account_number, parse_account_number
@@ -17,8 +16,7 @@ from crmxl.domain.errors import FieldError
 from crmxl.validation.cells import INVALID, NO_ISSUES, Parsed, as_text, field_error, is_number
 
 MEDICAL = AccountType.MEDICAL.value
-_HAS_LETTERS = re.compile(r"[A-Za-z]{2}")
-_CRM_PREFIX = re.compile(r"^\s*crm", re.IGNORECASE)
+_TYPES = {t.value: t for t in AccountType}
 CRM_MAX_DIGITS = 7
 
 
@@ -31,16 +29,19 @@ def kind_of(account_type: str | None) -> str | None:
 
 def parse_number(value: Any, account_type: str | None, uf: str | None) -> Parsed:
     """Canonical account number of a cell; ``account_type`` None means: detect it (contacts template)."""
-    if is_number(value):
+    if value.__class__ is str:
+        text = value.strip()
+    elif is_number(value):
         return _from_number(value, account_type, uf)
-    text = as_text(value)
+    else:
+        text = as_text(value)
     if account_type is None:
         return _detect(text)
     try:
-        canonical = parse_account_number(text, AccountType(account_type), default_uf=uf)
+        canonical = parse_account_number(text, _TYPES[account_type], default_uf=uf)
     except FieldError as exc:
         return field_error(exc)
-    if account_type == MEDICAL and uf and not _HAS_LETTERS.search(_CRM_PREFIX.sub("", text)):
+    if account_type == MEDICAL and uf and canonical.endswith(uf) and uf not in text.upper():
         return canonical, (("crm_uf_from_row", "warning", {"value": canonical}),)
     return canonical, NO_ISSUES
 

@@ -7,11 +7,21 @@ from crmxl.validation.model import Finding, Record, Table
 from crmxl.validation.rows import Renderer
 
 
+def name_key(name: str) -> str:
+    """``normalize(name)``, with a fast path for plain ASCII (where it is only case and spaces)."""
+    return " ".join(name.casefold().split()) if name.isascii() else normalize(name)
+
+
 def check_duplicates(table: Table, records: list[Record], findings: list[Finding], render: Renderer) -> None:
-    """Every occurrence after the first is an error pointing at the first one's row."""
+    """Every occurrence after the first is an error pointing at the first one's row.
+
+    Accounts template: the same account number twice. A contact of the accounts template's
+    contact columns is keyed by its row's account number, so two rows naming the same contact
+    are already two rows of the same account. Contacts template: the same identifier and
+    normalised name twice.
+    """
     if table.template.id == "accounts":
         first_account: dict[str, int] = {}
-        first_contact: dict[tuple[str, str], int] = {}
         for record in records:
             number = record.values.get("account_number")
             if number is None:
@@ -20,25 +30,17 @@ def check_duplicates(table: Table, records: list[Record], findings: list[Finding
             if first != record.row:
                 _flag(record, findings, render.finding(record.row, "account_number", "duplicate_account", "error",
                                                        {"number": number, "first": first}))
-                continue
-            name = record.values.get("contact_name")
-            if name is not None:
-                _contact(record, (number, normalize(name)), "contact_name", name, first_contact, findings, render)
-    else:
-        first_contact = {}
-        for record in records:
-            identifier, name = record.values.get("identifier"), record.values.get("name")
-            if identifier is None or name is None:
-                continue
-            _contact(record, (identifier, normalize(name)), "name", name, first_contact, findings, render)
-
-
-def _contact(record: Record, key: tuple[str, str], field_name: str, name: str, first_seen: dict, findings: list,
-             render: Renderer) -> None:
-    first = first_seen.setdefault(key, record.row)
-    if first != record.row:
-        _flag(record, findings, render.finding(record.row, field_name, "duplicate_contact", "error",
-                                               {"name": name, "identifier": key[0], "first": first}))
+        return
+    first_contact: dict[tuple[str, str], int] = {}
+    for record in records:
+        values = record.values
+        identifier, name = values.get("identifier"), values.get("name")
+        if identifier is None or name is None:
+            continue
+        first = first_contact.setdefault((identifier, name_key(name)), record.row)
+        if first != record.row:
+            _flag(record, findings, render.finding(record.row, "name", "duplicate_contact", "error",
+                                                   {"name": name, "identifier": identifier, "first": first}))
 
 
 def _flag(record: Record, findings: list[Finding], finding: Finding) -> None:

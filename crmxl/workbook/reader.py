@@ -30,6 +30,7 @@ from crmxl.schema import (
 from crmxl.services.progress import Progress, no_progress
 from crmxl.validation.model import Table
 from crmxl.validation.sheet import sheet_findings
+from crmxl.validation.speed import paused_gc
 from crmxl.workbook import reader_messages  # noqa: F401  (registers the messages)
 from crmxl.workbook.csv_reader import read_csv_grid
 from crmxl.workbook.sniff import sniff
@@ -43,6 +44,14 @@ def read_table(path: Path, tpl: Template, *, progress: Progress = no_progress) -
     path = Path(path)
     progress("read", 0, None)
     kind = sniff(path)
+    with paused_gc():
+        table = _read(path, tpl, kind)
+    table.sha256 = _sha256(path)
+    progress("read", len(table.rows), len(table.rows))
+    return table
+
+
+def _read(path: Path, tpl: Template, kind: str) -> Table:
     if kind == "csv":
         grid = read_csv_grid(path)
         if not any(any(str(v).strip() for v in row) for row in grid):
@@ -50,8 +59,6 @@ def read_table(path: Path, tpl: Template, *, progress: Progress = no_progress) -
         table = _table(path, tpl, tpl.sheet_en, grid, stamp=None, by_name=False)
     else:
         table = _read_workbook(path, tpl)
-    table.sha256 = _sha256(path)
-    progress("read", len(table.rows), len(table.rows))
     return table
 
 
