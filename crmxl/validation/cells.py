@@ -14,7 +14,7 @@ from typing import Any
 from crmxl.domain.enums import AccountType, ContactType, is_without_portfolio, parse_enum, parse_uf
 from crmxl.domain.errors import FieldError
 from crmxl.domain.formats import parse_cep, parse_date, parse_email, parse_phone
-from crmxl.domain.text import suggest
+from crmxl.domain.text import normalize, suggest
 from crmxl.schema import Column, Kind
 
 Issue = tuple[str, str, dict[str, Any]]
@@ -24,6 +24,11 @@ INVALID = object()  # the cell has an error: no value
 ABSENT = object()  # the cell holds nothing usable (e.g. only separators): treated as empty
 NO_ISSUES: tuple[Issue, ...] = ()
 CACHE_LIMIT = 50_000
+
+
+def name_key(name: str) -> str:
+    """``normalize(name)``, with a fast path for plain ASCII (where it is only case and spaces)."""
+    return " ".join(name.casefold().split()) if name.isascii() else normalize(name)
 
 
 def is_empty(value: Any) -> bool:

@@ -10,10 +10,13 @@ from __future__ import annotations
 from typing import Any
 
 from crmxl.domain.enums import WITHOUT_PORTFOLIO, WITHOUT_PORTFOLIO_PT
-from crmxl.domain.text import normalize, suggest
+from crmxl.domain.text import suggest
 from crmxl.i18n import message
+from crmxl.validation.cells import name_key
+from crmxl.validation.findings import finalise
 from crmxl.validation.model import ExistingAccount, ExistingContact, Record, ReferenceData, ValidationResult
 from crmxl.validation.rows import Renderer
+from crmxl.validation.speed import paused_gc
 
 
 class AmbiguousContact(LookupError):
@@ -40,8 +43,10 @@ def resolve_contact(ref: ReferenceData, identifier: str, name: str, key_id: int 
             for contact in contacts:
                 if contact.id == key_id:
                     return contact
-    target = normalize(name)
-    matches = [c for c in candidates if normalize(c.name) == target]
+    if not candidates:
+        return None
+    target = name_key(name)
+    matches = [c for c in candidates if name_key(c.name) == target]
     if len(matches) > 1:
         raise AmbiguousContact(identifier, name, matches)
     return matches[0] if matches else None
@@ -197,9 +202,8 @@ def check_against(result: ValidationResult, ref: ReferenceData, *, lang: str = "
     """
     checker = _Checker(result, ref, lang, allow_transfers)
     row_rule = checker.account_row if result.table.template.id == "accounts" else checker.contact_row
-    for record in result.records:
-        row_rule(record)
-    from crmxl.validation.findings import finalise
-
-    finalise(result)
+    with paused_gc():
+        for record in result.records:
+            row_rule(record)
+        finalise(result)
     return result

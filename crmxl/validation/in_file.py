@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-from crmxl.domain.text import normalize
+from crmxl.validation.cells import name_key
 from crmxl.validation.model import Finding, Record, Table
 from crmxl.validation.rows import Renderer
-
-
-def name_key(name: str) -> str:
-    """``normalize(name)``, with a fast path for plain ASCII (where it is only case and spaces)."""
-    return " ".join(name.casefold().split()) if name.isascii() else normalize(name)
 
 
 def check_duplicates(table: Table, records: list[Record], findings: list[Finding], render: Renderer) -> None:
