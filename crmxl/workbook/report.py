@@ -27,6 +27,7 @@ from crmxl.i18n import message
 from crmxl.schema import ERRORS_HEADER, OK_TEXT, column_letter, header_key
 from crmxl.validation.model import Finding, Table, ValidationResult
 from crmxl.validation.sheet import sheet_findings
+from crmxl.validation.speed import paused_gc
 from crmxl.workbook.csv_reader import read_csv_grid
 from crmxl.workbook.report_summary import remove_summary, write_summary
 from crmxl.workbook.sniff import sniff
@@ -42,7 +43,11 @@ _NOTE_WIDTH, _NOTE_HEIGHT = 320, 110
 def write_report(table: Table, result: ValidationResult, out: Path, *, lang: str = "en",
                  summary: dict | None = None) -> Path:
     """Write ``table``'s workbook with ``result``'s findings marked to ``out``; return ``out``."""
-    out = Path(out)
+    with paused_gc():
+        return _write_report(table, result, Path(out), lang, summary)
+
+
+def _write_report(table: Table, result: ValidationResult, out: Path, lang: str, summary: dict | None) -> Path:
     source = Path(table.file)
     is_csv = sniff(source) == "csv"
     keep_vba = not is_csv and out.suffix.lower() in (".xlsm", ".xltm") and _has_vba(source)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import zipfile
 import shutil
 
 import openpyxl
@@ -241,3 +242,29 @@ def test_report_of_a_copy_in_another_folder(tmp_path):
     copy = shutil.copy(source, tmp_path / "sub" / "copy.xlsx")
     out, _ = report(copy, tmp_path / "reports" / "r.xlsx")
     assert out.exists()
+
+
+def test_macro_enabled_workbook_keeps_its_vba(tmp_path):
+    import xlsxwriter
+
+    vba = tmp_path / "vbaProject.bin"
+    vba.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(range(256)) * 8)
+    source = tmp_path / "in.xlsm"
+    book = xlsxwriter.Workbook(str(source))
+    sheet = book.add_worksheet("Accounts")
+    sheet.write_row(0, 0, [ACCOUNTS.column(f).header() for f in ACCOUNTS.fields])
+    for r, row in enumerate(sample_rows(), 1):
+        for c, value in enumerate(row):
+            if value is not None:
+                sheet.write_string(r, c, value)
+    book.add_vba_project(str(vba))
+    book.close()
+    out, _ = report(source, tmp_path / "out.xlsm")
+    with zipfile.ZipFile(out) as archive:
+        assert archive.read("xl/vbaProject.bin") == vba.read_bytes()
+        assert b"macroEnabled" in archive.read("[Content_Types].xml")
+    assert fill_of(openpyxl.load_workbook(out, keep_vba=True)["Accounts"]["C3"]) == ERROR_FILL
+    plain, _ = report(source, tmp_path / "out.xlsx")
+    with zipfile.ZipFile(plain) as archive:
+        assert "xl/vbaProject.bin" not in archive.namelist()
+        assert b"macroEnabled" not in archive.read("[Content_Types].xml")
