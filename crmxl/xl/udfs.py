@@ -1,0 +1,166 @@
+"""Worksheet functions (xlwings UDFs): look things up in the CRM while filling a sheet.
+
+Each function returns a value or a readable error text starting with ``#CRM:``,
+never a traceback. Excel sees the names, argument docs and help declared by
+``excel_function`` below (xlwings' ``func``/``arg`` decorators); ``UDFS`` lists them.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import xlwings as xw
+
+from crmxl.config import load_settings
+from crmxl.db.session import Database
+from crmxl.domain.account_number import detect_account_number
+from crmxl.domain.cnpj import format_cnpj, is_valid_cnpj, parse_cnpj
+from crmxl.domain.enums import AccountType, parse_enum
+from crmxl.domain.errors import FieldError
+from crmxl.domain.text import normalize
+from crmxl.errors import CrmxlError
+from crmxl.xl.lookups import ACCOUNT_FIELDS, LookupCache
+
+ERROR_PREFIX = "#CRM: "
+
+
+@dataclass(frozen=True)
+class UdfSpec:
+    name: str
+    help: str
+    args: dict[str, str]
+    func: Callable[..., Any]
+
+
+UDFS: dict[str, UdfSpec] = {}
+_cache: LookupCache | None = None
+
+
+def _error(text: str) -> str:
+    return ERROR_PREFIX + text
+
+
+def cache() -> LookupCache:
+    """The process-wide lookup cache for the configured database."""
+    global _cache
+    url = load_settings().database_url
+    if _cache is None or _cache.db.url != url:
+        _cache = LookupCache(Database(url))
+    return _cache
+
+
+def set_cache(new: LookupCache | None) -> None:
+    global _cache
+    _cache = new
+
+
+def excel_function(**arg_docs: str):
+    """Declare a worksheet function: xlwings' decorators plus our registry, and no exception ever escapes.
+
+    Excel shows the Python function's name and docstring, and ``arg_docs`` for its arguments.
+    """
+
+    def decorate(f: Callable[..., Any]) -> Callable[..., Any]:
+        name, help_text = f.__name__, (f.__doc__ or "").strip()
+
+        @functools.wraps(f)
+        def safe(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return f(*args, **kwargs)
+            except FieldError as exc:
+                return _error(exc.render(load_settings().lang))
+            except CrmxlError as exc:
+                return _error(exc.render(load_settings().lang))
+            except Exception as exc:  # a cell shows a message, never a traceback
+                return _error(f"{type(exc).__name__}: {exc}")
+
+        safe.__annotations__ = {}  # xlwings would read type hints as converters
+        wrapped = safe
+        for arg, doc in reversed(arg_docs.items()):
+            wrapped = xw.arg(arg, doc=doc)(wrapped)
+        wrapped = xw.func(wrapped)
+        UDFS[name] = UdfSpec(name, help_text, dict(arg_docs), wrapped)
+        return wrapped
+
+    return decorate
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return "" if value is None else str(value).strip()
+
+
+def _cnpj_text(value: Any) -> str:
+    """A CNPJ typed as a number lost its leading zeros: give them back."""
+    text = _text(value)
+    return text.zfill(14) if isinstance(value, int | float) and not isinstance(value, bool) else text
+
+
+def _number_key(value: Any) -> str:
+    text = _text(value)
+    if isinstance(value, int | float) and not isinstance(value, bool) and len(text) <= 14 and len(text) > 7:
+        text = text.zfill(14)
+    return detect_account_number(text)[1]
+
+
+@excel_function(value="A CRM number or a CNPJ, in any usual spelling")
+def CRM_NUMBER(value):  # noqa: N802 - Excel's name
+    """The canonical account number (CRM as 123456/SP, CNPJ compact), or what is wrong with it."""
+    return _number_key(value)
+
+
+@excel_function(value="A CNPJ, formatted or not")
+def CRM_CNPJ_VALID(value):  # noqa: N802
+    """TRUE when the value is a valid CNPJ (numeric or alphanumeric)."""
+    return is_valid_cnpj(_cnpj_text(value))
+
+
+@excel_function(value="A CNPJ, formatted or not")
+def CRM_CNPJ_FORMAT(value):  # noqa: N802
+    """The CNPJ formatted as 12.ABC.345/01DE-35, or what is wrong with it."""
+    return format_cnpj(parse_cnpj(_cnpj_text(value)))
+
+
+@excel_function(value="One specialty, or several separated by ';'")
+def CRM_SPECIALTY(value):  # noqa: N802
+    """The registry's spelling of a specialty (several with ';'), or a suggestion."""
+    names, errors = cache().snapshot().registry.parse_list(_text(value))
+    if errors:
+        return _error("; ".join(e.render(load_settings().lang) for e in errors))
+    if not names:
+        return _error("empty")
+    return "; ".join(names)
+
+
+@excel_function(number="The account number (CRM or CNPJ)",
+                field="name, type, uf, city, address, cep, phone, email, portfolio, active or version (default: name)")
+def CRM_ACCOUNT(number, field="name"):  # noqa: N802
+    """A field of an account in the CRM."""
+    key = _number_key(number)
+    wanted = _text(field).lower() or "name"
+    if wanted not in ACCOUNT_FIELDS:
+        return _error(f"unknown field '{wanted}'; one of {', '.join(ACCOUNT_FIELDS)}")
+    account = cache().snapshot().accounts.get(key)
+    if account is None:
+        return _error(f"no account {key}")
+    return account[wanted]
+
+
+@excel_function(login="The agent's login", account_type="MEDICAL, COMPANY or INSURANCE (optional)")
+def CRM_PORTFOLIO_SIZE(login, account_type=None):  # noqa: N802
+    """How many accounts an agent's portfolio holds, optionally of one type."""
+    wanted = parse_enum(AccountType, account_type).value if _text(account_type) else None
+    return cache().snapshot().portfolio_sizes.get((_text(login), wanted), 0)
+
+
+@excel_function(identifier="The contact's identifier: the account number", name="The contact's name (optional)")
+def CRM_CONTACT_EXISTS(identifier, name=None):  # noqa: N802
+    """TRUE when a contact with this identifier (and this name, if given) exists."""
+    names = cache().snapshot().contacts.get(_number_key(identifier))
+    if not names:
+        return False
+    return normalize(_text(name)) in names if _text(name) else True
