@@ -187,5 +187,7 @@ def _save_atomically(book: Workbook, out: Path) -> None:
             temp.unlink()
         raise
     finally:
+        if book.vba_archive is not None:
+            book.vba_archive.close()
         with contextlib.suppress(Exception):
             book.close()

@@ -263,7 +263,7 @@ def test_macro_enabled_workbook_keeps_its_vba(tmp_path):
     with zipfile.ZipFile(out) as archive:
         assert archive.read("xl/vbaProject.bin") == vba.read_bytes()
         assert b"macroEnabled" in archive.read("[Content_Types].xml")
-    assert fill_of(openpyxl.load_workbook(out, keep_vba=True)["Accounts"]["C3"]) == ERROR_FILL
+    assert fill_of(openpyxl.load_workbook(out)["Accounts"]["C3"]) == ERROR_FILL
     plain, _ = report(source, tmp_path / "out.xlsx")
     with zipfile.ZipFile(plain) as archive:
         assert "xl/vbaProject.bin" not in archive.namelist()
