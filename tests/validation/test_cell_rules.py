@@ -5,9 +5,13 @@ from __future__ import annotations
 import datetime as dt
 
 import openpyxl
+from hypothesis import given
+from hypothesis import strategies as st
 import pytest
 
+from crmxl.domain.text import normalize
 from crmxl.schema import ACCOUNTS, CONTACTS
+from crmxl.validation.cells import name_key
 from crmxl.validation import validate_cells
 from crmxl.workbook.reader import read_table
 from tests.validation.builders import account_row, cnpj, contact_row, write_xlsx
@@ -252,3 +256,13 @@ def test_export_keys(tmp_path):
     assert [f.code for f in result.findings if f.row == 3] == ["export_key_invalid"]
     assert at(result, 3, None)[0].field is None
     assert record(result, 4).key_id is None
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=127)))
+def test_fast_name_key_equals_normalize_on_ascii(name):
+    assert name_key(name) == normalize(name)
+
+
+@given(st.text())
+def test_name_key_equals_normalize(name):
+    assert name_key(name) == normalize(name)
