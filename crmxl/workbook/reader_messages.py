@@ -72,6 +72,10 @@ i18n.register(
             "pt-BR": "{file} está marcado como modelo '{found}', que o crmxl não conhece; esperado o modelo de "
                      "{expected}",
         },
+        "report_sheet_missing": {
+            "en": "Sheet '{sheet}' is no longer in {file}: the report cannot be written",
+            "pt-BR": "A aba '{sheet}' não está mais em {file}: o relatório não pode ser gravado",
+        },
         "template_version_unsupported": {
             "en": "{file} is version {version} of the {expected} template, which this crmxl cannot read: "
                   "download the current template (version {expected_version}) and copy the data into it",

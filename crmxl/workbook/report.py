@@ -28,6 +28,7 @@ from crmxl.schema import ERRORS_HEADER, OK_TEXT, column_letter, header_key
 from crmxl.validation.model import Finding, Table, ValidationResult
 from crmxl.validation.sheet import sheet_findings
 from crmxl.validation.speed import paused_gc
+from crmxl.workbook import reader_messages  # noqa: F401  (registers the messages)
 from crmxl.workbook.csv_reader import read_csv_grid
 from crmxl.workbook.report_summary import remove_summary, write_summary
 from crmxl.workbook.sniff import sniff
