@@ -10,12 +10,25 @@ from stdnum.exceptions import InvalidChecksum, InvalidFormat, InvalidLength, Val
 from crmxl import i18n
 from crmxl.domain.errors import FieldError
 
+_WEIGHTS = (6, 5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2)
 _SEPARATORS = re.compile(r"[\s./\-]")
 _ALLOWED = re.compile(r"^[0-9A-Z]{12}[0-9]{2}$")
 
 
 def _compact(value: object) -> str:
     return _SEPARATORS.sub("", str(value or "")).upper()
+
+
+def _digit(values: list[int], weights: tuple[int, ...]) -> int:
+    rest = sum(v * w for v, w in zip(values, weights, strict=True)) % 11
+    return 0 if rest < 2 else 11 - rest
+
+
+def _has_valid_check_digits(number: str) -> bool:
+    """The mod-11 check of both numeric and alphanumeric CNPJs (character code minus 48)."""
+    values = [ord(c) - 48 for c in number[:12]]
+    first = _digit(values, _WEIGHTS[1:])
+    return number[12:] == f"{first}{_digit([*values, first], _WEIGHTS)}"
 
 
 def cnpj_check_digits(first12: str) -> str:
@@ -39,6 +52,8 @@ def parse_cnpj(value: object) -> str:
         bad = next((ch for ch in number[:12] if not ch.isalnum()), None) or next(
             (ch for ch in number[12:] if not ch.isdigit()), number[-1])
         raise FieldError("cnpj_characters", value=text, character=bad)
+    if _has_valid_check_digits(number) and number[:12] != number[0] * 12:
+        return number  # the fast path for the common case; stdnum decides everything else
     try:
         return _cnpj.validate(number)
     except InvalidChecksum:
