@@ -60,7 +60,7 @@ def parse_cnpj(value: object) -> str:
         raise FieldError("cnpj_checksum", value=format_cnpj(number), expected=cnpj_check_digits(number[:12]),
                          found=number[12:]) from None
     except (InvalidFormat, InvalidLength, ValidationError):
-        raise FieldError("cnpj_characters", value=text, character="?") from None
+        raise FieldError("cnpj_invalid", value=text) from None
 
 
 def is_valid_cnpj(value: object) -> bool:
@@ -96,6 +96,7 @@ i18n.register({
         "en": "CNPJ {value}: check digits should be {expected}",
         "pt-BR": "CNPJ {value}: os dígitos verificadores deveriam ser {expected}",
     },
+    "cnpj_invalid": {"en": "'{value}' is not a valid CNPJ", "pt-BR": "'{value}' não é um CNPJ válido"},
     "cnpj_number_not_integer": {
         "en": "CNPJ {value} is a number with decimals",
         "pt-BR": "O CNPJ {value} é um número com casas decimais",

@@ -32,7 +32,12 @@ class SpecialtyRegistry:
         return self._by_key.get(normalize(name))
 
     def _suggest(self, name: str) -> str | None:
-        return suggest(name, self.names, cutoff=0.7)
+        near = suggest(name, self.names, cutoff=0.7)
+        if near is not None:
+            return near
+        key = normalize(name)
+        starting = [n for k, n in self._by_key.items() if len(key) >= 4 and k.startswith(key)]
+        return starting[0] if len(starting) == 1 else None
 
     def parse_list(self, cell: object) -> tuple[list[str], list[FieldError]]:
         """Split a cell on ';' -> (canonical names, errors for the unknown ones)."""
