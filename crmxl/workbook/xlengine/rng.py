@@ -1,0 +1,378 @@
+"""xlwings' Range, Note and Font implementations over openpyxl cells."""
+
+from __future__ import annotations
+
+from copy import copy
+
+from openpyxl.cell.cell import Cell
+from openpyxl.comments import Comment
+from openpyxl.styles import Font as OpenpyxlFont
+from openpyxl.styles import PatternFill
+from xlwings import base_classes
+from xlwings import utils as xlutils
+
+from crmxl.workbook.xlengine import values as V
+
+MAX_ROWS = 1_048_576
+MAX_COLUMNS = 16_384
+NOTE_AUTHOR = "crmxl"
+_NO_FILL = PatternFill(fill_type=None)
+
+
+def _empty(cell) -> bool:
+    value = cell._value
+    return value is None or value == ""
+
+
+class Range(base_classes.Range):
+    """Rows ``row1..row2`` and columns ``col1..col2`` (1-based, inclusive) of one sheet."""
+
+    def __init__(self, sheet, row1: int, col1: int, row2: int, col2: int) -> None:
+        if not (1 <= row1 <= MAX_ROWS and 1 <= col1 <= MAX_COLUMNS):
+            raise IndexError(f"Cell ({row1}, {col1}) is outside the sheet")
+        self.sheet = sheet
+        self.row1, self.col1 = row1, col1
+        self.row2, self.col2 = min(row2, MAX_ROWS), min(col2, MAX_COLUMNS)
+        self.options = {}
+
+    # --- geometry ---------------------------------------------------------------------------
+    @property
+    def api(self):
+        return self.sheet.api
+
+    @property
+    def coords(self):
+        return self.sheet.name, self.row1, self.col1, self.shape[0], self.shape[1]
+
+    @property
+    def row(self) -> int:
+        return self.row1
+
+    @property
+    def column(self) -> int:
+        return self.col1
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.row2 - self.row1 + 1, self.col2 - self.col1 + 1
+
+    def __len__(self) -> int:
+        rows, cols = self.shape
+        return rows * cols
+
+    def __call__(self, arg1, arg2=None) -> Range:
+        if arg2 is None:
+            cols = self.shape[1]
+            arg1, arg2 = (arg1 - 1) // cols + 1, (arg1 - 1) % cols + 1
+        row, col = self.row1 + arg1 - 1, self.col1 + arg2 - 1
+        return Range(self.sheet, row, col, row, col)
+
+    def get_address(self, row_absolute=True, col_absolute=True, external=False) -> str:
+        def one(row, col):
+            return "%s%s%s%d" % ("$" if col_absolute else "", xlutils.col_name(col), "$" if row_absolute else "", row)
+
+        address = one(self.row1, self.col1)
+        if self.shape != (1, 1):
+            address += ":" + one(self.row2, self.col2)
+        if external:
+            sheet = self.sheet.name
+            if not sheet.replace("_", "").isalnum():
+                sheet = "'" + sheet.replace("'", "''") + "'"
+            address = f"[{self.sheet.book.name}]{sheet}!{address}"
+        return address
+
+    @property
+    def address(self) -> str:
+        return self.get_address()
+
+    @property
+    def max_cells_per_read(self):
+        return None
+
+    @property
+    def max_cells_per_write(self):
+        return None
+
+    # --- cells --------------------------------------------------------------------------------
+    @property
+    def _ws(self):
+        return self.sheet.ws
+
+    def _existing_cells(self):
+        """The openpyxl cells of this range that exist (cheap for whole rows, columns or sheets)."""
+        r1, c1, r2, c2 = self.row1, self.col1, self.row2, self.col2
+        cells = self._ws._cells
+        if len(self) > len(cells):
+            return [cell for (r, c), cell in cells.items() if r1 <= r <= r2 and c1 <= c <= c2]
+        get = cells.get
+        found = (get((r, c)) for r in range(r1, r2 + 1) for c in range(c1, c2 + 1))
+        return [cell for cell in found if cell is not None]
+
+    def _all_cells(self):
+        """Every cell of the range, created when missing (for styles and notes)."""
+        if len(self) > 5_000_000:
+            raise ValueError(f"Range {self.address} is too large to format cell by cell")
+        ws = self._ws
+        return [ws.cell(row=r, column=c) for r in range(self.row1, self.row2 + 1)
+                for c in range(self.col1, self.col2 + 1)]
+
+    @property
+    def raw_value(self):
+        if len(self) > 50_000_000:
+            raise ValueError(f"Range {self.address} is too large to read at once")
+        block = V.read_block(self._ws._cells, self.row1, self.col1, self.row2, self.col2)
+        if self.shape == (1, 1):
+            return block[0][0]
+        return block
+
+    @raw_value.setter
+    def raw_value(self, data) -> None:
+        if not isinstance(data, (list, tuple)):
+            rows, cols = self.shape
+            data = [[data] * cols for _ in range(rows)]
+        elif data and not isinstance(data[0], (list, tuple)):
+            data = [data]
+        self._write_block(data)
+
+    def _write_block(self, data) -> None:
+        ws = self._ws
+        cells = ws._cells
+        get = cells.get
+        prepare = V.prepare_xl_data_element
+        for r, row in enumerate(data, start=self.row1):
+            for c, value in enumerate(row, start=self.col1):
+                value = prepare(value)
+                cell = get((r, c))
+                if cell is None:
+                    if value is None:
+                        continue
+                    cells[(r, c)] = Cell(ws, row=r, column=c, value=value)
+                else:
+                    cell.value = value
+
+    def clear_contents(self) -> None:
+        for cell in self._existing_cells():
+            cell.value = None
+
+    def clear_formats(self) -> None:
+        for cell in self._existing_cells():
+            cell.style = "Normal"
+
+    def clear(self) -> None:
+        r1, c1, r2, c2 = self.row1, self.col1, self.row2, self.col2
+        cells = self._ws._cells
+        for key in [k for k in cells if r1 <= k[0] <= r2 and c1 <= k[1] <= c2]:
+            del cells[key]
+
+    # --- navigation ---------------------------------------------------------------------------
+    def end(self, direction: str) -> Range:
+        direction = direction.lower()
+        step = {"up": (-1, 0), "down": (1, 0), "left": (0, -1), "right": (0, 1)}
+        if direction not in step:
+            raise ValueError(f"Invalid direction {direction!r}")
+        dr, dc = step[direction]
+        cells = self._ws._cells
+        get = cells.get
+        row, col = self.row1, self.col1
+
+        def filled(r, c):
+            cell = get((r, c))
+            return cell is not None and not _empty(cell)
+
+        def inside(r, c):
+            return 1 <= r <= MAX_ROWS and 1 <= c <= MAX_COLUMNS
+
+        if not inside(row + dr, col + dc):
+            return Range(self.sheet, row, col, row, col)
+        if filled(row, col) and filled(row + dr, col + dc):
+            while inside(row + dr, col + dc) and filled(row + dr, col + dc):
+                row, col = row + dr, col + dc
+            return Range(self.sheet, row, col, row, col)
+        # jump over the empty cells to the next filled one, or to the edge of the sheet
+        if dr:
+            line = [r for (r, c), cell in cells.items() if c == col and (r - row) * dr > 0 and not _empty(cell)]
+            target = (min(line) if dr > 0 else max(line)) if line else (MAX_ROWS if dr > 0 else 1)
+            return Range(self.sheet, target, col, target, col)
+        line = [c for (r, c), cell in cells.items() if r == row and (c - col) * dc > 0 and not _empty(cell)]
+        target = (min(line) if dc > 0 else max(line)) if line else (MAX_COLUMNS if dc > 0 else 1)
+        return Range(self.sheet, row, target, row, target)
+
+    @property
+    def current_region(self) -> Range:
+        from xlwings.main import Range as XwRange
+
+        return XwRange(impl=self).expand("table").impl
+
+    @property
+    def has_array(self) -> bool:
+        return False
+
+    def select(self) -> None:
+        self.sheet.ws.sheet_view.selection[0].sqref = self.get_address(False, False)
+
+    # --- formulas and formats ----------------------------------------------------------------
+    def _top_left(self):
+        return self._ws._cells.get((self.row1, self.col1), V.MISSING)
+
+    @property
+    def formula(self):
+        value = self._top_left()._value
+        return "" if value is None else str(value)
+
+    @formula.setter
+    def formula(self, value) -> None:
+        self.raw_value = value
+
+    formula2 = formula
+
+    @property
+    def number_format(self):
+        cell = self._top_left()
+        return "General" if cell is V.MISSING else cell.number_format
+
+    @number_format.setter
+    def number_format(self, value: str) -> None:
+        for cell in self._all_cells():
+            cell.number_format = value
+
+    @property
+    def color(self):
+        colors = {V.fill_rgb(cell) for cell in self._existing_cells()} or {None}
+        if len(self) > len(self._existing_cells()):
+            colors.add(None)
+        return colors.pop() if len(colors) == 1 else None
+
+    @color.setter
+    def color(self, color_or_rgb) -> None:
+        argb = V.to_argb(color_or_rgb)
+        fill = _NO_FILL if argb is None else PatternFill(fill_type="solid", fgColor=argb, bgColor=argb)
+        cells = self._existing_cells() if argb is None else self._all_cells()
+        for cell in cells:
+            cell.fill = fill
+
+    @property
+    def font(self) -> Font:
+        return Font(self)
+
+    # --- notes ----------------------------------------------------------------------------------
+    @property
+    def note(self) -> Note | None:
+        cell = self._top_left()
+        if cell is V.MISSING or cell.comment is None:
+            return None
+        return Note(self(1, 1))
+
+    def add_note(self, text: str) -> Note:
+        cell = self._ws.cell(row=self.row1, column=self.col1)
+        cell.comment = Comment(text, NOTE_AUTHOR)
+        return Note(self(1, 1))
+
+    @property
+    def name(self):
+        return None
+
+    @property
+    def merge_cells(self) -> bool:
+        return False
+
+
+class Note(base_classes.Note):
+    """The note (legacy comment) of one cell."""
+
+    def __init__(self, rng: Range) -> None:
+        self.range = rng
+
+    @property
+    def _cell(self):
+        return self.range._ws.cell(row=self.range.row1, column=self.range.col1)
+
+    @property
+    def api(self):
+        return self._cell.comment
+
+    @property
+    def text(self) -> str:
+        comment = self._cell.comment
+        return comment.text if comment is not None else None
+
+    @text.setter
+    def text(self, value: str) -> None:
+        cell = self._cell
+        author = cell.comment.author if cell.comment is not None else NOTE_AUTHOR
+        cell.comment = Comment(value, author)
+
+    @property
+    def author(self) -> str | None:
+        comment = self._cell.comment
+        return comment.author if comment is not None else None
+
+    @property
+    def location(self) -> str:
+        return self.range.get_address(False, False)
+
+    def delete(self) -> None:
+        self._cell.comment = None
+
+
+class Font(base_classes.Font):
+    """The font of a range: reads the top-left cell, writes every cell."""
+
+    def __init__(self, rng: Range) -> None:
+        self.range = rng
+
+    @property
+    def api(self):
+        cell = self.range._top_left()
+        return None if cell is V.MISSING else cell.font
+
+    def _get(self, attribute):
+        font = self.api
+        return getattr(font if font is not None else OpenpyxlFont(), attribute)
+
+    def _set(self, **changes) -> None:
+        for cell in self.range._all_cells():
+            font = copy(cell.font)
+            for key, value in changes.items():
+                setattr(font, key, value)
+            cell.font = font
+
+    @property
+    def bold(self) -> bool:
+        return bool(self._get("b"))
+
+    @bold.setter
+    def bold(self, value: bool) -> None:
+        self._set(b=bool(value))
+
+    @property
+    def italic(self) -> bool:
+        return bool(self._get("i"))
+
+    @italic.setter
+    def italic(self, value: bool) -> None:
+        self._set(i=bool(value))
+
+    @property
+    def size(self):
+        return self._get("sz")
+
+    @size.setter
+    def size(self, value) -> None:
+        self._set(sz=value)
+
+    @property
+    def name(self):
+        return self._get("name")
+
+    @name.setter
+    def name(self, value) -> None:
+        self._set(name=value)
+
+    @property
+    def color(self):
+        return V.from_openpyxl_color(self._get("color"))
+
+    @color.setter
+    def color(self, color_or_rgb) -> None:
+        argb = V.to_argb(color_or_rgb)
+        self._set(color=argb)
