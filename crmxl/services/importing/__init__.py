@@ -1,0 +1,185 @@
+"""Import use cases: read + validate + plan (a dry run), commit a plan, report on it.
+
+``plan_import`` writes nothing; ``commit_import`` applies exactly the plan it is given, in one
+transaction, and records a batch that ``crmxl undo`` can restore.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from crmxl import i18n
+from crmxl.db.session import Database
+from crmxl.domain.enums import without_portfolio_label
+from crmxl.errors import UnusableInput
+from crmxl.schema import TEMPLATES
+from crmxl.services.access import Actor
+from crmxl.services.importing.commit import ImportHasErrors, check_fresh, commit_plan
+from crmxl.services.importing.model import (
+    AccountCreate,
+    AccountUpdate,
+    ContactCreate,
+    ContactUpdate,
+    Fingerprint,
+    ImportPlan,
+    Move,
+)
+from crmxl.services.importing.plan import build_plan
+from crmxl.services.importing.reference import load_reference
+from crmxl.services.progress import Progress, no_progress
+from crmxl.validation import check_against, validate_cells
+from crmxl.validation.model import ValidationResult
+from crmxl.workbook.reader import read_table
+
+SUMMARY_CHANGES = 200  # changes listed one by one on the report's Summary sheet
+
+
+def plan_import(db: Database, actor: Actor, path: Path, template_id: str, *, lang: str = "en",
+                allow_transfers: bool = False, progress: Progress = no_progress) -> ImportPlan:
+    """Read, validate and plan the import of ``path``: nothing is written."""
+    tpl = TEMPLATES.get(template_id)
+    if tpl is None:
+        raise UnusableInput("import_template_unknown", template=template_id, known=", ".join(TEMPLATES))
+    table = read_table(Path(path), tpl, progress=progress)
+    result = validate_cells(table, lang=lang, progress=progress)
+    return plan_result(db, actor, result, lang=lang, allow_transfers=allow_transfers, progress=progress)
+
+
+def plan_result(db: Database, actor: Actor, result: ValidationResult, *, lang: str = "en",
+                allow_transfers: bool = False, progress: Progress = no_progress) -> ImportPlan:
+    """Plan from an already validated table (any face: a file, a live workbook, an upload)."""
+    table = result.table
+    total = result.rows
+    progress("plan", 0, total)
+    with db.transaction() as conn:
+        lookup = load_reference(conn, actor, result)
+    check_against(result, lookup.ref, lang=lang, allow_transfers=allow_transfers)
+    plan = ImportPlan(result=result, actor=actor.login, template_id=table.template.id,
+                      template_version=table.template_version, file_name=Path(table.file).name,
+                      sha256=table.sha256, allow_transfers=allow_transfers, lang=lang)
+    build_plan(plan, lookup)
+    progress("plan", total, total)
+    return plan
+
+
+def commit_import(db: Database, actor: Actor, plan: ImportPlan, *, skip_invalid: bool = False,
+                  progress: Progress = no_progress) -> int:
+    """Apply ``plan`` in one transaction; returns the batch id.
+
+    Raises ``ImportHasErrors`` (exit 1) when the plan has errors and ``skip_invalid`` is false,
+    ``Conflict('plan_stale')`` when the database changed since the plan, ``PermissionDenied``
+    when ``actor`` may not apply it.
+    """
+    return commit_plan(db, actor, plan, skip_invalid=skip_invalid, progress=progress)
+
+
+def plan_as_json(plan: ImportPlan, *, committed: bool = False, batch_id: int | None = None,
+                 details: bool = False) -> dict[str, Any]:
+    """The JSON object of DESIGN.md §4 (plus ``committed_rows`` / ``reported_rows``, and the changes
+    themselves with ``details``)."""
+    table = plan.table
+    reported = len(plan.error_rows)
+    data: dict[str, Any] = {
+        "file": table.file,
+        "sheet": table.sheet,
+        "template": plan.template_id,
+        "template_version": plan.template_version,
+        "rows": plan.rows,
+        "valid_rows": plan.valid_rows,
+        "committed": committed,
+        "batch_id": batch_id,
+        "committed_rows": plan.valid_rows if committed else 0,
+        "reported_rows": reported,
+        "errors": len(plan.result.errors),
+        "findings": [f.as_json() for f in plan.result.findings],
+        "plan": plan.counts(),
+        "fingerprint": plan.fingerprint.digest,
+    }
+    if details:
+        data["changes"] = change_lines(plan, limit=None)
+    return data
+
+
+def _show(value: Any, lang: str) -> str:
+    if value is None or value == ():
+        return "—"
+    if isinstance(value, tuple | list):
+        return "; ".join(map(str, value))
+    if hasattr(value, "strftime"):
+        return value.strftime("%d/%m/%Y")
+    return str(value)
+
+
+def change_lines(plan: ImportPlan, limit: int | None = SUMMARY_CHANGES) -> list[tuple[str, str]]:
+    """(label, what changes) per planned change, in row order: for the Summary sheet and the details."""
+    lang = plan.lang
+    t = lambda code, **p: i18n.message(code, lang, **p)  # noqa: E731
+    login = lambda v: v or without_portfolio_label(lang)  # noqa: E731
+    lines: list[tuple[int, str, str]] = []
+    for c in plan.accounts_create:
+        lines.append((c.row, t("change_account_create", row=c.row, number=c.number), login(c.owner)))
+    for u in plan.accounts_update:
+        parts = [f"{'portfolio' if k == 'owner' else k}: "
+                 f"{login(o) if k == 'owner' else _show(o, lang)} → {login(n) if k == 'owner' else _show(n, lang)}"
+                 for k, (o, n) in u.changes.items()]
+        lines.append((u.row, t("change_account_update", row=u.row, number=u.number), ", ".join(parts)))
+    for c in plan.contacts_create:
+        lines.append((c.row, t("change_contact_create", row=c.row, identifier=c.identifier), c.name))
+    for u in plan.contacts_update:
+        parts = [f"{k}: {_show(o, lang)} → {_show(n, lang)}" for k, (o, n) in u.changes.items()]
+        lines.append((u.row, t("change_contact_update", row=u.row, identifier=u.identifier, name=u.name),
+                      ", ".join(parts)))
+    lines.sort(key=lambda line: line[0])
+    chosen = [(label, text) for _, label, text in (lines if limit is None else lines[:limit])]
+    if limit is not None and len(lines) > limit:
+        chosen.append((t("change_more", count=len(lines) - limit), ""))
+    return chosen
+
+
+def write_import_report(plan: ImportPlan, out_path: Path, lang: str | None = None) -> Path:
+    """The user's workbook with the findings marked, and a Summary sheet with the plan and its changes."""
+    from crmxl.workbook.report import write_report
+
+    lang = lang or plan.lang
+    summary: dict[str, Any] = dict(plan.counts())
+    for label, text in change_lines(plan):
+        summary[label] = text
+    return write_report(plan.table, plan.result, Path(out_path), lang=lang, summary=summary)
+
+
+i18n.register(
+    {
+        "import_template_unknown": {
+            "en": "There is no template '{template}' (known: {known}).",
+            "pt-BR": "Não existe o modelo '{template}' (conhecidos: {known}).",
+        },
+        "change_account_create": {"en": "Row {row}: create account {number}",
+                                  "pt-BR": "Linha {row}: criar conta {number}"},
+        "change_account_update": {"en": "Row {row}: update account {number}",
+                                  "pt-BR": "Linha {row}: atualizar conta {number}"},
+        "change_contact_create": {"en": "Row {row}: create contact of {identifier}",
+                                  "pt-BR": "Linha {row}: criar contato de {identifier}"},
+        "change_contact_update": {"en": "Row {row}: update contact {name} of {identifier}",
+                                  "pt-BR": "Linha {row}: atualizar contato {name} de {identifier}"},
+        "change_more": {"en": "... and {count} more changes", "pt-BR": "... e mais {count} alterações"},
+    }
+)
+
+__all__ = [
+    "AccountCreate",
+    "AccountUpdate",
+    "ContactCreate",
+    "ContactUpdate",
+    "Fingerprint",
+    "ImportHasErrors",
+    "ImportPlan",
+    "Move",
+    "change_lines",
+    "check_fresh",
+    "commit_import",
+    "plan_as_json",
+    "plan_import",
+    "plan_result",
+    "write_import_report",
+]
