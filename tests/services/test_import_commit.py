@@ -1,0 +1,188 @@
+"""Committing import plans: one transaction, batches with images, undo, stale plans, skip-invalid."""
+
+from __future__ import annotations
+
+import pytest
+
+from crmxl.db.session import Database
+from crmxl.errors import Conflict, PermissionDenied
+from crmxl.schema import ACCOUNTS, CONTACTS
+from crmxl.services import history
+from crmxl.services.access import resolve_actor
+from crmxl.services.imports import ImportHasErrors, commit_import, plan_import
+from tests.conftest import table_dump
+from tests.services.import_files import (
+    contacts_of,
+    demo_accounts,
+    execute,
+    qualification_names,
+    query,
+    workbook,
+)
+from tests.validation.builders import cnpj
+
+NEW_CNPJ = cnpj("998877660001")
+
+
+@pytest.fixture
+def db(demo_db):
+    database = Database(demo_db.url)
+    yield database
+    database.dispose()
+
+
+def actor(db, login="admin"):
+    with db.session() as session:
+        return resolve_actor(session, login)
+
+
+def plan_file(db, tmp_path, rows, tpl=ACCOUNTS, login="admin", name=None, **kwargs):
+    path = workbook(tmp_path / (name or f"{tpl.id}.xlsx"), rows, tpl=tpl)
+    return plan_import(db, actor(db, login), path, tpl.id, **kwargs)
+
+
+def mixed_rows(url):
+    a, b, c = demo_accounts(url, "agent.sp1", 3)
+    doctor = contacts_of(url, a["account_number"])[0]
+    return [
+        {**a, "name": a["name"] + " Neto", "phone": "(11) 3333-4444", "contact_name": doctor.name,
+         "contact_type": "DOCTOR", "qualifications": "Cardiologia; Pediatria"},
+        b,
+        {**c, "portfolio": "Without Portfolio"},
+        {"account_number": NEW_CNPJ, "name": "Clínica Nova", "type": "COMPANY", "portfolio": "agent.sp2",
+         "uf": "SP", "contact_name": "Rosa Prado", "contact_type": "OTHERS"},
+        {"account_number": "4321/SP", "name": "Dra. Nova", "type": "MEDICAL", "portfolio": "agent.sp1", "uf": "SP",
+         "contact_name": "Nova Médica", "contact_type": "DOCTOR", "qualifications": "Dermatologia"},
+    ]
+
+
+def test_commit_then_undo_restores_the_database_exactly(db, demo_db, tmp_path):
+    before = table_dump(demo_db.url)
+    plan = plan_file(db, tmp_path, mixed_rows(demo_db.url), allow_transfers=True)
+    assert not plan.has_errors, plan.result.findings
+    batch_id = commit_import(db, actor(db), plan)
+    after = table_dump(demo_db.url)
+    assert after != before
+    new = query(demo_db.url, "SELECT a.id, a.owner_id, a.version FROM accounts a WHERE number = :n", n="4321/SP")[0]
+    assert new.version == 1
+    (doctor,) = contacts_of(demo_db.url, "4321/SP")
+    assert qualification_names(demo_db.url, doctor.id) == ["Dermatologia"]
+    summary, changes = history.get_batch(db, actor(db), batch_id)
+    assert summary.kind == "import_accounts" and summary.file_name == "accounts.xlsx"
+    assert summary.counts["accounts_create"] == 2 and summary.counts["portfolio_moves"] == 1
+    touched = {(c["entity"], c["action"]) for c in changes}
+    assert touched == {("account", "create"), ("account", "update"), ("contact", "create"), ("contact", "update")}
+    assert len(changes) == 2 + 2 + 2 + 1
+    for change in changes:
+        assert (change["before"] is None) == (change["action"] == "create")
+        assert change["after"]["version"] == (change["before"] or {"version": 0})["version"] + 1
+    moved = next(c for c in changes if c["entity"] == "account" and c["after"]["owner_id"] is None)
+    assert moved["before"]["owner_id"] is not None
+
+    undo_id = history.undo(db, actor(db), batch_id)
+    assert undo_id > batch_id
+    assert table_dump(demo_db.url) == before
+
+
+def test_contacts_template_commit_and_undo(db, demo_db, tmp_path):
+    a, b = demo_accounts(demo_db.url, "agent.sp1", 2)
+    doctor = contacts_of(demo_db.url, a["account_number"])[0]
+    rows = [{"account_number": a["account_number"], "identifier": a["account_number"], "name": doctor.name,
+             "type": "DOCTOR", "qualifications": "Neurologia", "phone": "+55 11 91234-5678",
+             "birth_date": "25/12/1980"},
+            {"account_number": b["account_number"], "identifier": b["account_number"], "name": "Lia Secretária",
+             "type": "SECRETARY", "email": "lia@example.com.br"}]
+    before = table_dump(demo_db.url)
+    plan = plan_file(db, tmp_path, rows, tpl=CONTACTS)
+    assert plan.counts()["contacts_update"] == 1 and plan.counts()["contacts_create"] == 1
+    batch_id = commit_import(db, actor(db), plan)
+    updated = next(c for c in contacts_of(demo_db.url, a["account_number"]) if c.id == doctor.id)
+    assert (updated.phone, str(updated.birth_date), updated.version) == ("(11) 91234-5678", "1980-12-25",
+                                                                          doctor.version + 1)
+    assert qualification_names(demo_db.url, doctor.id) == ["Neurologia"]
+    assert "Lia Secretária" in [c.name for c in contacts_of(demo_db.url, b["account_number"])]
+    history.undo(db, actor(db), batch_id)
+    assert table_dump(demo_db.url) == before
+
+
+def test_reimport_is_idempotent(db, demo_db, tmp_path):
+    rows = mixed_rows(demo_db.url)
+    commit_import(db, actor(db), plan_file(db, tmp_path, rows, allow_transfers=True))
+    once = table_dump(demo_db.url)
+    again = plan_file(db, tmp_path, rows, allow_transfers=True)
+    counts = again.counts()
+    assert counts["accounts_create"] == counts["accounts_update"] == counts["portfolio_moves"] == 0
+    assert counts["contacts_create"] == counts["contacts_update"] == 0
+    assert counts["accounts_unchanged"] == 5 and counts["contacts_unchanged"] == 3
+    commit_import(db, actor(db), again)
+    assert table_dump(demo_db.url) == once
+
+
+def test_errors_commit_nothing_unless_skip_invalid(db, demo_db, tmp_path):
+    rows = mixed_rows(demo_db.url)
+    rows[3] = {**rows[3], "uf": "XX"}  # the new company (with its contact) is invalid
+    rows[4] = {**rows[4], "qualifications": "Cardiologgia"}
+    before = table_dump(demo_db.url)
+    plan = plan_file(db, tmp_path, rows, allow_transfers=True)
+    assert len(plan.error_rows) == 2 and plan.valid_rows == 3
+    with pytest.raises(ImportHasErrors) as caught:
+        commit_import(db, actor(db), plan)
+    assert caught.value.exit_code == 1
+    assert table_dump(demo_db.url) == before
+
+    batch_id = commit_import(db, actor(db), plan, skip_invalid=True)
+    summary, changes = history.get_batch(db, actor(db), batch_id)
+    assert summary.counts["committed_rows"] + summary.counts["reported_rows"] == summary.counts["rows"] == 5
+    assert summary.counts["reported_rows"] == 2
+    assert not query(demo_db.url, "SELECT id FROM accounts WHERE number IN (:a, :b)", a=NEW_CNPJ, b="4321/SP")
+    assert not contacts_of(demo_db.url, NEW_CNPJ) and not contacts_of(demo_db.url, "4321/SP")
+    assert {c["row"] for c in changes} == {r for r in range(2, 7)} - plan.error_rows - {3}  # row 3 unchanged
+
+
+def test_a_stale_plan_writes_nothing(db, demo_db, tmp_path):
+    rows = mixed_rows(demo_db.url)
+    plan = plan_file(db, tmp_path, rows, allow_transfers=True)
+    execute(demo_db.url, "UPDATE accounts SET city = 'Outra', version = version + 1 WHERE id = :i", i=rows[0]["id"])
+    before = table_dump(demo_db.url)
+    with pytest.raises(Conflict) as caught:
+        commit_import(db, actor(db), plan)
+    assert caught.value.code == "plan_stale" and f"account {rows[0]['id']}" in str(caught.value)
+    assert table_dump(demo_db.url) == before
+
+
+def test_a_plan_whose_new_number_was_taken_is_stale(db, demo_db, tmp_path):
+    rows = mixed_rows(demo_db.url)
+    plan = plan_file(db, tmp_path, rows, allow_transfers=True)
+    commit_import(db, actor(db), plan_file(db, tmp_path, [rows[3]], name="other.xlsx"))
+    before = table_dump(demo_db.url)
+    with pytest.raises(Conflict, match="changed since the plan"):
+        commit_import(db, actor(db), plan)
+    assert table_dump(demo_db.url) == before
+
+
+def test_only_the_planner_commits_the_plan(db, demo_db, tmp_path):
+    plan = plan_file(db, tmp_path, mixed_rows(demo_db.url)[:2])
+    with pytest.raises(PermissionDenied):
+        commit_import(db, actor(db, "mgr.south"), plan)
+
+
+def test_undo_refuses_when_a_row_changed_again(db, demo_db, tmp_path):
+    (a,) = demo_accounts(demo_db.url, "agent.sp1", 1)
+    first = commit_import(db, actor(db), plan_file(db, tmp_path, [{**a, "city": "Santos"}]))
+    commit_import(db, actor(db), plan_file(db, tmp_path, [{**a, "city": "Sorocaba"}], name="second.xlsx"))
+    before = table_dump(demo_db.url)
+    with pytest.raises(Conflict) as caught:
+        history.undo(db, actor(db), first)
+    assert caught.value.code == "undo_conflict"
+    assert table_dump(demo_db.url) == before
+
+
+def test_export_round_trip_conflict_is_reported_not_overwritten(db, demo_db, tmp_path):
+    (a,) = demo_accounts(demo_db.url, "agent.sp1", 1)
+    path = workbook(tmp_path / "export.xlsx", [{**a, "city": "Santos"}], keys=[(a["id"], a["version"])])
+    execute(demo_db.url, "UPDATE accounts SET name = 'Mudou', version = version + 1 WHERE id = :i", i=a["id"])
+    plan = plan_import(db, actor(db), path, "accounts")
+    assert [f.code for f in plan.result.errors] == ["version_conflict"]
+    assert plan.accounts_update == []
+    commit_import(db, actor(db), plan, skip_invalid=True)
+    assert demo_accounts(demo_db.url, "agent.sp1", 1)[0]["name"] == "Mudou"
