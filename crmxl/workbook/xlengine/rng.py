@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from copy import copy
 
-from openpyxl.cell.cell import Cell
+from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.comments import Comment
 from openpyxl.styles import Font as OpenpyxlFont
 from openpyxl.styles import PatternFill
@@ -17,6 +17,15 @@ MAX_ROWS = 1_048_576
 MAX_COLUMNS = 16_384
 NOTE_AUTHOR = "crmxl"
 _NO_FILL = PatternFill(fill_type=None)
+
+
+_PLAIN_TYPES = {str: "s", float: "n", int: "n", bool: "b", type(None): "n"}
+
+
+def _strings_are_plain(data) -> bool:
+    """No character of the block's texts is one openpyxl refuses (one search for the whole block)."""
+    texts = [value for row in data for value in row if type(value) is str]
+    return not texts or ILLEGAL_CHARACTERS_RE.search("".join(texts)) is None
 
 
 def _empty(cell) -> bool:
@@ -135,20 +144,30 @@ class Range(base_classes.Range):
         self._write_block(data)
 
     def _write_block(self, data) -> None:
+        with V.paused_gc(len(data) * len(data[0] if data else ())):
+            self._write_cells(data)
+
+    def _write_cells(self, data) -> None:
         ws = self._ws
         cells = ws._cells
         get = cells.get
-        prepare = V.prepare_xl_data_element
+        plain = _strings_are_plain(data)
+        types = _PLAIN_TYPES if plain else {}
         for r, row in enumerate(data, start=self.row1):
             for c, value in enumerate(row, start=self.col1):
-                value = prepare(value)
                 cell = get((r, c))
                 if cell is None:
                     if value is None:
                         continue
-                    cells[(r, c)] = Cell(ws, row=r, column=c, value=value)
+                    cell = cells[(r, c)] = Cell(ws, row=r, column=c)
+                data_type = types.get(type(value))
+                if data_type == "s" and (value[:1] == "=" or value in ERROR_CODES or len(value) > 32767):
+                    data_type = None
+                if data_type is None:
+                    cell.value = value  # openpyxl decides: formulas, error codes, dates, checks
                 else:
-                    cell.value = value
+                    cell._value = value
+                    cell.data_type = data_type
 
     def clear_contents(self) -> None:
         for cell in self._existing_cells():

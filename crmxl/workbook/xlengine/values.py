@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import gc
 import math
 import numbers
 
@@ -17,6 +19,19 @@ try:
     import pandas as pd
 except ImportError:  # pragma: no cover
     pd = None
+
+
+@contextlib.contextmanager
+def paused_gc(cells: int):
+    """Pause the cycle collector while a large block of cells is built (it would only rescan them)."""
+    if cells < 10_000 or not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 class XlError(str):
@@ -48,15 +63,11 @@ def read_block(cells: dict, row1: int, col1: int, row2: int, col2: int) -> list[
     """Values of a rectangle as rows of lists; cells openpyxl never created read as None."""
     get = cells.get
     cols = range(col1, col2 + 1)
-    out = []
-    append = out.append
-    for r in range(row1, row2 + 1):
-        row = [get((r, c), MISSING) for c in cols]
-        values = [cell._value for cell in row]
-        if any(cell.data_type == "e" for cell in row):
-            values = [read_cell(cell) for cell in row]
-        append(values)
-    return out
+    with paused_gc((row2 - row1 + 1) * len(cols)):
+        return [
+            [cell._value if cell.data_type != "e" else read_cell(cell) for cell in [get((r, c), MISSING) for c in cols]]
+            for r in range(row1, row2 + 1)
+        ]
 
 
 def _clean(value, datetime_builder, empty_as, number_builder, err_to_str):
@@ -84,17 +95,19 @@ def _clean(value, datetime_builder, empty_as, number_builder, err_to_str):
     return value
 
 
+_PASS = frozenset({str, float, bool})
+
+
 def clean_value_data(data, datetime_builder, empty_as, number_builder, err_to_str):
     """What Excel would hand back: numbers as float, dates as ``datetime``, empty as ``empty_as``."""
-    out = []
-    for row in data:
-        if number_builder is None and empty_as is None and all(
-            type(v) is float or (type(v) is str and v != "" and type(v) is not XlError) for v in row
-        ):
-            out.append(list(row))
-            continue
-        out.append([_clean(v, datetime_builder, empty_as, number_builder, err_to_str) for v in row])
-    return out
+    args = (datetime_builder, empty_as, number_builder, err_to_str)
+    with paused_gc(len(data) * len(data[0] if data else ())):
+        if number_builder is not None:
+            return [[_clean(v, *args) for v in row] for row in data]
+        return [
+            [v if type(v) in _PASS and v != "" else float(v) if type(v) is int else _clean(v, *args) for v in row]
+            for row in data
+        ]
 
 
 def prepare_xl_data_element(value, options=None):
