@@ -1,0 +1,214 @@
+"""`crmxl import accounts|contacts` through the command line, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+
+import openpyxl
+import pytest
+
+from crmxl.schema import ACCOUNTS, CONTACTS, column_letter
+from crmxl.workbook.report import ERROR_FILL
+from tests.conftest import table_dump
+from tests.services.import_files import contacts_of, demo_accounts, first_row, query, workbook
+from tests.validation.builders import cnpj
+
+NEW_CNPJ = cnpj("998877660001")
+JSON_KEYS = {"file", "sheet", "template", "template_version", "rows", "valid_rows", "committed", "batch_id",
+             "findings", "plan"}
+PLAN_KEYS = {"accounts_create", "accounts_update", "accounts_unchanged", "portfolio_moves", "contacts_create",
+             "contacts_update"}
+
+
+def run_json(cli, *args):
+    result = cli(*args, "--json")
+    assert result.exit_code in (0, 1), result.stderr
+    return result.exit_code, json.loads(result.stdout)
+
+
+def rows_with_one_bad_cell(url):
+    a, b = demo_accounts(url, "agent.sp1", 2)
+    return [
+        {**a, "city": "Campinas"},
+        {"account_number": NEW_CNPJ, "name": "Clínica Nova", "type": "COMPANY", "portfolio": "agent.sp1", "uf": "SP",
+         "contact_name": "Rosa Prado", "contact_type": "OTHERS"},
+        {**b, "email": "sem-arroba"},
+    ]
+
+
+def test_dry_run_json_writes_nothing(cli, demo_db, tmp_path):
+    a, b = demo_accounts(demo_db.url, "agent.sp1", 2)
+    path = workbook(tmp_path / "ok.xlsx", [{**a, "city": "Campinas"}, b])
+    before = table_dump(demo_db.url)
+    code, data = run_json(cli, "import", "accounts", path, "--db", demo_db.url)
+    assert code == 0
+    assert JSON_KEYS <= set(data) and PLAN_KEYS <= set(data["plan"])
+    assert (data["sheet"], data["template"], data["template_version"]) == ("Accounts", "accounts", ACCOUNTS.version)
+    assert (data["rows"], data["valid_rows"], data["committed"], data["batch_id"]) == (2, 2, False, None)
+    assert data["plan"]["accounts_update"] == 1 and data["plan"]["accounts_unchanged"] == 1
+    assert data["findings"] == []
+    assert table_dump(demo_db.url) == before
+
+
+def test_errors_exit_1_and_commit_nothing(cli, demo_db, tmp_path):
+    path = workbook(tmp_path / "bad.xlsx", rows_with_one_bad_cell(demo_db.url))
+    first = first_row(path)
+    before = table_dump(demo_db.url)
+    code, data = run_json(cli, "import", "accounts", path, "--db", demo_db.url, "--commit")
+    assert code == 1 and data["committed"] is False and data["batch_id"] is None
+    assert [(f["row"], f["column"], f["code"]) for f in data["findings"]] == [(first + 2, "N", "email_invalid")]
+    assert table_dump(demo_db.url) == before
+    human = cli("import", "accounts", path, "--db", demo_db.url, "--commit")
+    assert human.exit_code == 1
+    assert "Warning: 1 errors in 1 rows." in human.stdout and "Nothing was committed" in human.stdout
+    assert "email_invalid" in human.stdout
+
+
+def test_skip_invalid_commits_the_valid_rows_and_undo_restores(cli, demo_db, tmp_path):
+    path = workbook(tmp_path / "bad.xlsx", rows_with_one_bad_cell(demo_db.url))
+    before = table_dump(demo_db.url)
+    code, data = run_json(cli, "import", "accounts", path, "--db", demo_db.url, "--commit", "--skip-invalid")
+    assert code == 1 and data["committed"] is True and isinstance(data["batch_id"], int)
+    assert data["committed_rows"] + data["reported_rows"] == data["rows"] == 3
+    assert data["reported_rows"] == 1
+    assert [c.name for c in contacts_of(demo_db.url, NEW_CNPJ)] == ["Rosa Prado"]
+    listed = cli("history", "--db", demo_db.url, "--json")
+    assert json.loads(listed.stdout)[0]["id"] == data["batch_id"]
+    undone = cli("undo", data["batch_id"], "--db", demo_db.url)
+    assert undone.exit_code == 0, undone.stderr
+    assert table_dump(demo_db.url) == before
+
+
+def test_valid_file_commits_and_reimport_plans_nothing(cli, demo_db, tmp_path):
+    rows = rows_with_one_bad_cell(demo_db.url)[:2]
+    path = workbook(tmp_path / "ok.xlsx", rows)
+    result = cli("import", "accounts", path, "--db", demo_db.url, "--commit")
+    assert result.exit_code == 0, result.stderr
+    assert "Data is correct." in result.stdout and "Committed as batch" in result.stdout
+    after = table_dump(demo_db.url)
+    code, data = run_json(cli, "import", "accounts", path, "--db", demo_db.url, "--commit")
+    assert code == 0
+    plan = data["plan"]
+    assert plan["accounts_create"] == plan["accounts_update"] == plan["contacts_create"] == 0
+    assert plan["contacts_update"] == plan["portfolio_moves"] == 0
+    assert table_dump(demo_db.url) == after
+
+
+def test_transfers_need_the_option(cli, demo_db, tmp_path):
+    (a,) = demo_accounts(demo_db.url, "agent.sp1", 1)
+    path = workbook(tmp_path / "move.xlsx", [{**a, "portfolio": "agent.sp2"}])
+    first = first_row(path)
+    code, data = run_json(cli, "import", "accounts", path, "--db", demo_db.url)
+    assert code == 1
+    assert [(f["row"], f["column"], f["code"]) for f in data["findings"]] == [(first, "D", "portfolio_transfer")]
+    code, data = run_json(cli, "import", "accounts", path, "--db", demo_db.url, "--allow-transfers", "--commit")
+    assert code == 0 and data["plan"]["portfolio_moves"] == 1 and data["committed"]
+    owner = query(demo_db.url, "SELECT u.login FROM accounts a JOIN users u ON u.id = a.owner_id WHERE a.id = :i",
+                  i=a["id"])
+    assert owner[0].login == "agent.sp2"
+
+
+def test_acting_user_is_checked(cli, demo_db, tmp_path):
+    (foreign,) = demo_accounts(demo_db.url, "agent.ba1", 1)
+    path = workbook(tmp_path / "foreign.xlsx", [{**foreign, "city": "Ilhéus"}])
+    code, data = run_json(cli, "import", "accounts", path, "--db", demo_db.url, "--as", "agent.sp1", "--commit")
+    assert code == 1 and not data["committed"]
+    assert [f["code"] for f in data["findings"]] == ["portfolio_not_allowed"]
+    code, data = run_json(cli, "import", "accounts", path, "--db", demo_db.url, "--as", "mgr.north")
+    assert code == 0
+    unknown = cli("import", "accounts", path, "--db", demo_db.url, "--as", "nobody")
+    assert unknown.exit_code == 2 and "nobody" in unknown.stderr and unknown.stdout == ""
+
+
+def test_unusable_input_exits_2(cli, sqlite_demo_db, tmp_path):
+    missing = cli("import", "accounts", tmp_path / "nope.xlsx", "--db", sqlite_demo_db.url, "--json")
+    assert missing.exit_code == 2 and "nope.xlsx" in missing.stderr and missing.stdout == ""
+    contacts_file = workbook(tmp_path / "contacts.xlsx", [], tpl=CONTACTS)
+    wrong = cli("import", "accounts", contacts_file, "--db", sqlite_demo_db.url)
+    assert wrong.exit_code == 2 and "Traceback" not in wrong.stderr + wrong.stdout
+    usage = cli("import", "accounts", "--db", sqlite_demo_db.url)
+    assert usage.exit_code == 2
+
+
+def test_report_marks_cells_and_lists_the_plan(cli, sqlite_demo_db, tmp_path):
+    url = sqlite_demo_db.url
+    rows = rows_with_one_bad_cell(url)
+    rows[1] = {**rows[1], "uf": "ZZ"}
+    path = workbook(tmp_path / "bad.xlsx", rows)
+    first = first_row(path)
+    out = tmp_path / "report.xlsx"
+    result = cli("import", "accounts", path, "--db", url, "--report", out)
+    assert result.exit_code == 1 and f"Report: {out}" in result.stdout
+    book = openpyxl.load_workbook(out)
+    sheet = book["Accounts"]
+    header = [c.value for c in sheet[first - 1]]
+    errors_col = column_letter(header.index("Errors"))
+    bad = {(first + 1, "E"), (first + 2, "N")}
+    for row in range(first, first + 3):
+        for index in range(len(ACCOUNTS.fields)):
+            cell = sheet[f"{column_letter(index)}{row}"]
+            is_bad = (row, column_letter(index)) in bad
+            assert (cell.fill.fgColor.rgb == ERROR_FILL) == is_bad, cell.coordinate
+            assert (cell.comment is not None) == is_bad, cell.coordinate
+    assert "UF" in sheet[f"E{first + 1}"].comment.text and "sem-arroba" in sheet[f"N{first + 2}"].comment.text
+    assert sheet[f"{errors_col}{first}"].value == "OK"
+    assert "ZZ" in sheet[f"{errors_col}{first + 1}"].value
+    assert "sem-arroba" in sheet[f"{errors_col}{first + 2}"].value
+    summary = [[c for c in row if c is not None] for row in book["Summary"].iter_rows(values_only=True)]
+    flat = {row[0]: row[1] for row in summary if len(row) >= 2}
+    assert flat["Accounts to update"] == 1
+    assert any(str(label).startswith(f"Row {first}: update account") and "Campinas" in str(text)
+               for label, text in flat.items())
+
+
+def test_contacts_import_through_the_cli(cli, demo_db, tmp_path):
+    (a,) = demo_accounts(demo_db.url, "agent.sp1", 1)
+    rows = [{"account_number": a["account_number"], "identifier": a["account_number"], "name": "Lia Souza",
+             "type": "SECRETARY", "birth_date": "31/02/1990"},
+            {"account_number": a["account_number"], "identifier": a["account_number"], "name": "Caio Souza",
+             "type": "OTHERS", "phone": "(11) 3333-4444"}]
+    path = workbook(tmp_path / "contacts.xlsx", rows, tpl=CONTACTS)
+    first = first_row(path, CONTACTS)
+    code, data = run_json(cli, "import", "contacts", path, "--db", demo_db.url, "--commit", "--skip-invalid")
+    assert code == 1 and data["template"] == "contacts" and data["sheet"] == "Contacts"
+    assert [(f["row"], f["column"]) for f in data["findings"] if f["severity"] == "error"] == [(first, "H")]
+    assert data["plan"]["contacts_create"] == 1 and data["committed"]
+    names = [c.name for c in contacts_of(demo_db.url, a["account_number"])]
+    assert "Caio Souza" in names and "Lia Souza" not in names
+
+
+BAD_CELLS = (  # field, bad value, rule
+    ("email", "not-an-email", "email_invalid"),
+    ("phone", "123", "phone_invalid"),
+    ("cep", "12", "cep_invalid"),
+    ("name", "x" * 201, "too_long"),
+    ("type", "MEDICALL", "account_type_invalid"),
+    ("uf", "XX", "uf_invalid"),
+    ("portfolio", "agent.zz9", "portfolio_unknown"),
+    ("account_number", "12345678/SP", "crm_too_long"),
+)
+
+
+def test_ten_thousand_rows_with_two_percent_bad_cells(cli, demo_db, tmp_path):
+    rows, expected = [], set()
+    for i in range(10_000):
+        row = {"account_number": f"{1_000_000 + i}/SP", "name": f"Dr(a). Teste {i}", "type": "MEDICAL",
+               "portfolio": ("agent.sp1", "agent.sp2", "Without Portfolio")[i % 3], "uf": "SP",
+               "city": "São Paulo", "phone": f"(11) 9{1000 + i % 9000}-{1000 + i % 9000}", "cep": "01310-100",
+               "email": f"t{i}@example.com.br"}
+        if i % 50 == 7:
+            field, value, rule = BAD_CELLS[(i // 50) % len(BAD_CELLS)]
+            row[field] = value
+            expected.add((i, ACCOUNTS.letter(field), rule))
+        rows.append(row)
+    path = workbook(tmp_path / "big.xlsx", rows)
+    first = first_row(path)
+    expected = {(first + i, letter, rule) for i, letter, rule in expected}
+    assert len(expected) == 200
+    code, data = run_json(cli, "import", "accounts", path, "--db", demo_db.url, "--commit", "--skip-invalid")
+    assert code == 1
+    assert {(f["row"], f["column"], f["code"]) for f in data["findings"]} == expected
+    assert data["rows"] == 10_000 and data["valid_rows"] == 9_800 and data["reported_rows"] == 200
+    assert data["plan"]["accounts_create"] == 9_800 and data["committed_rows"] == 9_800
+    count = query(demo_db.url, "SELECT count(*) FROM accounts WHERE number LIKE '1______/SP'")[0][0]
+    assert count == 9_800
