@@ -172,8 +172,8 @@ class Sheet(base_classes.Sheet):
         was_active = wb.active is self.ws
         index = wb.worksheets.index(self.ws)
         wb.remove(self.ws)
-        if was_active:
-            Sheet(self.book, wb.worksheets[max(index - 1, 0)]).activate()
+        if was_active:  # like Excel: the next sheet, or the previous one when this was the last
+            Sheet(self.book, wb.worksheets[min(index, len(wb.worksheets) - 1)]).activate()
 
     @property
     def visible(self) -> bool:
