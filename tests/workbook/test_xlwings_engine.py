@@ -16,6 +16,7 @@ import openpyxl
 import pytest
 import xlwings as xw
 from openpyxl.comments import Comment
+from openpyxl.utils.exceptions import IllegalCharacterError
 from openpyxl.styles import PatternFill
 from python_calamine import CalamineWorkbook
 
@@ -176,6 +177,16 @@ def test_writes_blocks_scalars_and_formats(tmp_path: Path) -> None:
     assert ws["F1"].value is None and ws["H1"].value == "a" and ws["I1"].value == "b"
 
 
+def test_error_cells_and_texts_openpyxl_refuses() -> None:
+    sheet = new_book().sheets[0]
+    sheet["A1"].value = [["#N/A", "=1/0", "plain"]]
+    assert sheet["A1:C1"].value == [None, "=1/0", "plain"]
+    assert sheet["A1:C1"].options(err_to_str=True).value == ["#N/A", "=1/0", "plain"]
+    assert sheet["A1"].api["A1"].data_type == "e"
+    with pytest.raises(IllegalCharacterError):
+        sheet["A2"].value = [["fine", "bell\x07"]]
+
+
 def test_sheets_can_be_added_renamed_hidden_and_deleted(accounts_file: Path) -> None:
     book = open_book(accounts_file)
     first = book.sheets.add("First", before=book.sheets[0])
@@ -281,6 +292,15 @@ def test_defined_names(accounts_file: Path) -> None:
     assert book.sheets["Accounts"].range("Header").value == ["Account number", "Name", "Visits", "Since"]
     assert book.names["Header"].refers_to == "=Accounts!$A$1:$D$1"
     assert book.names["Header"].refers_to_range.address == "$A$1:$D$1"
+    sheet = book.sheets["Accounts"]
+    assert sheet["A1:D1"].name.name == "Header"
+    assert sheet["A2"].name is None
+    sheet["B2:B4"].name = "Names"
+    assert sheet.range("Names").value == ["Dr. Ana", "Clínica Boa", "Nobody"]
+    assert sheet["A1:B2"].formula == (("Account number", "Name"), ("123456/SP", "Dr. Ana"))
+    book.save()
+    wb = openpyxl.load_workbook(accounts_file)
+    assert wb.defined_names["Names"].attr_text == "Accounts!$B$2:$B$4"
 
 
 def test_large_blocks_round_trip(tmp_path: Path) -> None:

@@ -1,12 +1,9 @@
-"""xlwings' Range, Note and Font implementations over openpyxl cells."""
+"""xlwings' Range implementation over openpyxl cells: geometry, values, fills, navigation."""
 
 from __future__ import annotations
 
-from copy import copy
-
 from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.comments import Comment
-from openpyxl.styles import Font as OpenpyxlFont
 from openpyxl.styles import PatternFill
 from xlwings import base_classes
 from xlwings import utils as xlutils
@@ -15,7 +12,6 @@ from crmxl.workbook.xlengine import values as V
 
 MAX_ROWS = 1_048_576
 MAX_COLUMNS = 16_384
-NOTE_AUTHOR = "crmxl"
 _NO_FILL = PatternFill(fill_type=None)
 
 
@@ -235,8 +231,14 @@ class Range(base_classes.Range):
 
     @property
     def formula(self):
-        value = self._top_left()._value
-        return "" if value is None else str(value)
+        def text(cell):
+            return "" if cell._value is None else str(cell._value)
+
+        if self.shape == (1, 1):
+            return text(self._top_left())
+        get = self._ws._cells.get
+        return tuple(tuple(text(get((r, c), V.MISSING)) for c in range(self.col1, self.col2 + 1))
+                     for r in range(self.row1, self.row2 + 1))
 
     @formula.setter
     def formula(self, value) -> None:
@@ -256,8 +258,9 @@ class Range(base_classes.Range):
 
     @property
     def color(self):
-        colors = {V.fill_rgb(cell) for cell in self._existing_cells()} or {None}
-        if len(self) > len(self._existing_cells()):
+        existing = self._existing_cells()
+        colors = {V.fill_rgb(cell) for cell in existing}
+        if len(self) > len(existing):
             colors.add(None)
         return colors.pop() if len(colors) == 1 else None
 
@@ -270,128 +273,44 @@ class Range(base_classes.Range):
             cell.fill = fill
 
     @property
-    def font(self) -> Font:
+    def font(self):
+        from crmxl.workbook.xlengine.formats import Font
+
         return Font(self)
 
     # --- notes ----------------------------------------------------------------------------------
     @property
-    def note(self) -> Note | None:
+    def note(self):
+        from crmxl.workbook.xlengine.formats import Note
+
         cell = self._top_left()
         if cell is V.MISSING or cell.comment is None:
             return None
         return Note(self(1, 1))
 
-    def add_note(self, text: str) -> Note:
+    def add_note(self, text: str):
+        from crmxl.workbook.xlengine.formats import NOTE_AUTHOR, Note
+
         cell = self._ws.cell(row=self.row1, column=self.col1)
         cell.comment = Comment(text, NOTE_AUTHOR)
         return Note(self(1, 1))
 
     @property
     def name(self):
+        """The defined name that refers to exactly this range, if any."""
+        for _, name in self.sheet.book.names.snapshot():
+            target = name.refers_to_range
+            if target is not None and target.sheet.ws is self._ws and target.coords == self.coords:
+                return name
         return None
+
+    @name.setter
+    def name(self, value: str) -> None:
+        sheet = self.sheet.name
+        if not sheet.replace("_", "").isalnum():
+            sheet = "'" + sheet.replace("'", "''") + "'"
+        self.sheet.book.names.add(value, f"={sheet}!{self.address}")
 
     @property
     def merge_cells(self) -> bool:
         return False
-
-
-class Note(base_classes.Note):
-    """The note (legacy comment) of one cell."""
-
-    def __init__(self, rng: Range) -> None:
-        self.range = rng
-
-    @property
-    def _cell(self):
-        return self.range._ws.cell(row=self.range.row1, column=self.range.col1)
-
-    @property
-    def api(self):
-        return self._cell.comment
-
-    @property
-    def text(self) -> str:
-        comment = self._cell.comment
-        return comment.text if comment is not None else None
-
-    @text.setter
-    def text(self, value: str) -> None:
-        cell = self._cell
-        author = cell.comment.author if cell.comment is not None else NOTE_AUTHOR
-        cell.comment = Comment(value, author)
-
-    @property
-    def author(self) -> str | None:
-        comment = self._cell.comment
-        return comment.author if comment is not None else None
-
-    @property
-    def location(self) -> str:
-        return self.range.get_address(False, False)
-
-    def delete(self) -> None:
-        self._cell.comment = None
-
-
-class Font(base_classes.Font):
-    """The font of a range: reads the top-left cell, writes every cell."""
-
-    def __init__(self, rng: Range) -> None:
-        self.range = rng
-
-    @property
-    def api(self):
-        cell = self.range._top_left()
-        return None if cell is V.MISSING else cell.font
-
-    def _get(self, attribute):
-        font = self.api
-        return getattr(font if font is not None else OpenpyxlFont(), attribute)
-
-    def _set(self, **changes) -> None:
-        for cell in self.range._all_cells():
-            font = copy(cell.font)
-            for key, value in changes.items():
-                setattr(font, key, value)
-            cell.font = font
-
-    @property
-    def bold(self) -> bool:
-        return bool(self._get("b"))
-
-    @bold.setter
-    def bold(self, value: bool) -> None:
-        self._set(b=bool(value))
-
-    @property
-    def italic(self) -> bool:
-        return bool(self._get("i"))
-
-    @italic.setter
-    def italic(self, value: bool) -> None:
-        self._set(i=bool(value))
-
-    @property
-    def size(self):
-        return self._get("sz")
-
-    @size.setter
-    def size(self, value) -> None:
-        self._set(sz=value)
-
-    @property
-    def name(self):
-        return self._get("name")
-
-    @name.setter
-    def name(self, value) -> None:
-        self._set(name=value)
-
-    @property
-    def color(self):
-        return V.from_openpyxl_color(self._get("color"))
-
-    @color.setter
-    def color(self, color_or_rgb) -> None:
-        argb = V.to_argb(color_or_rgb)
-        self._set(color=argb)
