@@ -17,6 +17,7 @@ from pathlib import Path
 import xlwings
 
 from crmxl.errors import UnusableInput
+from crmxl.workbook import reader_messages  # noqa: F401  (registers the messages of UnusableInput)
 from crmxl.workbook.sniff import sniff
 from crmxl.workbook.xlengine import ENGINE_NAME, OpenpyxlEngine
 
