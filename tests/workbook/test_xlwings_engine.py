@@ -328,8 +328,13 @@ book.app.alert("hi")
 book.save({str(tmp_path / "out.xlsx")!r})
 new_book().sheets[0]["A1"].options(ndim=2).value
 assert xlwings.engines.active is None or xlwings.engines.active.name != "openpyxl"
+try:
+    open_book({str(tmp_path / "out.xlsx.txt")!r})
+except Exception as exc:
+    assert "is not a spreadsheet" in str(exc), str(exc)
 print("pro" if "xlwings.pro" in sys.modules or xlwings.__pro__ else "free")
 """
+    (tmp_path / "out.xlsx.txt").write_text("plain text")
     env = {k: v for k, v in os.environ.items() if not k.startswith("XLWINGS_")}
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, env=env)
     assert done.returncode == 0, done.stderr
