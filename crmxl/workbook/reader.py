@@ -115,11 +115,7 @@ def _read_stamp(book: CalamineWorkbook, worksheets: list[str]) -> dict[str, str]
         grid = book.get_sheet_by_name(STAMP_SHEET).to_python()
     except Exception:
         return None
-    stamp: dict[str, str] = {}
-    for row in grid:
-        if len(row) >= 2 and isinstance(row[0], str) and row[0].strip():
-            stamp[row[0].strip().lower()] = _text(row[1])
-    return stamp if "template" in stamp else None
+    return stamp_from_rows(grid)
 
 
 def _text(value: Any) -> str:
@@ -161,6 +157,24 @@ def _other_template(tpl: Template, worksheets: list[str]) -> Template | None:
 
 def _expected_headers(tpl: Template, lang: str = "en") -> str:
     return ", ".join(tpl.column(f).header(lang) for f in tpl.mandatory_fields)
+
+
+def table_from_grid(source: str, tpl: Template, sheet: str, grid: list[list[Any]],
+                    stamp: dict[str, str] | None = None) -> Table:
+    """A ``Table`` from cell values already read (a live workbook's used range, an upload parsed elsewhere).
+
+    ``grid`` starts at cell A1; the same header search, stamp check and blank-row rules apply as for a file.
+    """
+    path = Path(source)
+    _check_stamp(path, tpl, stamp)
+    return _table(path, tpl, sheet, grid, stamp, by_name=True)
+
+
+def stamp_from_rows(rows: list[list[Any]]) -> dict[str, str] | None:
+    """The template stamp from the ``_crmxl`` sheet's cells (key in A, value in B)."""
+    stamp = {_text(r[0]).lower(): _text(r[1]) for r in rows
+             if len(r) >= 2 and isinstance(r[0], str) and r[0].strip() and r[1] is not None}
+    return stamp if "template" in stamp else None
 
 
 def _table(path: Path, tpl: Template, sheet: str, grid: list[list[Any]], stamp: dict[str, str] | None,

@@ -96,6 +96,10 @@ class Sheet(base_classes.Sheet):
         return self.book.wb.worksheets.index(self.ws) + 1
 
     def range(self, arg1, arg2=None) -> Range:
+        if arg2 is None and isinstance(arg1, str) and "," in arg1:
+            from crmxl.workbook.xlengine.rng import Areas
+
+            return Areas(self, [self.range(part.strip()) for part in arg1.split(",") if part.strip()])
         boxes = [self._box(arg) for arg in (arg1, arg2) if arg is not None]
         row1 = min(box[0] for box in boxes)
         col1 = min(box[1] for box in boxes)

@@ -1,0 +1,181 @@
+"""Sheet I/O over a live ``xlwings.Book``: one bulk read of the used range, few writes back.
+
+Only xlwings' public object model is used (``sheets``, ``range(...).value``, ``.color``,
+``.note``), so the same code runs in Excel (``RunPython`` -> ``xw.Book.caller()``) and on files
+through our openpyxl-backed engine.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from crmxl.config import Settings, load_settings
+from crmxl.errors import UnusableInput
+from crmxl.schema import ERRORS_HEADER, OK_TEXT, STAMP_SHEET, TEMPLATES, Template, header_key, header_score
+from crmxl.validation.model import Finding, Table, ValidationResult
+from crmxl.workbook.reader import stamp_from_rows, table_from_grid
+
+CONF_SHEET = "xlwings.conf"
+MARKS_SHEET = "_crmxl_marks"  # very hidden: the cells our last run marked, so the next run clears only those
+ERROR_COLOR = (255, 124, 128)
+WARNING_COLOR = (255, 230, 153)
+ADDRESS_CHUNK = 200  # characters per union address (Excel takes up to 255)
+_CONF_KEYS = {"crmxl_database_url": "database_url", "database_url": "database_url",
+              "crmxl_login": "login", "login": "login", "crmxl_lang": "lang", "lang": "lang"}
+
+
+def _sheet_names(book) -> list[str]:
+    return [s.name for s in book.sheets]
+
+
+def book_settings(book) -> Settings:
+    """The shared config file, overridden by the workbook's ``xlwings.conf`` sheet (name in A, value in B)."""
+    overrides: dict[str, str] = {}
+    if CONF_SHEET in _sheet_names(book):
+        rows = book.sheets[CONF_SHEET].used_range.options(ndim=2).value or []
+        for row in rows:
+            if len(row) >= 2 and isinstance(row[0], str) and row[1] not in (None, ""):
+                key = _CONF_KEYS.get(row[0].strip().lower())
+                if key:
+                    overrides[key] = str(row[1]).strip()
+    return load_settings(**overrides)
+
+
+def template_of(sheet_name: str, headers: list[Any]) -> Template:
+    """Which template a sheet follows: by its name, else by its headers."""
+    for tpl in TEMPLATES.values():
+        if header_key(sheet_name) in {header_key(n) for n in tpl.sheet_names}:
+            return tpl
+    best = max(TEMPLATES.values(), key=lambda t: header_score(t, headers))
+    if header_score(best, headers) < 3:
+        raise UnusableInput("no_data_sheet", file=sheet_name, expected="accounts / contacts",
+                            sheets="Accounts / Contacts", headers="Account Number*, ...")
+    return best
+
+
+def read_grid(sheet) -> list[list[Any]]:
+    """The sheet's values from A1 to the end of its used range, in one bulk read."""
+    used = sheet.used_range
+    values = used.options(ndim=2).value or [[]]
+    top, left = used.row, used.column
+    if left > 1:
+        values = [[None] * (left - 1) + list(row) for row in values]
+    if top > 1:
+        width = len(values[0]) if values else 0
+        values = [[None] * width for _ in range(top - 1)] + values
+    return [list(row) for row in values]
+
+
+def read_table(book, sheet=None) -> Table:
+    sheet = sheet or book.sheets.active
+    grid = read_grid(sheet)
+    headers = next((row for row in grid[:10] if any(v not in (None, "") for v in row)), [])
+    tpl = template_of(sheet.name, headers)
+    stamp = None
+    if STAMP_SHEET in _sheet_names(book):
+        stamp = stamp_from_rows(book.sheets[STAMP_SHEET].range("A1:B5").options(ndim=2).value)
+    return table_from_grid(book.name, tpl, sheet.name, grid, stamp)
+
+
+@dataclass
+class Marks:
+    cells: int
+    rows_with_errors: int
+
+
+def clear_marks(book, sheet, header_row: int) -> None:
+    """Undo what our previous run wrote on ``sheet``: fills and notes of the cells it marked, the Errors column."""
+    if MARKS_SHEET in _sheet_names(book):
+        marks = book.sheets[MARKS_SHEET]
+        rows = marks.used_range.options(ndim=2).value or []
+        addresses = [r[1] for r in rows if r and r[0] == sheet.name and isinstance(r[1], str)]
+        for address in addresses:
+            cell = sheet.range(address)
+            if cell.note is not None:
+                cell.note.delete()
+        for union in _unions(addresses):
+            sheet.range(union).color = None
+        marks.clear_contents()
+    column = errors_column(sheet, header_row)
+    if column is not None:
+        last = sheet.used_range.last_cell.row
+        sheet.range((header_row, column), (max(last, header_row), column)).clear_contents()
+
+
+def errors_column(sheet, header_row: int) -> int | None:
+    headers = sheet.range((header_row, 1), (header_row, max(sheet.used_range.last_cell.column, 1))).options(ndim=2).value
+    keys = {header_key(v) for v in ERRORS_HEADER.values()}
+    for index, value in enumerate(headers[0] if headers else []):
+        if isinstance(value, str) and header_key(value) in keys:
+            return index + 1
+    return None
+
+
+def write_marks(book, sheet, table: Table, result: ValidationResult, lang: str) -> Marks:
+    """Red/amber fill + a note on every bad cell, the Errors column, and a record of what we marked."""
+    clear_marks(book, sheet, table.header_row)
+    by_cell: dict[str, list[Finding]] = defaultdict(list)
+    for f in result.findings:
+        if f.column and f.row > table.header_row and f.severity in ("error", "warning"):
+            by_cell[f"{f.column}{f.row}"].append(f)
+    errors = [a for a, fs in by_cell.items() if any(f.severity == "error" for f in fs)]
+    warnings = [a for a in by_cell if a not in set(errors)]
+    for union in _unions(errors):
+        sheet.range(union).color = ERROR_COLOR
+    for union in _unions(warnings):
+        sheet.range(union).color = WARNING_COLOR
+    for address, findings in by_cell.items():
+        set_note(sheet.range(address), "\n".join(f.message for f in findings))
+    _write_errors_column(sheet, table, result, lang)
+    _remember(book, sheet.name, list(by_cell))
+    return Marks(cells=len(by_cell), rows_with_errors=len(result.error_rows))
+
+
+def set_note(cell, text: str) -> None:
+    if cell.note is not None:
+        cell.note.text = text
+    else:
+        cell.add_note(text)
+
+
+def _write_errors_column(sheet, table: Table, result: ValidationResult, lang: str) -> None:
+    hm = table.header_map
+    used = [*hm.fields.values(), *hm.hidden.values(), *(i for i, _ in hm.unknown), *(i for i, _ in hm.duplicates)]
+    column = errors_column(sheet, table.header_row) or max(used, default=-1) + 2
+    messages: dict[int, list[str]] = defaultdict(list)
+    for f in result.findings:
+        if f.severity == "error" and f.row > table.header_row:
+            messages[f.row].append(f.message)
+    last_row = max((row for row, _ in table.rows), default=table.header_row)
+    data_rows = {row for row, _ in table.rows}
+    ok = OK_TEXT.get(lang, "OK")
+    block = [["; ".join(messages[r]) if r in messages else (ok if r in data_rows else None)]
+             for r in range(table.header_row + 1, last_row + 1)]
+    sheet.range((table.header_row, column)).value = ERRORS_HEADER.get(lang, ERRORS_HEADER["en"])
+    sheet.range((table.header_row, column)).font.bold = True
+    if block:
+        sheet.range((table.header_row + 1, column)).value = block
+
+
+def _remember(book, sheet_name: str, addresses: list[str]) -> None:
+    if MARKS_SHEET not in _sheet_names(book):
+        marks = book.sheets.add(MARKS_SHEET, after=book.sheets[-1])
+        marks.visible = False
+    marks = book.sheets[MARKS_SHEET]
+    if addresses:
+        marks.range("A1").value = [[sheet_name, a] for a in addresses]
+
+
+def _unions(addresses: list[str]) -> list[str]:
+    """Comma-joined addresses, each union short enough for Excel's Range()."""
+    unions, current = [], ""
+    for address in addresses:
+        if current and len(current) + len(address) + 1 > ADDRESS_CHUNK:
+            unions.append(current)
+            current = ""
+        current = f"{current},{address}" if current else address
+    if current:
+        unions.append(current)
+    return unions

@@ -1,0 +1,174 @@
+"""The ribbon's buttons: each takes an ``xlwings.Book`` (Excel passes none: ``xw.Book.caller()``).
+
+Thin: every macro is sheet I/O (``crmxl.xl.live``) around a service call, and talks to the user
+through ``book.app.alert`` and the status bar. Errors become an alert, never a traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import xlwings as xw
+
+from crmxl import i18n
+from crmxl.config import Settings
+from crmxl.db.session import Database
+from crmxl.errors import CrmxlError
+from crmxl.services import history
+from crmxl.services.access import Actor, resolve_actor
+from crmxl.services.imports import ImportPlan, commit_import, plan_result
+from crmxl.services.setup import ensure_ready
+from crmxl.validation import validate_cells
+from crmxl.xl import live
+
+TITLE = "CRM"
+
+
+@dataclass
+class Context:
+    book: Any
+    settings: Settings
+    db: Database
+    actor: Actor
+
+    @property
+    def lang(self) -> str:
+        return self.settings.lang
+
+    def say(self, code: str, **params: object) -> str:
+        return i18n.message(code, self.lang, **params)
+
+    def alert(self, code: str, buttons: str = "ok", mode: str | None = None, **params: object) -> str:
+        return self.book.app.alert(self.say(code, **params), title=TITLE, buttons=buttons, mode=mode)
+
+    def status(self, code: str | None, **params: object) -> None:
+        self.book.app.status_bar = self.say(code, **params) if code else False
+
+
+def _context(book) -> Context:
+    settings = live.book_settings(book)
+    db = Database(settings.database_url)
+    ensure_ready(db)
+    with db.session() as session:
+        actor = resolve_actor(session, settings.login)
+    return Context(book, settings, db, actor)
+
+
+def macro(func: Callable[[Context], Any]) -> Callable[..., Any]:
+    """Resolve the book (the caller in Excel), build the context, and turn every error into an alert."""
+
+    @functools.wraps(func)
+    def run(book=None) -> Any:
+        book = book if book is not None else xw.Book.caller()
+        lang = None
+        try:
+            ctx = _context(book)
+            lang = ctx.lang
+            return func(ctx)
+        except CrmxlError as exc:
+            book.app.alert(exc.render(lang), title=TITLE, buttons="ok", mode="critical")
+        except Exception as exc:  # the user sees a message, never a traceback
+            book.app.alert(i18n.message("xl_unexpected", lang, detail=f"{type(exc).__name__}: {exc}"),
+                           title=TITLE, buttons="ok", mode="critical")
+        finally:
+            book.app.status_bar = False
+        return None
+
+    return run
+
+
+def _validate(ctx: Context, allow_transfers: bool) -> ImportPlan:
+    sheet = ctx.book.sheets.active
+    ctx.status("xl_status_reading", sheet=sheet.name)
+    table = live.read_table(ctx.book, sheet)
+    ctx.status("xl_status_validating", rows=len(table.rows))
+    result = validate_cells(table, lang=ctx.lang)
+    plan = plan_result(ctx.db, ctx.actor, result, lang=ctx.lang, allow_transfers=allow_transfers)
+    ctx.status("xl_status_marking")
+    live.write_marks(ctx.book, sheet, table, result, ctx.lang)
+    return plan
+
+
+def _warning(ctx: Context, plan: ImportPlan) -> None:
+    ctx.alert("xl_warning", mode="critical", errors=len(plan.result.errors), rows=len(plan.error_rows),
+              total=plan.rows)
+
+
+@macro
+def validate(ctx: Context) -> ImportPlan:
+    """Validate the active sheet in place: red cells with notes, the Errors column, a pop-up."""
+    plan = _validate(ctx, allow_transfers=True)
+    if plan.result.errors:
+        _warning(ctx, plan)
+    else:
+        ctx.alert("xl_data_correct", mode="info", rows=plan.rows)
+    return plan
+
+
+@macro
+def import_sheet(ctx: Context) -> int | None:
+    """Validate; if valid, show the plan and ask; then commit and report the batch."""
+    plan = _validate(ctx, allow_transfers=True)
+    if plan.result.errors:
+        _warning(ctx, plan)
+        return None
+    counts = plan.counts()
+    if not any(v for k, v in counts.items() if not k.endswith("unchanged")):
+        ctx.alert("xl_nothing_to_do", mode="info", rows=plan.rows)
+        return None
+    answer = ctx.alert("xl_confirm_import", buttons="yes_no", **counts)
+    if answer != "yes":
+        return None
+    ctx.status("xl_status_committing", rows=plan.rows)
+    batch_id = commit_import(ctx.db, ctx.actor, plan)
+    ctx.alert("xl_imported", mode="info", batch_id=batch_id)
+    return batch_id
+
+
+@macro
+def undo_last_import(ctx: Context) -> int | None:
+    """Undo the user's newest batch that is still committed, after asking."""
+    batch_id = history.last_batch_id(ctx.db, ctx.actor)
+    if batch_id is None:
+        ctx.alert("xl_nothing_to_undo", mode="info")
+        return None
+    if ctx.alert("xl_confirm_undo", buttons="yes_no", batch_id=batch_id) != "yes":
+        return None
+    new_id = history.undo(ctx.db, ctx.actor, batch_id)
+    ctx.alert("xl_undone", mode="info", batch_id=batch_id, undo_id=new_id)
+    return new_id
+
+
+i18n.register({
+    "xl_unexpected": {"en": "Something went wrong: {detail}. Nothing was committed.",
+                      "pt-BR": "Algo deu errado: {detail}. Nada foi gravado."},
+    "xl_status_reading": {"en": "CRM: reading {sheet}...", "pt-BR": "CRM: lendo {sheet}..."},
+    "xl_status_validating": {"en": "CRM: validating {rows} rows...", "pt-BR": "CRM: validando {rows} linhas..."},
+    "xl_status_marking": {"en": "CRM: marking the cells...", "pt-BR": "CRM: marcando as células..."},
+    "xl_status_committing": {"en": "CRM: importing {rows} rows...", "pt-BR": "CRM: importando {rows} linhas..."},
+    "xl_data_correct": {"en": "The data is correct: {rows} rows.", "pt-BR": "Os dados estão corretos: {rows} linhas."},
+    "xl_warning": {
+        "en": "Warning: {errors} errors in {rows} of {total} rows. The red cells say what is wrong; see the Errors column.",
+        "pt-BR": "Atenção: {errors} erros em {rows} de {total} linhas. As células vermelhas dizem o que está errado; veja a coluna Erros.",
+    },
+    "xl_nothing_to_do": {"en": "The data is correct and already in the CRM ({rows} rows): nothing to import.",
+                         "pt-BR": "Os dados estão corretos e já estão no CRM ({rows} linhas): nada a importar."},
+    "xl_confirm_import": {
+        "en": "The data is correct. Import now?\n\nAccounts: {accounts_create} new, {accounts_update} updated, "
+              "{accounts_unchanged} unchanged\nPortfolio moves: {portfolio_moves}\n"
+              "Contacts: {contacts_create} new, {contacts_update} updated",
+        "pt-BR": "Os dados estão corretos. Importar agora?\n\nContas: {accounts_create} novas, {accounts_update} "
+                 "atualizadas, {accounts_unchanged} sem mudança\nTransferências de carteira: {portfolio_moves}\n"
+                 "Contatos: {contacts_create} novos, {contacts_update} atualizados",
+    },
+    "xl_imported": {"en": "Imported: batch {batch_id}. Undo it with 'Undo last import'.",
+                    "pt-BR": "Importado: lote {batch_id}. Desfaça com 'Desfazer última importação'."},
+    "xl_nothing_to_undo": {"en": "You have no import to undo.", "pt-BR": "Você não tem importação para desfazer."},
+    "xl_confirm_undo": {"en": "Undo batch {batch_id}? Every row it touched goes back to how it was.",
+                        "pt-BR": "Desfazer o lote {batch_id}? Cada linha alterada volta a ser como era."},
+    "xl_undone": {"en": "Batch {batch_id} undone (recorded as batch {undo_id}).",
+                  "pt-BR": "Lote {batch_id} desfeito (registrado como lote {undo_id})."},
+})

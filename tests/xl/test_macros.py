@@ -1,0 +1,150 @@
+"""The ribbon macros run for real through xlwings' Book/Sheet/Range, over our openpyxl engine."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+import pytest
+from python_calamine import CalamineWorkbook
+from sqlalchemy import select
+
+from crmxl.db.models import Account, User
+from crmxl.db.session import Database
+from crmxl.schema import ACCOUNTS
+from crmxl.workbook.xlwings_engine import open_book
+from crmxl.xl import macros
+from tests.conftest import table_dump
+
+HEADERS = [c.header("en") for c in ACCOUNTS.columns]
+
+
+def _row(number, name, type_, portfolio, uf, **extra):
+    values = {"account_number": number, "name": name, "type": type_, "portfolio": portfolio, "uf": uf, **extra}
+    return [values.get(f) for f in ACCOUNTS.fields]
+
+
+@pytest.fixture
+def env(sqlite_demo_db, monkeypatch, tmp_path):
+    monkeypatch.setenv("CRMXL_DATABASE_URL", sqlite_demo_db.url)
+    monkeypatch.setenv("CRMXL_LOGIN", "mgr.south")
+    return Database(sqlite_demo_db.url), tmp_path
+
+
+def _workbook(path: Path, rows: list[list]) -> Path:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Accounts"
+    sheet.append(HEADERS)
+    for row in rows:
+        sheet.append(row)
+    sheet["P1"] = "my own note column"
+    sheet["P1"].fill = openpyxl.styles.PatternFill(fill_type="solid", fgColor="FF00B050")
+    book.save(path)
+    return path
+
+
+def _alerts(book) -> list[dict]:
+    return book.app.impl.alerts
+
+
+def test_validate_marks_bad_cells_and_warns_then_clears_fixed_ones(env):
+    db, tmp = env
+    path = _workbook(tmp / "mine.xlsx", [
+        _row("11.222.333/0001-81", "Clínica Boa Vista", "COMPANY", "agent.sp1", "SP"),
+        _row("11.222.333/0001-80", "Clínica Errada", "COMPANY", "agent.sp1", "SP"),
+        _row("123456/SP", "Dr. Ana", "MEDICL", "agent.sp1", "SP"),
+        _row("654321/PR", "Dr. Beto", "MEDICAL", "agent.ba1", "PR"),
+    ])
+    book = open_book(path)
+    macros.validate(book)
+    alert = _alerts(book)[-1]
+    assert alert["prompt"].startswith("Warning: 3 errors in 3 of 4 rows")
+    book.save()
+
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Accounts"]
+    assert ws["A3"].fill.fgColor.rgb.endswith("FF7C80")
+    assert "check digits should be 81" in ws["A3"].comment.text
+    assert "Did you mean MEDICAL?" in ws["C4"].comment.text
+    assert ws["D5"].comment is not None  # agent.ba1 is not mgr.south's agent
+    assert ws["A2"].comment is None and ws["A2"].fill.fgColor.rgb in (None, "00000000")
+    errors_col = [c.value for c in ws["Q"]]
+    assert errors_col[0] == "Errors" and errors_col[1] == "OK"
+    assert "check digits" in errors_col[2] and "MEDICAL" in errors_col[3]
+    assert ws["P1"].fill.fgColor.rgb == "FF00B050"  # the user's own fill survives
+    values = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("Accounts").to_python()
+    assert values[1][16] == "OK"
+
+    book = open_book(path)
+    sheet = book.sheets["Accounts"]
+    sheet.range("A3").value = "11.222.333/0001-81 "  # now a duplicate of row 2
+    sheet.range("A3").value = "45.997.418/0001-53"
+    sheet.range("C4").value = "MEDICAL"
+    sheet.range("D5").value = "agent.sp2"
+    macros.validate(book)
+    assert _alerts(book)[-1]["prompt"] == "The data is correct: 4 rows."
+    book.save()
+    ws = openpyxl.load_workbook(path)["Accounts"]
+    assert all(ws[a].comment is None for a in ("A3", "C4", "D5"))
+    assert ws["A3"].fill.fgColor.rgb in (None, "00000000")
+    assert [c.value for c in ws["Q"]][1:5] == ["OK"] * 4
+
+
+def test_import_asks_commits_and_undo_restores(env):
+    db, tmp = env
+    before = table_dump(db.url)
+    path = _workbook(tmp / "new.xlsx", [
+        _row("45.997.418/0001-53", "Hospital Novo", "COMPANY", "agent.sp2", "SP",
+             contact_name="Maria Lima", contact_type="OTHERS"),
+        _row("777777/SP", "Dra. Nova", "MEDICAL", "Without Portfolio", "SP"),
+    ])
+    book = open_book(path)
+    book.app.impl.answers = ["no"]
+    assert macros.import_sheet(book) is None
+    assert "Import now?" in _alerts(book)[-1]["prompt"]
+    assert table_dump(db.url) == before  # said no: nothing written
+
+    book.app.impl.answers = ["yes"]
+    batch_id = macros.import_sheet(book)
+    assert batch_id and f"batch {batch_id}" in _alerts(book)[-1]["prompt"]
+    with db.session() as s:
+        account = s.scalar(select(Account).where(Account.number == "45997418000153"))
+        assert s.get(User, account.owner_id).login == "agent.sp2"
+        assert [c.name for c in account.contacts] == ["Maria Lima"]
+
+    book.app.impl.answers = ["yes"]
+    assert macros.import_sheet(book) is None
+    assert "nothing to import" in _alerts(book)[-1]["prompt"]
+
+    book.app.impl.answers = ["yes"]
+    assert macros.undo_last_import(book)
+    assert table_dump(db.url) == before
+
+
+def test_errors_become_an_alert_not_a_traceback(env, monkeypatch):
+    db, tmp = env
+    path = tmp / "other.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.append(["what", "ever"])
+    wb.save(path)
+    book = open_book(path)
+    assert macros.validate(book) is None
+    alert = _alerts(book)[-1]
+    assert alert["mode"] == "critical" and "Traceback" not in alert["prompt"]
+    monkeypatch.setenv("CRMXL_LOGIN", "nobody")
+    macros.undo_last_import(book)
+    assert "nobody" in _alerts(book)[-1]["prompt"]
+
+
+def test_the_workbooks_xlwings_conf_sheet_overrides_the_config(env, tmp_path):
+    db, tmp = env
+    path = _workbook(tmp / "conf.xlsx", [_row("999999/SP", "Dr. X", "MEDICAL", "agent.sp1", "SP")])
+    wb = openpyxl.load_workbook(path)
+    conf = wb.create_sheet("xlwings.conf")
+    conf.append(["CRMXL_LOGIN", "agent.ba1"])
+    conf.append(["CRMXL_LANG", "pt-BR"])
+    wb.save(path)
+    book = open_book(path)
+    macros.validate(book)
+    assert _alerts(book)[-1]["prompt"].startswith("Atenção: 1 erros")  # agent.ba1 may not use agent.sp1
