@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, text, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
@@ -98,14 +98,11 @@ def _versions(conn: Connection, table: Any, ids: list[int], lock: bool) -> dict[
     return found
 
 
-def _after(table: Any, values: dict[str, Any]) -> dict[str, Any]:
-    return {c.name: to_json(values.get(c.name)) for c in table.columns}
-
-
 class _Writer:
     def __init__(self, conn: Connection, actor: Actor, plan: ImportPlan, progress: Progress, total: int) -> None:
         self.conn, self.actor, self.plan, self.progress, self.total = conn, actor, plan, progress, total
         self.now = utcnow()
+        self.now_json = to_json(self.now)
         self.done = 0
         self.recorder = BatchRecorder(conn, f"import_{plan.template_id}", actor, plan.file_name, plan.sha256)
         self.user_ids = plan.user_ids
@@ -134,12 +131,38 @@ class _Writer:
         return self.recorder.finish(counts)
 
     def insert(self, table: Any, rows: list[dict[str, Any]]) -> list[int]:
-        ids: list[int] = []
-        stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)
-        for part in chunks(rows, WRITE_CHUNK):
-            ids.extend(self.conn.execute(stmt, list(part)).scalars())
+        """Insert ``rows`` and return their new ids, in order."""
+        if self.conn.dialect.name == "sqlite":
+            return self._insert_sqlite(table, rows)
+        return self._insert_with_sequence(table, rows)
+
+    def _insert_with_sequence(self, table: Any, rows: list[dict[str, Any]]) -> list[int]:
+        """PostgreSQL: draw the ids from the table's sequence in one query, then insert them with the
+        rows (much faster than ``RETURNING`` on a large executemany)."""
+        ids = list(self.conn.execute(
+            text(f"SELECT nextval(pg_get_serial_sequence('{table.name}', 'id')) FROM generate_series(1, :n)"),
+            {"n": len(rows)}).scalars())
+        stmt = insert(table)
+        for start in range(0, len(rows), WRITE_CHUNK):
+            part = [{**row, "id": new_id} for row, new_id in zip(rows[start:start + WRITE_CHUNK],
+                                                                 ids[start:start + WRITE_CHUNK], strict=True)]
+            self.conn.execute(stmt, part)
             self.step(len(part))
         return ids
+
+    def _insert_sqlite(self, table: Any, rows: list[dict[str, Any]]) -> list[int]:
+        """SQLite gives a new row the largest id plus one, and this transaction holds the only write
+        lock: the ids are the next ``len(rows)`` numbers (checked), without a RETURNING round trip."""
+        last = self.conn.execute(select(func.max(table.c.id))).scalar() or 0
+        stmt = insert(table)
+        for part in chunks(rows, WRITE_CHUNK):
+            self.conn.execute(stmt, list(part))
+            self.step(len(part))
+        count, low, high = self.conn.execute(
+            select(func.count(), func.min(table.c.id), func.max(table.c.id)).where(table.c.id > last)).one()
+        if (count, low, high) != (len(rows), last + 1, last + len(rows)):
+            raise RuntimeError(f"unexpected ids after a bulk insert into {table.name}")
+        return list(range(last + 1, last + 1 + len(rows)))
 
     def update(self, table: Any, updates: list[tuple[int, dict[str, Any]]]) -> None:
         """``updates``: (id, {column: new value}); one executemany per set of columns."""
@@ -162,10 +185,11 @@ class _Writer:
         rows = [{"number": c.number, **c.values, "owner_id": self.owner_id(c.owner), "created_at": self.now,
                  "updated_at": self.now, "version": 1} for c in creates]
         ids = self.insert(ACCOUNTS, rows)
+        stamps = {"created_at": self.now_json, "updated_at": self.now_json}
+        add = self.recorder.add
         for create, row, new_id in zip(creates, rows, ids, strict=True):
             self.account_ids[create.number] = new_id
-            row["id"] = new_id
-            self.recorder.add("account", new_id, "create", None, _after(ACCOUNTS, row), create.row)
+            add("account", new_id, "create", None, {"id": new_id, **row, **stamps}, create.row)
 
     def update_accounts(self) -> None:
         updates = self.plan.accounts_update
@@ -193,12 +217,15 @@ class _Writer:
                  "created_at": self.now, "updated_at": self.now, "version": 1} for c in creates]
         ids = self.insert(CONTACTS, rows)
         links = []
+        stamps = {"created_at": self.now_json, "updated_at": self.now_json}
+        add = self.recorder.add
         for create, row, new_id in zip(creates, rows, ids, strict=True):
-            row["id"] = new_id
             qualification_ids = self.quals(create.qualifications)
             links += [{"contact_id": new_id, "qualification_id": q} for q in qualification_ids]
-            self.recorder.add("contact", new_id, "create", None,
-                              {**_after(CONTACTS, row), "qualifications": qualification_ids}, create.row)
+            after = {"id": new_id, **row, **stamps, "qualifications": qualification_ids}
+            if after["birth_date"] is not None:
+                after["birth_date"] = to_json(after["birth_date"])
+            add("contact", new_id, "create", None, after, create.row)
         for part in chunks(links, WRITE_CHUNK):
             self.conn.execute(insert(LINKS), list(part))
 
