@@ -199,7 +199,7 @@ def _table(path: Path, tpl: Template, sheet: str, grid: list[list[Any]], stamp: 
         template_version=stamp.get("version") if stamp else None,
         lang=lang,
         header_map=header_map,
-        rows=_data_rows(grid, header_index + 1, header_map),
+        rows=_without_default_only(_data_rows(grid, header_index + 1, header_map), header_map, stamp),
         header_row=header_index + 1,
     )
     table.findings = sheet_findings(table, lang)
@@ -222,6 +222,22 @@ def _data_rows(grid: list[list[Any]], start: int, header_map: HeaderMap) -> list
                 append((number + 1, row))
                 break
     return rows
+
+
+def _without_default_only(rows: list[tuple[int, list[Any]]], header_map: HeaderMap,
+                          stamp: dict[str, str] | None) -> list[tuple[int, list[Any]]]:
+    """A distributed workbook pre-fills Portfolio with the agent's login: a row with nothing else is blank."""
+    default = (stamp or {}).get("portfolio_default")
+    column = header_map.fields.get("portfolio")
+    if not default or column is None:
+        return rows
+    others = [i for i in {*header_map.fields.values(), *header_map.hidden.values()} if i != column]
+
+    def blank(value: Any) -> bool:
+        return value is None or value == "" or (isinstance(value, str) and value.isspace())
+
+    return [(n, row) for n, row in rows
+            if not (_text(row[column]) == default and all(blank(row[i]) for i in others if i < len(row)))]
 
 
 def _language(tpl: Template, sheet: str, headers: list[Any], header_map: HeaderMap,
