@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import typer
 from rich.table import Table
@@ -28,7 +29,9 @@ def db_init(db: DbOption = None) -> None:
 
 def demo(
     db: DbOption = None,
-    tour: bool = typer.Option(False, "--tour", help="Print a short tour of what to try next."),
+    tour: bool = typer.Option(False, "--tour", help="Also import a sample workbook with a few bad cells "
+                                                   "(a dry run with an annotated report) and print a short tour."),
+    out: Path = typer.Option(Path("out"), "--out", help="Folder for the sample workbook and its report."),
 ) -> None:
     """Load demo users, portfolios, accounts and contacts (deterministic; running twice changes nothing)."""
     cfg = settings(db=db)
@@ -40,16 +43,33 @@ def demo(
         f"(added now: {result.users_added} users, {result.accounts_added} accounts, {result.contacts_added} contacts)."
     )
     if tour:
-        _tour(cfg.database_url)
+        _sample_import(database, out)
+        _tour(cfg.database_url, out)
 
 
-def _tour(url: str) -> None:
+def _sample_import(database, out: Path) -> None:
+    """The seed's reading step on a sample: validate, plan, write the annotated report; commit nothing."""
+    from crmxl.cli.importing import summary
+    from crmxl.services.imports import plan_import, write_import_report
+    from crmxl.services.sample import write_sample_workbook
+
+    sample = write_sample_workbook(database, out / "sample-accounts.xlsx")
+    report = out / "sample-report.xlsx"
+    actor = acting_user(database, "mgr.south")
+    plan = plan_import(database, actor, sample, "accounts", allow_transfers=True)
+    write_import_report(plan, report)
+    console.print(f"\n[bold]Demo import[/] of {sample} as mgr.south (a dry run: nothing is written):")
+    summary(plan, "en", commit=False, batch_id=None, report=report)
+
+
+def _tour(url: str, out: Path) -> None:
     console.print(f"""
 [bold]What to try next[/]  (demo users: admin, mgr.south, mgr.north, agent.sp1 ... agent.df1; password {DEMO_PASSWORD})
-  crmxl templates build --out out/templates          the model workbooks, mandatory columns in red
-  crmxl export accounts --portfolio agent.sp1 -o out/sp1.xlsx
-  crmxl import accounts out/sp1.xlsx --report out/sp1-report.xlsx
-  crmxl history                                      batches, and `crmxl undo BATCH_ID`
+  open {out / 'sample-report.xlsx'}                    red cells with notes, the Errors column, the Summary sheet
+  crmxl import accounts {out / 'sample-accounts.xlsx'} --as mgr.south --allow-transfers --skip-invalid --commit
+  crmxl history --as mgr.south                        batches, and `crmxl undo BATCH_ID --as mgr.south`
+  crmxl templates build --out {out / 'templates'}           the model workbooks, mandatory columns in red
+  crmxl export accounts --portfolio agent.sp1 -o {out / 'sp1.xlsx'}
   crmxl serve                                        the web wizard on http://127.0.0.1:8000
 Database: {url}""", highlight=False)
 

@@ -18,9 +18,11 @@ def test_db_init_then_demo_on_a_new_sqlite_file(cli, tmp_path):
     assert "created" in first.stdout
     second = cli("db", "init", "--db", url)
     assert "already current" in second.stdout
-    demo = cli("demo", "--db", url, "--tour")
+    demo = cli("demo", "--db", url, "--tour", "--out", tmp_path / "out")
     assert demo.exit_code == 0, demo.stderr
     assert "accounts" in demo.stdout and "crmxl serve" in demo.stdout
+    assert "Warning: 5 errors in 5 rows" in demo.stdout
+    assert (tmp_path / "out" / "sample-report.xlsx").exists()
     assert count_rows(Database(url), User) == 11
     again = cli("demo", "--db", url)
     assert "added now: 0 users, 0 accounts, 0 contacts" in again.stdout
