@@ -1,7 +1,170 @@
-"""(filled in by its feature)."""
+"""`crmxl export accounts|contacts`, `crmxl profiles ...`, `crmxl transfer`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
 
 import typer
+from rich.table import Table
+
+from crmxl.cli.common import AsOption, DbOption, LangOption, acting_user, console, open_database, progress_bar, settings
+from crmxl.domain.account_number import display_account_number
+from crmxl.services import profiles as profile_service
+from crmxl.services.exporting import export
+from crmxl.services.profiles import Filters
+from crmxl.services.transfer import commit_transfer, plan_transfer
+
+PortfolioOption = Annotated[list[str] | None, typer.Option("--portfolio", help="An agent's login (repeatable).")]
+WithoutOption = Annotated[bool, typer.Option("--without-portfolio", help="Accounts without a portfolio (inactive).")]
+TypeOption = Annotated[list[str] | None, typer.Option("--type", help="MEDICAL, COMPANY or INSURANCE (repeatable).")]
+UfOption = Annotated[list[str] | None, typer.Option("--uf", help="Only these UFs (repeatable).")]
+ActiveOption = Annotated[bool | None, typer.Option("--active/--inactive", help="Only active (with an owner) or "
+                                                                              "inactive accounts.", show_default=False)]
+
+export_app = typer.Typer(help="Export a portfolio into the model-workbook layout.", no_args_is_help=True)
+profiles_app = typer.Typer(help="Saved export profiles: columns and filters.", no_args_is_help=True)
+
+
+def _export(entity: str, out: Path, portfolio, without_portfolio, types, ufs, active, profile, fmt, db, as_login,
+            lang) -> None:
+    cfg = settings(db=db, login=as_login, lang=lang)
+    database = open_database(cfg.database_url)
+    actor = acting_user(database, cfg.login)
+    with progress_bar() as progress:
+        result = export(database, actor, entity, out, portfolios=portfolio or (), without_portfolio=without_portfolio,
+                        types=types or (), ufs=ufs or (), active=active, profile=profile, fmt=fmt, lang=cfg.lang,
+                        progress=progress)
+    console.print(f"Exported {result.rows} {entity} (profile '{result.profile}') to {result.path}")
+
+
+def _export_command(entity: str):
+    def command(
+        out: Path = typer.Option(..., "-o", "--out", help="The file to write (.xlsx, or .csv with --format csv)."),
+        portfolio: PortfolioOption = None,
+        without_portfolio: WithoutOption = False,
+        account_type: TypeOption = None,
+        uf: UfOption = None,
+        active: ActiveOption = None,
+        profile: str | None = typer.Option(None, "--profile", help="A saved export profile (default: the entity's)."),
+        fmt: str = typer.Option("xlsx", "--format", help="xlsx or csv (';' separated, UTF-8 with BOM)."),
+        db: DbOption = None,
+        as_login: AsOption = None,
+        lang: LangOption = None,
+    ) -> None:
+        _export(entity, out, portfolio, without_portfolio, account_type, uf, active, profile, fmt, db, as_login, lang)
+
+    command.__doc__ = f"Export {entity} of one or more portfolios (and/or Without Portfolio)."
+    return command
+
+
+def _filters(portfolio, without_portfolio, types, ufs, active) -> Filters:
+    return Filters(tuple(portfolio or ()), without_portfolio, tuple(types or ()), active, tuple(ufs or ()))
+
+
+@profiles_app.command("list")
+def profiles_list(db: DbOption = None, as_json: bool = typer.Option(False, "--json")) -> None:
+    """List the export profiles."""
+    found = profile_service.list_profiles(open_database(settings(db=db).database_url))
+    if as_json:
+        typer.echo(json.dumps([{**p.__dict__, "filters": p.filters.as_json()} for p in found], ensure_ascii=False))
+        return
+    table = Table("Name", "Entity", "Columns", "Filters", "Default")
+    for p in found:
+        flt = ", ".join(f"{k}={v}" for k, v in p.filters.as_json().items() if v not in (None, False, []))
+        table.add_row(p.name, p.entity, ", ".join(p.columns), flt, "yes" if p.is_default else "")
+    console.print(table)
+
+
+@profiles_app.command("show")
+def profiles_show(name: str, db: DbOption = None) -> None:
+    """Show one profile as JSON."""
+    p = profile_service.get_profile(open_database(settings(db=db).database_url), name)
+    typer.echo(json.dumps({**p.__dict__, "filters": p.filters.as_json()}, ensure_ascii=False, indent=2))
+
+
+@profiles_app.command("add")
+def profiles_add(
+    name: str,
+    entity: str = typer.Option(..., "--entity", help="accounts or contacts."),
+    columns: str | None = typer.Option(None, "--columns", help="Comma-separated fields, in order (default: all)."),
+    portfolio: PortfolioOption = None, without_portfolio: WithoutOption = False, account_type: TypeOption = None,
+    uf: UfOption = None, active: ActiveOption = None, db: DbOption = None, as_login: AsOption = None,
+) -> None:
+    """Create an export profile."""
+    cfg = settings(db=db, login=as_login)
+    database = open_database(cfg.database_url)
+    p = profile_service.add_profile(database, acting_user(database, cfg.login), name, entity,
+                                    columns.split(",") if columns else None,
+                                    _filters(portfolio, without_portfolio, account_type, uf, active))
+    console.print(f"Profile '{p.name}' ({p.entity}): {', '.join(p.columns)}")
+
+
+@profiles_app.command("edit")
+def profiles_edit(
+    name: str,
+    rename: str | None = typer.Option(None, "--rename", help="A new name."),
+    columns: str | None = typer.Option(None, "--columns", help="Comma-separated fields, in order."),
+    portfolio: PortfolioOption = None, without_portfolio: WithoutOption = False, account_type: TypeOption = None,
+    uf: UfOption = None, active: ActiveOption = None, db: DbOption = None, as_login: AsOption = None,
+) -> None:
+    """Change a profile's name, columns or filters (filters given replace the saved ones)."""
+    cfg = settings(db=db, login=as_login)
+    database = open_database(cfg.database_url)
+    given = portfolio or without_portfolio or account_type or uf or active is not None
+    p = profile_service.edit_profile(database, acting_user(database, cfg.login), name, new_name=rename,
+                                     columns=columns.split(",") if columns else None,
+                                     filters=_filters(portfolio, without_portfolio, account_type, uf, active)
+                                     if given else None)
+    console.print(f"Profile '{p.name}' ({p.entity}): {', '.join(p.columns)}")
+
+
+@profiles_app.command("delete")
+def profiles_delete(name: str, db: DbOption = None, as_login: AsOption = None) -> None:
+    """Delete a profile."""
+    cfg = settings(db=db, login=as_login)
+    database = open_database(cfg.database_url)
+    profile_service.delete_profile(database, acting_user(database, cfg.login), name)
+    console.print(f"Profile '{name}' deleted.")
+
+
+def transfer(
+    from_login: str | None = typer.Option(None, "--from", help="The login whose accounts move."),
+    from_without: bool = typer.Option(False, "--from-without-portfolio", help="Move accounts without a portfolio."),
+    to_login: str | None = typer.Option(None, "--to", help="The login that receives them."),
+    to_without: bool = typer.Option(False, "--without-portfolio", help="Move them to Without Portfolio (inactive)."),
+    account_type: TypeOption = None,
+    account: list[str] | None = typer.Option(None, "--account", help="Only this account number (repeatable)."),
+    commit: bool = typer.Option(False, "--commit", help="Move them (default: a dry run)."),
+    db: DbOption = None,
+    as_login: AsOption = None,
+) -> None:
+    """Move accounts between portfolios; a dry run lists them, --commit records an undoable batch."""
+    if (from_login is None) == (not from_without):
+        raise typer.BadParameter("give --from LOGIN or --from-without-portfolio", param_hint="--from")
+    if (to_login is not None) == to_without:
+        raise typer.BadParameter("give --to LOGIN or --without-portfolio", param_hint="--to")
+    cfg = settings(db=db, login=as_login)
+    database = open_database(cfg.database_url)
+    actor = acting_user(database, cfg.login)
+    plan = plan_transfer(database, actor, from_login, to_login, types=account_type or (), accounts=account or ())
+    source, target = plan.label(plan.from_login), plan.label(plan.to_login)
+    console.print(f"{len(plan.accounts)} accounts move from {source} to {target}:")
+    for m in plan.accounts[:20]:
+        console.print(f"  {display_account_number(m.number):<20}  {m.type:<9}  {m.name}")
+    if len(plan.accounts) > 20:
+        console.print(f"  ... and {len(plan.accounts) - 20} more")
+    if not commit:
+        console.print("Dry run: nothing moved. Add --commit to move them.")
+        return
+    batch_id = commit_transfer(database, actor, plan)
+    console.print(f"Moved: batch {batch_id} (undo with `crmxl undo {batch_id}`)." if batch_id else "Nothing moved.")
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the main app."""
+    export_app.command("accounts")(_export_command("accounts"))
+    export_app.command("contacts")(_export_command("contacts"))
+    app.add_typer(export_app, name="export")
+    app.add_typer(profiles_app, name="profiles")
+    app.command("transfer")(transfer)

@@ -1,0 +1,174 @@
+"""Export profiles: a saved choice of entity, columns (in order) and filters (the seed's gear icon)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from sqlalchemy import delete, insert, select, update
+
+from crmxl import i18n
+from crmxl.db.models import ExportProfile, User, utcnow
+from crmxl.db.session import Database
+from crmxl.domain.enums import AccountType, parse_enum, parse_uf
+from crmxl.errors import Conflict, NotFound, PermissionDenied, UnusableInput
+from crmxl.schema import TEMPLATES
+from crmxl.services.access import Actor
+from crmxl.services.history import audit
+
+PROFILES = ExportProfile.__table__
+ENTITIES = tuple(TEMPLATES)
+
+
+@dataclass(frozen=True)
+class Filters:
+    portfolios: tuple[str, ...] = ()
+    without_portfolio: bool = False
+    types: tuple[str, ...] = ()
+    active: bool | None = None  # True: only accounts with an owner; False: only without
+    ufs: tuple[str, ...] = ()
+
+    def as_json(self) -> dict[str, Any]:
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any] | None) -> Filters:
+        data = data or {}
+        return cls(tuple(data.get("portfolios") or ()), bool(data.get("without_portfolio")),
+                   tuple(data.get("types") or ()), data.get("active"), tuple(data.get("ufs") or ()))
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    entity: str
+    columns: tuple[str, ...]
+    filters: Filters = field(default_factory=Filters)
+    is_default: bool = False
+    created_by: str | None = None
+
+
+def normalise(entity: str, columns: list[str] | tuple[str, ...] | None, filters: Filters,
+              known_logins: set[str]) -> tuple[tuple[str, ...], Filters]:
+    """Check a profile's parts; the template's key columns are always included, in template order first."""
+    if entity not in TEMPLATES:
+        raise UnusableInput("profile_entity_unknown", entity=entity, known=", ".join(ENTITIES))
+    tpl = TEMPLATES[entity]
+    wanted = [c.strip() for c in (columns or tpl.fields) if c and c.strip()]
+    unknown = [c for c in wanted if c not in tpl.fields]
+    if unknown:
+        raise UnusableInput("profile_column_unknown", columns=", ".join(unknown), known=", ".join(tpl.fields))
+    keys = [f for f in tpl.mandatory_fields if f in ("account_number", "identifier")]
+    ordered = tuple(dict.fromkeys([*[k for k in keys if k not in wanted], *wanted]))
+    missing = [p for p in filters.portfolios if p not in known_logins]
+    if missing:
+        raise UnusableInput("profile_login_unknown", logins=", ".join(missing))
+    try:
+        types = tuple(parse_enum(AccountType, t).value for t in filters.types)
+        ufs = tuple(parse_uf(u) for u in filters.ufs)
+    except ValueError as exc:
+        raise UnusableInput("profile_filter_invalid", detail=str(exc)) from None
+    return ordered, Filters(tuple(dict.fromkeys(filters.portfolios)), filters.without_portfolio, types,
+                            filters.active, ufs)
+
+
+def _known_logins(conn) -> set[str]:
+    return set(conn.execute(select(User.__table__.c.login)).scalars())
+
+
+def _row_to_profile(row) -> Profile:
+    return Profile(row.name, row.entity, tuple(row.columns or ()), Filters.from_json(row.filters), row.is_default,
+                   row.created_by)
+
+
+def list_profiles(db: Database, entity: str | None = None) -> list[Profile]:
+    with db.transaction() as conn:
+        query = select(PROFILES).order_by(PROFILES.c.entity, PROFILES.c.name)
+        if entity:
+            query = query.where(PROFILES.c.entity == entity)
+        return [_row_to_profile(r) for r in conn.execute(query)]
+
+
+def get_profile(db: Database, name: str) -> Profile:
+    with db.transaction() as conn:
+        row = conn.execute(select(PROFILES).where(PROFILES.c.name == name)).first()
+    if row is None:
+        raise NotFound("profile_unknown", name=name)
+    return _row_to_profile(row)
+
+
+def _require_manager(actor: Actor) -> None:
+    if actor.role.value == "agent":
+        raise PermissionDenied("profile_forbidden", login=actor.login)
+
+
+def add_profile(db: Database, actor: Actor, name: str, entity: str, columns=None, filters: Filters | None = None) -> Profile:
+    _require_manager(actor)
+    name = name.strip()
+    if not name:
+        raise UnusableInput("profile_name_empty")
+    with db.transaction() as conn:
+        cols, flt = normalise(entity, columns, filters or Filters(), _known_logins(conn))
+        if conn.execute(select(PROFILES.c.id).where(PROFILES.c.name == name)).first() is not None:
+            raise Conflict("profile_exists", name=name)
+        now = utcnow()
+        conn.execute(insert(PROFILES).values(name=name, entity=entity, columns=list(cols), filters=flt.as_json(),
+                                             is_default=False, created_by=actor.login, created_at=now, updated_at=now))
+        audit(conn, actor.login, "profile_add", f"profile:{name}", entity=entity, columns=list(cols),
+              filters=flt.as_json())
+    return Profile(name, entity, cols, flt, False, actor.login)
+
+
+def edit_profile(db: Database, actor: Actor, name: str, *, new_name: str | None = None, columns=None,
+                 filters: Filters | None = None) -> Profile:
+    _require_manager(actor)
+    current = get_profile(db, name)
+    with db.transaction() as conn:
+        cols, flt = normalise(current.entity, columns or current.columns, filters or current.filters,
+                              _known_logins(conn))
+        target = (new_name or name).strip()
+        if target != name and conn.execute(select(PROFILES.c.id).where(PROFILES.c.name == target)).first():
+            raise Conflict("profile_exists", name=target)
+        conn.execute(update(PROFILES).where(PROFILES.c.name == name).values(
+            name=target, columns=list(cols), filters=flt.as_json(), updated_at=utcnow()))
+        audit(conn, actor.login, "profile_edit", f"profile:{name}", name=target, columns=list(cols),
+              filters=flt.as_json())
+    return Profile(target, current.entity, cols, flt, current.is_default, current.created_by)
+
+
+def delete_profile(db: Database, actor: Actor, name: str) -> None:
+    _require_manager(actor)
+    profile = get_profile(db, name)
+    if profile.is_default:
+        raise Conflict("profile_default_kept", name=name)
+    with db.transaction() as conn:
+        conn.execute(delete(PROFILES).where(PROFILES.c.name == name))
+        audit(conn, actor.login, "profile_delete", f"profile:{name}")
+
+
+def default_profile(db: Database, entity: str) -> Profile:
+    for profile in list_profiles(db, entity):
+        if profile.is_default:
+            return profile
+    tpl = TEMPLATES[entity]
+    return Profile(f"default {entity}", entity, tpl.fields)
+
+
+
+i18n.register({
+    "profile_entity_unknown": {"en": "Unknown entity '{entity}' (one of {known}).",
+                               "pt-BR": "Entidade desconhecida '{entity}' (uma de {known})."},
+    "profile_column_unknown": {"en": "Unknown column(s): {columns}. Columns are: {known}.",
+                               "pt-BR": "Coluna(s) desconhecida(s): {columns}. As colunas são: {known}."},
+    "profile_login_unknown": {"en": "Unknown login(s): {logins}.", "pt-BR": "Login(s) desconhecido(s): {logins}."},
+    "profile_filter_invalid": {"en": "Invalid filter: {detail}", "pt-BR": "Filtro inválido: {detail}"},
+    "profile_unknown": {"en": "There is no export profile named '{name}'.",
+                        "pt-BR": "Não existe perfil de exportação chamado '{name}'."},
+    "profile_exists": {"en": "An export profile named '{name}' exists already.",
+                       "pt-BR": "Já existe um perfil de exportação chamado '{name}'."},
+    "profile_name_empty": {"en": "A profile needs a name.", "pt-BR": "Um perfil precisa de um nome."},
+    "profile_forbidden": {"en": "User {login} may not change export profiles (managers and admins may).",
+                          "pt-BR": "O usuário {login} não pode alterar perfis de exportação (gerentes e admins podem)."},
+    "profile_default_kept": {"en": "'{name}' is a default profile and cannot be deleted.",
+                             "pt-BR": "'{name}' é um perfil padrão e não pode ser excluído."},
+})

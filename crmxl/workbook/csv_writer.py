@@ -1,0 +1,51 @@
+"""CSV in the model-workbook layout: ';' separated, UTF-8 with a BOM (Excel in Brazil opens it right).
+
+A value that Excel would take for a formula (starting with =, +, -, @, tab or CR) gets a leading
+apostrophe, as OWASP recommends against CSV injection.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import os
+import tempfile
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from crmxl.schema import KEY_HEADER, VERSION_HEADER, Template
+from crmxl.services.progress import Progress, no_progress
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.date):
+        return value.strftime("%d/%m/%Y")
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def write_csv(out: Path, tpl: Template, columns: Sequence[str], rows: Iterable[Sequence[Any]], *, lang: str = "en",
+              progress: Progress = no_progress) -> int:
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(prefix=f".{out.stem}-", suffix=".csv", dir=out.parent)
+    count = 0
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8-sig", newline="") as stream:
+            writer = csv.writer(stream, delimiter=";")
+            writer.writerow([tpl.column(c).header(lang) for c in columns] + [KEY_HEADER, VERSION_HEADER])
+            for count, row in enumerate(rows, start=1):
+                writer.writerow([cell_text(v) for v in row])
+                if count % 5000 == 0:
+                    progress("write", count, None)
+        os.replace(temp, out)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+    progress("write", count, count)
+    return count
