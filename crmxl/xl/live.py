@@ -179,3 +179,40 @@ def _unions(addresses: list[str]) -> list[str]:
     if current:
         unions.append(current)
     return unions
+
+
+def style_header(sheet, entity: str, columns, lang: str) -> None:
+    """Red mandatory headers on an exported sheet, as in the template (one call per colour run)."""
+    from crmxl.schema import TEMPLATES
+
+    tpl = TEMPLATES[entity]
+    mandatory = [i for i, f in enumerate(columns) if tpl.column(f).mandatory]
+    for index in range(len(columns)):
+        cell = sheet.range((1, index + 1))
+        cell.font.bold = True
+        if index in mandatory:
+            cell.color = (192, 0, 0)
+            cell.font.color = (255, 255, 255)
+    keys = sheet.range((1, len(columns) + 1), (1, len(columns) + 2))
+    keys.font.bold = True
+
+
+def write_lists(book, lists, lang: str) -> int:
+    """Rewrite the Portfolios and Qualifications columns of the Lists sheet (the dropdowns follow them)."""
+    from crmxl.schema import LISTS_SHEET
+    from crmxl.workbook.layout import list_headers, list_values
+
+    names = [s.name for s in book.sheets]
+    name = next((n for n in LISTS_SHEET.values() if n in names), None)
+    if name is None:
+        sheet = book.sheets.add(LISTS_SHEET[lang], after=book.sheets[-1])
+    else:
+        sheet = book.sheets[name]
+    values = list_values(lists, lang)
+    sheet.range("A1").value = list_headers(lang)
+    height = max(len(v) for v in values)
+    last = max(sheet.used_range.last_cell.row, height + 1)
+    sheet.range((2, 1), (last, 5)).clear_contents()
+    block = [[column[r] if r < len(column) else None for column in values] for r in range(height)]
+    sheet.range("A2").value = block
+    return len(lists.qualifications)

@@ -172,3 +172,137 @@ i18n.register({
     "xl_undone": {"en": "Batch {batch_id} undone (recorded as batch {undo_id}).",
                   "pt-BR": "Lote {batch_id} desfeito (registrado como lote {undo_id})."},
 })
+
+
+CONTROL_SHEET = "CRM"
+CONTROL_ROWS = (("profile", "Profile / Perfil"), ("portfolio", "Portfolio / Carteira"),
+                ("type", "Account type / Tipo de conta"))
+
+
+def _control(ctx: Context, entity: str) -> dict[str, str | None]:
+    """The choices on the ``CRM`` control sheet (created with dropdown values the first time)."""
+    names = [s.name for s in ctx.book.sheets]
+    if CONTROL_SHEET not in names:
+        sheet = ctx.book.sheets.add(CONTROL_SHEET, before=ctx.book.sheets[0])
+        sheet.range("A1").value = [[label, None] for _, label in CONTROL_ROWS]
+        sheet.range("B2").value = sorted(ctx.actor.portfolios)[0] if ctx.actor.portfolios else None
+        sheet.range("D1").value = ctx.say("xl_control_help")
+    sheet = ctx.book.sheets[CONTROL_SHEET]
+    values = sheet.range("B1:B3").options(ndim=2).value
+    chosen = {key: (str(row[0]).strip() if row and row[0] not in (None, "") else None)
+              for (key, _), row in zip(CONTROL_ROWS, values, strict=True)}
+    return chosen
+
+
+def _export(ctx: Context, entity: str) -> str | None:
+    import tempfile
+    from pathlib import Path
+
+    from crmxl.domain.enums import is_without_portfolio
+    from crmxl.services.exporting import export
+
+    choice = _control(ctx, entity)
+    portfolio = choice["portfolio"]
+    if not portfolio:
+        ctx.alert("xl_choose_portfolio", mode="critical", sheet=CONTROL_SHEET)
+        return None
+    without = is_without_portfolio(portfolio)
+    ctx.status("xl_status_exporting", entity=entity)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"{entity}.xlsx"
+        profile = choice["profile"] if choice["profile"] else None
+        result = export(ctx.db, ctx.actor, entity, path, portfolios=() if without else [portfolio],
+                        without_portfolio=without, types=[choice["type"]] if choice["type"] else (),
+                        profile=profile, lang=ctx.lang)
+        from python_calamine import CalamineWorkbook
+
+        grid = CalamineWorkbook.from_path(str(path)).get_sheet_by_name(
+            _sheet_name(entity, ctx.lang)).to_python(skip_empty_area=False)
+    name = _free_name(ctx.book, f"{_sheet_name(entity, ctx.lang)} {portfolio}"[:31])
+    sheet = ctx.book.sheets.add(name, after=ctx.book.sheets[-1])
+    sheet.range("A1").value = [[None if v == "" else v for v in row] for row in grid]
+    live.style_header(sheet, entity, result.columns, ctx.lang)
+    ctx.alert("xl_exported", mode="info", rows=result.rows, sheet=name)
+    return name
+
+
+def _sheet_name(entity: str, lang: str) -> str:
+    from crmxl.schema import TEMPLATES
+
+    return TEMPLATES[entity].sheet(lang)
+
+
+def _free_name(book, wanted: str) -> str:
+    names = {s.name for s in book.sheets}
+    name, n = wanted, 2
+    while name in names:
+        name = f"{wanted[:28]} {n}"
+        n += 1
+    return name
+
+
+@macro
+def export_accounts(ctx: Context) -> str | None:
+    """Export the accounts chosen on the CRM control sheet into a new sheet in the template layout."""
+    return _export(ctx, "accounts")
+
+
+@macro
+def export_contacts(ctx: Context) -> str | None:
+    """Export the contacts chosen on the CRM control sheet into a new sheet in the template layout."""
+    return _export(ctx, "contacts")
+
+
+@macro
+def refresh_lists(ctx: Context) -> int:
+    """Reload the logins the user may use and the qualifications registry into the Lists sheet."""
+    from sqlalchemy import select
+
+    from crmxl.db.models import User
+    from crmxl.services.templates import current_lists
+
+    if ctx.actor.portfolios is None:
+        with ctx.db.session() as session:
+            logins = list(session.scalars(select(User.login).where(User.role == "agent", User.active.is_(True))))
+    else:
+        logins = list(ctx.actor.portfolios)
+    count = live.write_lists(ctx.book, current_lists(ctx.db, logins), ctx.lang)
+    ctx.alert("xl_lists_refreshed", mode="info", logins=len(logins), count=count)
+    return count
+
+
+@macro
+def new_template(ctx: Context) -> str:
+    """Write an empty model workbook of the current version next to this one and open it."""
+    from pathlib import Path
+
+    from crmxl.schema import ACCOUNTS, CONTACTS
+    from crmxl.services.templates import current_lists
+    from crmxl.workbook.templates import build_template, template_filename
+
+    sheet_names = {s.name for s in ctx.book.sheets}
+    tpl = CONTACTS if sheet_names & set(CONTACTS.sheet_names) else ACCOUNTS
+    folder = Path(ctx.book.fullname).parent if Path(ctx.book.fullname).parent.exists() else Path.cwd()
+    path = folder / template_filename(tpl, ctx.lang)
+    logins = sorted(ctx.actor.portfolios) if ctx.actor.portfolios is not None else []
+    build_template(tpl, path, ctx.lang, current_lists(ctx.db, logins))
+    ctx.book.app.books.open(str(path))
+    ctx.alert("xl_new_template", mode="info", path=str(path))
+    return str(path)
+
+
+i18n.register({
+    "xl_control_help": {
+        "en": "Export: choose a profile (optional), a portfolio (a login or Without Portfolio) and an account type "
+              "(optional) in column B, then click Export accounts / Export contacts on the CRM tab.",
+        "pt-BR": "Exportar: escolha um perfil (opcional), uma carteira (um login ou Sem Carteira) e um tipo de conta "
+                 "(opcional) na coluna B, depois clique Exportar contas / Exportar contatos na guia CRM."},
+    "xl_choose_portfolio": {"en": "Choose a portfolio in cell B2 of the {sheet} sheet first.",
+                            "pt-BR": "Escolha antes uma carteira na célula B2 da planilha {sheet}."},
+    "xl_status_exporting": {"en": "CRM: exporting {entity}...", "pt-BR": "CRM: exportando {entity}..."},
+    "xl_exported": {"en": "{rows} rows exported to the sheet '{sheet}'.",
+                    "pt-BR": "{rows} linhas exportadas para a planilha '{sheet}'."},
+    "xl_lists_refreshed": {"en": "Lists refreshed: {logins} logins, {count} qualifications.",
+                           "pt-BR": "Listas atualizadas: {logins} logins, {count} qualificações."},
+    "xl_new_template": {"en": "New model workbook: {path}", "pt-BR": "Nova planilha modelo: {path}"},
+})

@@ -148,3 +148,39 @@ def test_the_workbooks_xlwings_conf_sheet_overrides_the_config(env, tmp_path):
     book = open_book(path)
     macros.validate(book)
     assert _alerts(book)[-1]["prompt"].startswith("Atenção: 1 erros")  # agent.ba1 may not use agent.sp1
+
+
+def test_export_refresh_lists_and_new_template(env):
+    db, tmp = env
+    path = tmp / "model.xlsx"
+    from crmxl.schema import ACCOUNTS as TPL
+    from crmxl.workbook.templates import build_template
+
+    build_template(TPL, path)
+    book = open_book(path)
+    first = macros.export_accounts(book)  # the control sheet is created, pre-set to the first allowed portfolio
+    assert first == "Accounts agent.pr1"
+    control = book.sheets["CRM"]
+    control.range("B2").value = None
+    assert macros.export_accounts(book) is None
+    assert "B2" in _alerts(book)[-1]["prompt"]
+    control.range("B2").value = "agent.sp1"
+    control.range("B3").value = "MEDICAL"
+    name = macros.export_accounts(book)
+    with db.session() as s:
+        owner = s.scalar(select(User.id).where(User.login == "agent.sp1"))
+        medical = s.scalars(select(Account).where(Account.owner_id == owner, Account.type == "MEDICAL")).all()
+    rows = book.sheets[name].used_range.value
+    assert rows[0][0] == "Account Number*" and len(rows) == len(medical) + 1
+    assert {r[0] for r in rows[1:]} == {a.number for a in medical}
+    assert f"{len(medical)} rows exported" in _alerts(book)[-1]["prompt"]
+
+    assert macros.refresh_lists(book) == 55
+    lists = book.sheets["Lists"].used_range.value
+    portfolios = [r[3] for r in lists[1:] if r[3]]
+    assert portfolios == ["agent.pr1", "agent.rs1", "agent.sp1", "agent.sp2", "mgr.south", "Without Portfolio"]
+
+    book.save()
+    macros.validate(book)  # the exported sheet is not active: the template's own sheet is validated
+    created = macros.new_template(book)
+    assert Path(created).exists() and "crmxl-accounts-template" in created
