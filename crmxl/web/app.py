@@ -1,0 +1,122 @@
+"""The web wizard and JSON API: FastAPI over the same services as the command line and Excel."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib.resources import files
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.middleware.sessions import SessionMiddleware
+
+from crmxl import i18n
+from crmxl.config import Settings, data_dir, load_settings
+from crmxl.db.session import Database
+from crmxl.errors import Conflict, CrmxlError, DatabaseUnavailable, NotFound, PermissionDenied
+from crmxl.services.access import Actor
+from crmxl.web import texts  # noqa: F401  (registers the wizard's words)
+from crmxl.web.security import SecurityHeaders, SignInLimiter, UploadLimit, csrf_token, secret_key
+from crmxl.web.store import Store
+
+DEFAULT_UPLOAD_LIMIT = 50_000_000
+HERE = Path(str(files("crmxl.web")))
+
+
+@dataclass
+class WebState:
+    db: Database
+    settings: Settings
+    store: Store
+    limiter: SignInLimiter
+    upload_limit: int
+    templates: Jinja2Templates
+
+
+class NotSignedIn(Exception):
+    pass
+
+
+class CsrfFailure(Exception):
+    pass
+
+
+def create_app(settings: Settings | None = None, *, database_url: str | None = None,
+               upload_limit: int = DEFAULT_UPLOAD_LIMIT, root: Path | None = None) -> FastAPI:
+    settings = settings or load_settings(database_url=database_url)
+    db = Database(database_url or settings.database_url)
+    app = FastAPI(title="crmxl", description="Import, validate, export and transfer CRM accounts and contacts.",
+                  version="1.0")
+    templates = Jinja2Templates(directory=str(HERE / "templates"))
+    templates.env.globals["t"] = i18n.message
+    templates.env.globals["csrf_token"] = csrf_token
+    app.state.web = WebState(db, settings, Store(root or data_dir()), SignInLimiter(), upload_limit, templates)
+    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+
+    from crmxl.web import api, pages
+
+    app.include_router(pages.router)
+    app.include_router(api.router)
+    _handlers(app, templates)
+    app.add_middleware(SessionMiddleware, secret_key=secret_key(), session_cookie="crmxl_session",
+                       same_site="strict", https_only=False, max_age=8 * 3600)
+    app.add_middleware(UploadLimit, limit=upload_limit)
+    app.add_middleware(SecurityHeaders)
+    return app
+
+
+def state(request: Request) -> WebState:
+    return request.app.state.web
+
+
+def lang_of(request: Request) -> str:
+    return i18n.normalize_language(request.session.get("lang") or state(request).settings.lang)
+
+
+def _status(exc: CrmxlError) -> int:
+    if isinstance(exc, PermissionDenied):
+        return 403
+    if isinstance(exc, NotFound):
+        return 404
+    if isinstance(exc, Conflict):
+        return 409
+    if isinstance(exc, DatabaseUnavailable):
+        return 503
+    return 400
+
+
+def _handlers(app: FastAPI, templates: Jinja2Templates) -> None:
+    def page(request: Request, status: int, message: str):
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"detail": message}, status_code=status)
+        return templates.TemplateResponse(request, "error.html", {"lang": lang_of(request), "status": status,
+                                                                  "message": message, "actor": None},
+                                          status_code=status)
+
+    @app.exception_handler(CrmxlError)
+    async def crmxl_error(request: Request, exc: CrmxlError):
+        return page(request, _status(exc), exc.render(lang_of(request)))
+
+    @app.exception_handler(NotSignedIn)
+    async def not_signed_in(request: Request, exc: NotSignedIn):
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"detail": "A valid API token is needed (Authorization: Bearer ...)."},
+                                status_code=401)
+        return RedirectResponse("/login", status_code=303)
+
+    @app.exception_handler(CsrfFailure)
+    async def csrf_failure(request: Request, exc: CsrfFailure):
+        return page(request, 403, i18n.message("web_csrf", lang_of(request)))
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception):  # a message, never a traceback page
+        return page(request, 500, i18n.message("internal_error", lang_of(request), detail=type(exc).__name__))
+
+
+def html(request: Request, name: str, actor: Actor | None, status: int = 200, **context) -> HTMLResponse:
+    web = state(request)
+    return web.templates.TemplateResponse(request, name, {"lang": lang_of(request), "actor": actor,
+                                                          "session": request.session, **context},
+                                          status_code=status)
