@@ -10,7 +10,7 @@ from pathlib import Path
 from fastapi import UploadFile
 
 from crmxl import i18n
-from crmxl.errors import UnusableInput
+from crmxl.errors import CrmxlError, UnusableInput
 from crmxl.services.access import Actor
 from crmxl.services.imports import plan_import
 from crmxl.web.app import WebState
@@ -50,6 +50,12 @@ def plan_upload(web: WebState, actor: Actor, entity: str, path: Path, name: str,
                 allow_transfers: bool) -> Pending:
     try:
         plan = plan_import(web.db, actor, path, entity, lang=lang, allow_transfers=allow_transfers)
+    except CrmxlError as exc:
+        with contextlib.suppress(OSError):
+            path.unlink()
+        if exc.params.get("file") == path.name:  # name the user's file, not our random one
+            raise type(exc)(exc.code, **{**exc.params, "file": name}) from None
+        raise
     except BaseException:
         with contextlib.suppress(OSError):
             path.unlink()
