@@ -15,6 +15,7 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(BIN)/crmxl demo --tour
+	$(BIN)/crmxl serve
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
