@@ -174,3 +174,22 @@ def test_bad_files_get_a_clear_message_never_a_500(client, tmp_path):
         assert response.status_code == 400, (name, response.status_code)
         assert fragment.lower() in response.text.lower(), (name, response.text[-800:])
         assert "Traceback" not in response.text
+
+
+def test_export_with_a_profile_created_on_the_gear_tab(client):
+    sign_in(client, "mgr.south")
+    create = client.get("/export?tab=create")
+    assert "Create Export Profile" in create.text and 'value="__without__"' in create.text
+    saved = client.post("/profiles", data={"csrf": csrf_of(client, "/export?tab=create"), "name": "SP companies",
+                                           "entity": "accounts", "column": ["name", "uf"], "portfolio": "agent.sp1",
+                                           "type": "COMPANY"})
+    assert "Profile saved." in saved.text and "SP companies" in saved.text
+    download = client.post("/export", data={"csrf": csrf_of(client, "/export"), "entity": "accounts",
+                                            "profile": "SP companies"})
+    assert download.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(download.content))["Accounts"]
+    assert [c.value for c in sheet[1]][:3] == ["Account Number*", "Account Name*", "UF*"]
+    assert all(row[0] for row in sheet.iter_rows(min_row=2, values_only=True))
+    csv_file = client.post("/export", data={"csrf": csrf_of(client, "/export"), "entity": "contacts",
+                                            "portfolio": ["agent.sp2", "__without__"], "format": "csv"})
+    assert csv_file.content.startswith(b"\xef\xbb\xbf") and b"Identifier*" in csv_file.content
