@@ -8,6 +8,7 @@ never a traceback. Excel sees the names, argument docs and help declared by
 from __future__ import annotations
 
 import functools
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +26,7 @@ from crmxl.errors import CrmxlError
 from crmxl.xl.lookups import ACCOUNT_FIELDS, LookupCache
 
 ERROR_PREFIX = "#CRM: "
+SETTINGS_INTERVAL = 2.0
 
 
 @dataclass(frozen=True)
@@ -43,18 +45,25 @@ def _error(text: str) -> str:
     return ERROR_PREFIX + text
 
 
+_settings_read = 0.0
+
+
 def cache() -> LookupCache:
-    """The process-wide lookup cache for the configured database."""
-    global _cache
-    url = load_settings().database_url
-    if _cache is None or _cache.db.url != url:
-        _cache = LookupCache(Database(url))
+    """The process-wide lookup cache for the configured database (the settings are re-read every few seconds)."""
+    global _cache, _settings_read
+    now = time.monotonic()
+    if _cache is None or now - _settings_read > SETTINGS_INTERVAL:
+        url = load_settings().database_url
+        _settings_read = now
+        if _cache is None or _cache.db.url != url:
+            _cache = LookupCache(Database(url))
     return _cache
 
 
 def set_cache(new: LookupCache | None) -> None:
-    global _cache
+    global _cache, _settings_read
     _cache = new
+    _settings_read = time.monotonic() if new is not None else 0.0
 
 
 def excel_function(**arg_docs: str):
