@@ -21,7 +21,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
-	$(BIN)/python -m crmxl.bench
+	$(BIN)/python -m crmxl.benchmark
 
 clean:
 	rm -rf $(VENV) out .pytest_cache
