@@ -62,7 +62,34 @@ def _read(path: Path, tpl: Template, kind: str) -> Table:
     return table
 
 
+# A zip bomb inflates a tiny file into gigabytes: refuse parts that would, before any parser sees them.
+MAX_PART_BYTES = 400_000_000
+MAX_TOTAL_BYTES = 800_000_000
+MAX_RATIO = 200
+
+
+def check_package(path: Path) -> None:
+    """Refuse a workbook whose parts would inflate beyond sane sizes (checked from the zip directory)."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        return  # not a readable zip: the reader reports it as damaged
+    total = 0
+    for info in infos:
+        total += info.file_size
+        ratio = info.file_size / max(info.compress_size, 1)
+        if info.file_size > MAX_PART_BYTES or (info.file_size > 20_000_000 and ratio > MAX_RATIO):
+            raise UnusableInput("package_too_large", file=path.name, part=info.filename,
+                                size=info.file_size // 1_000_000)
+    if total > MAX_TOTAL_BYTES:
+        raise UnusableInput("package_too_large", file=path.name, part="*", size=total // 1_000_000)
+
+
 def _read_workbook(path: Path, tpl: Template) -> Table:
+    check_package(path)
     try:
         book = CalamineWorkbook.from_path(str(path))
     except PasswordError:

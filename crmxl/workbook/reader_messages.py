@@ -82,5 +82,9 @@ i18n.register(
             "pt-BR": "{file} é a versão {version} do modelo de {expected}, que este crmxl não consegue ler: "
                      "baixe o modelo atual (versão {expected_version}) e copie os dados para ele",
         },
+        "package_too_large": {
+            "en": "{file} would inflate to {size} MB ({part}) when opened: refused as a possible zip bomb",
+            "pt-BR": "{file} ocuparia {size} MB ({part}) ao ser aberto: recusado como possível bomba zip",
+        },
     }
 )
