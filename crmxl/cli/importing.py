@@ -90,8 +90,10 @@ def summary(plan: ImportPlan, lang: str, *, commit: bool, batch_id: int | None, 
     if batch_id is not None:
         console.print(t("cli_import_committed", batch=batch_id, committed=plan.valid_rows,
                         reported=len(plan.error_rows)), highlight=False)
-    elif commit:
+    elif commit and errors:
         console.print(t("import_has_errors", errors=len(errors), rows=len(plan.error_rows)), highlight=False)
+    elif commit:
+        console.print(t("import_nothing_to_do"), highlight=False)
     else:
         console.print(t("cli_import_dry_run"), highlight=False)
     if report is not None:

@@ -173,6 +173,9 @@ def next_step(request: Request, token: str, actor: ActorDep, csrf: Annotated[str
         flash(request, i18n.message("web_stale", lang), "warning")
         return _redirect(f"/imports/{fresh.token}")
     web.store.drop(pending)
+    if batch_id is None:
+        flash(request, i18n.message("import_nothing_to_do", lang))
+        return _redirect(f"/{pending.entity}/import")
     flash(request, i18n.message("web_committed", lang, batch_id=batch_id))
     return _redirect(f"/history/{batch_id}")
 

@@ -64,8 +64,8 @@ def plan_result(db: Database, actor: Actor, result: ValidationResult, *, lang: s
 
 
 def commit_import(db: Database, actor: Actor, plan: ImportPlan, *, skip_invalid: bool = False,
-                  progress: Progress = no_progress) -> int:
-    """Apply ``plan`` in one transaction; returns the batch id.
+                  progress: Progress = no_progress) -> int | None:
+    """Apply ``plan`` in one transaction; returns the batch id (None: the plan changes nothing).
 
     Raises ``ImportHasErrors`` (exit 1) when the plan has errors and ``skip_invalid`` is false,
     ``Conflict('plan_stale')`` when the database changed since the plan, ``PermissionDenied``
@@ -162,6 +162,8 @@ i18n.register(
                                   "pt-BR": "Linha {row}: criar contato de {identifier}"},
         "change_contact_update": {"en": "Row {row}: update contact {name} of {identifier}",
                                   "pt-BR": "Linha {row}: atualizar contato {name} de {identifier}"},
+        "import_nothing_to_do": {"en": "The data is correct and already in the CRM: nothing was imported.",
+                                 "pt-BR": "Os dados estão corretos e já estão no CRM: nada foi importado."},
         "change_more": {"en": "... and {count} more changes", "pt-BR": "... e mais {count} alterações"},
     }
 )

@@ -38,12 +38,15 @@ class ImportHasErrors(CrmxlError):
 
 
 def commit_plan(db: Database, actor: Actor, plan: ImportPlan, *, skip_invalid: bool = False,
-                progress: Progress = no_progress) -> int:
+                progress: Progress = no_progress) -> int | None:
+    """Apply ``plan``; returns the batch id, or None when there is nothing to change (no empty batches)."""
     if actor.login != plan.actor:
         raise PermissionDenied("import_plan_forbidden", login=actor.login, owner=plan.actor)
     if plan.has_errors and not skip_invalid:
         raise ImportHasErrors("import_has_errors", errors=len(plan.result.errors), rows=len(plan.error_rows))
     check_rights(actor, plan)
+    if plan.is_empty:
+        return None
     total = len(plan.accounts_create) + len(plan.accounts_update) + len(plan.contacts_create) + len(plan.contacts_update)
     progress("commit", 0, total)
     try:
