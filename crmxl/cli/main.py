@@ -9,7 +9,10 @@ import typer
 
 from crmxl import __version__
 from crmxl.cli import addin, common, data, exporting, importing, templates, web
-from crmxl.errors import CrmxlError
+from sqlalchemy.exc import OperationalError
+
+from crmxl.db.session import describe_error
+from crmxl.errors import CrmxlError, DatabaseUnavailable
 
 app = typer.Typer(
     name="crmxl",
@@ -51,6 +54,10 @@ def run(argv: list[str] | None = None) -> int:
     except CrmxlError as exc:
         common.err_console.print(f"[bold red]Error:[/] {exc.render(_lang(argv))}", highlight=False)
         return exc.exit_code
+    except OperationalError as exc:  # a database that went away or is locked, wherever it was noticed
+        common.err_console.print("[bold red]Error:[/] " + DatabaseUnavailable(
+            "database_unavailable", url="", detail=describe_error(exc)).render(_lang(argv)), highlight=False)
+        return 2
     except KeyboardInterrupt:
         common.err_console.print("Interrupted: nothing was committed by the unfinished step.")
         return 130

@@ -9,7 +9,10 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from crmxl.db.session import Database
+from sqlalchemy.exc import OperationalError
+
+from crmxl.db.session import Database, describe_error
+from crmxl.errors import DatabaseUnavailable
 
 
 def alembic_config() -> Config:
@@ -23,8 +26,11 @@ def head_revision() -> str:
 
 
 def current_revision(db: Database) -> str | None:
-    with db.engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+    try:
+        with db.engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+    except OperationalError as exc:
+        raise DatabaseUnavailable("database_unavailable", url=db.safe_url, detail=describe_error(exc)) from None
 
 
 def upgrade(db: Database, revision: str = "head") -> tuple[str | None, str]:

@@ -14,7 +14,9 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from crmxl import i18n
 from crmxl.config import Settings, data_dir, load_settings
-from crmxl.db.session import Database
+from sqlalchemy.exc import OperationalError
+
+from crmxl.db.session import Database, describe_error
 from crmxl.errors import Conflict, CrmxlError, DatabaseUnavailable, NotFound, PermissionDenied
 from crmxl.services.access import Actor
 from crmxl.web import texts  # noqa: F401  (registers the wizard's words)
@@ -98,6 +100,11 @@ def _handlers(app: FastAPI, templates: Jinja2Templates) -> None:
     @app.exception_handler(CrmxlError)
     async def crmxl_error(request: Request, exc: CrmxlError):
         return page(request, _status(exc), exc.render(lang_of(request)))
+
+    @app.exception_handler(OperationalError)
+    async def database_gone(request: Request, exc: OperationalError):
+        return page(request, 503, DatabaseUnavailable("database_unavailable", url=state(request).db.safe_url,
+                                                      detail=describe_error(exc)).render(lang_of(request)))
 
     @app.exception_handler(NotSignedIn)
     async def not_signed_in(request: Request, exc: NotSignedIn):
