@@ -151,7 +151,8 @@ def preload(url: str, count: int, seed: int = 11) -> list[str]:
         owners = [uid for (uid,) in conn.execute(select(User.__table__.c.id).where(User.__table__.c.role == "agent"))]
         have = set(conn.execute(select(acc.c.number)).scalars())
         now, batch, numbers = utcnow(), [], []
-        while len(numbers) < count - len(have):
+        missing = count - len(have)
+        while len(numbers) < missing:
             number = _cnpj(rng)
             if number in have:
                 continue
@@ -164,8 +165,9 @@ def preload(url: str, count: int, seed: int = 11) -> list[str]:
                 batch = []
         if batch:
             conn.execute(insert(acc), batch)
+        new = set(numbers)
         numbers += [n for n in conn.execute(select(acc.c.number).where(acc.c.type == "COMPANY").limit(count))
-                    .scalars() if n not in set(numbers)]
+                    .scalars() if n not in new]
     db.dispose()
     return numbers
 
