@@ -8,26 +8,28 @@ import typer
 from rich.table import Table
 
 from crmxl.cli.common import AsOption, DbOption, acting_user, console, open_database, settings
-from crmxl.schema import TEMPLATES
-from crmxl.services.templates import MANIFEST, distribute
-from crmxl.workbook.templates import build_all, build_template, template_filename
+from crmxl.errors import UnusableInput
+from crmxl.schema import LANGS
+from crmxl.services.templates import distribute
+from crmxl.workbook.templates import build_all
 
 templates_app = typer.Typer(help="Build the model workbooks and distribute them to agents.", no_args_is_help=True)
+
+
+def _lang(value: str | None) -> str | None:
+    if value is not None and value not in LANGS:
+        raise UnusableInput("template_lang_unknown", lang=value, langs=", ".join(LANGS))
+    return value
 
 
 @templates_app.command("build")
 def build(
     out: Path = typer.Option(Path("out/templates"), "--out", help="Folder to write the templates into."),
-    lang: str | None = typer.Option(None, "--lang", help="Only this language: en or pt-BR (default: both)."),
+    lang: str | None = typer.Option(None, "--lang", callback=_lang,
+                                    help="Only this language: en or pt-BR (default: both)."),
 ) -> None:
     """Write the model workbooks (mandatory columns red, notes, dropdowns, version stamp)."""
-    if lang is None:
-        paths = list(build_all(out).values())
-    elif lang in ("en", "pt-BR"):
-        paths = [build_template(t, out / template_filename(t, lang), lang) for t in TEMPLATES.values()]
-    else:
-        raise typer.BadParameter("use en or pt-BR", param_hint="--lang")
-    for path in paths:
+    for path in build_all(out, langs=(lang,) if lang else LANGS).values():
         console.print(f"wrote {path}")
 
 
@@ -35,19 +37,20 @@ def build(
 def distribute_cmd(
     manager: str = typer.Option(..., "--manager", help="The manager whose agents get a workbook each."),
     out: Path = typer.Option(..., "--out", help="Folder for the workbooks and the manifest."),
-    lang: str = typer.Option("en", "--lang", help="en or pt-BR."),
+    lang: str = typer.Option("en", "--lang", callback=_lang, help="Language of the workbooks: en or pt-BR."),
     db: DbOption = None,
     as_login: AsOption = None,
 ) -> None:
     """One accounts and one contacts workbook per agent of MANAGER, with a manifest (version, SHA-256)."""
     cfg = settings(db=db, login=as_login)
     database = open_database(cfg.database_url)
-    written = distribute(database, acting_user(database, cfg.login), manager, out, lang)
+    manifest = distribute(database, acting_user(database, cfg.login), manager, out, lang)
     table = Table("Agent", "Template", "Version", "File", "SHA-256")
-    for d in written:
+    for d in manifest.files:
         table.add_row(d.agent, d.template, d.version, d.file, d.sha256[:16] + "…")
     console.print(table)
-    console.print(f"Manifest: {out / MANIFEST}")
+    console.print(f"{len(manifest.files)} workbooks for {len(manifest.agents)} agents of {manager}; "
+                  f"manifest: {manifest.path}")
 
 
 def register(app: typer.Typer) -> None:

@@ -76,7 +76,8 @@ _CONTACTS_PT = [
 ]
 
 
-def instruction_lines(tpl: Template, lang: str, portfolio_default: str | None = None) -> list[tuple[str, bool]]:
+def instruction_lines(tpl: Template, lang: str, portfolio_default: str | None = None,
+                      prefill_rows: int = 200) -> list[tuple[str, bool]]:
     """(text, is_heading) lines for the Instructions sheet."""
     pt = lang == "pt-BR"
     entity = {"accounts": ("account", "conta"), "contacts": ("contact", "contato")}[tpl.id][1 if pt else 0]
@@ -87,7 +88,12 @@ def instruction_lines(tpl: Template, lang: str, portfolio_default: str | None = 
     out = [(title, True), ("", False)]
     out += [(text.format(entity=entity, sheet=tpl.sheet(lang), id=tpl.id), heading) for text, heading in lines]
     if portfolio_default:
-        out += [("", False), (
-            f"Esta planilha é de {portfolio_default}: a Carteira já vem preenchida com esse login." if pt
-            else f"This workbook is {portfolio_default}'s: the Portfolio column is pre-filled with that login.", False)]
+        out += [("", False), ((f"Esta planilha é de {portfolio_default}" if pt
+                               else f"This workbook is {portfolio_default}'s"), True),
+                ((f"A Carteira já vem preenchida com {portfolio_default} nas linhas 2 a {prefill_rows + 1}; "
+                  "uma linha em que só a Carteira está preenchida é ignorada na importação. Escolha outro login "
+                  "ou 'Sem Carteira' na lista para uma conta de outra carteira." if pt
+                  else f"The Portfolio column is pre-filled with {portfolio_default} in rows 2 to "
+                  f"{prefill_rows + 1}; a row with nothing but the Portfolio is ignored on import. Pick another "
+                  "login or 'Without Portfolio' from the dropdown for an account of another portfolio."), False)]
     return out

@@ -27,6 +27,7 @@ from crmxl.schema import (
     Column,
     Kind,
     Template,
+    column_letter,
 )
 from crmxl.services.progress import Progress, no_progress
 from crmxl.workbook.instructions import instruction_lines
@@ -70,12 +71,6 @@ def _quote(sheet: str) -> str:
     return f"'{sheet}'" if not sheet.isalnum() else sheet
 
 
-def _letter(index: int) -> str:
-    from crmxl.schema import column_letter
-
-    return column_letter(index)
-
-
 def write_model_workbook(target: Path, tpl: Template, *, lang: str = "en", lists: Lists | None = None,
                          columns: Sequence[str] | None = None, rows: Iterable[Sequence[Any]] = (),
                          with_keys: bool = False, portfolio_default: str | None = None,
@@ -100,7 +95,7 @@ def write_model_workbook(target: Path, tpl: Template, *, lang: str = "en", lists
     _write_stamp(stamp, tpl, lang, portfolio_default)
     _layout_columns(data, cols, with_keys, formats)
     _header(data, cols, lang, with_keys, formats)
-    _validations(data, cols, LISTS_SHEET[lang], lang)
+    _validations(data, cols, LISTS_SHEET[lang], lang, portfolio_default)
     data.freeze_panes(1, 0)
     data.activate()
     count = _data_rows(data, cols, rows, with_keys, portfolio_default, formats, progress)
@@ -141,7 +136,15 @@ def _header(sheet, cols: list[Column], lang: str, with_keys: bool, formats) -> N
         sheet.write_string(0, len(cols) + 1, VERSION_HEADER)
 
 
-def _validations(sheet, cols: list[Column], lists_name: str, lang: str) -> None:
+def _input_message(col: Column, lang: str, portfolio_default: str | None) -> str:
+    text = col.help(lang)
+    if col.kind == Kind.PORTFOLIO and portfolio_default:
+        text += (f" Padrão desta planilha: {portfolio_default}." if lang == "pt-BR"
+                 else f" Default in this workbook: {portfolio_default}.")
+    return text[:255]
+
+
+def _validations(sheet, cols: list[Column], lists_name: str, lang: str, portfolio_default: str | None) -> None:
     pt = lang == "pt-BR"
     for index, col in enumerate(cols):
         source = {Kind.ACCOUNT_TYPE: "=crmxl_account_types", Kind.CONTACT_TYPE: "=crmxl_contact_types",
@@ -150,7 +153,8 @@ def _validations(sheet, cols: list[Column], lists_name: str, lang: str) -> None:
         if source:
             strict = col.kind != Kind.PORTFOLIO  # a login the Lists sheet does not know yet is checked on import
             sheet.data_validation(1, index, LAST_ROW, index, {
-                "validate": "list", "source": source, "input_title": title, "input_message": col.help(lang)[:255],
+                "validate": "list", "source": source, "input_title": title,
+                "input_message": _input_message(col, lang, portfolio_default),
                 "error_type": "stop" if strict else "warning",
                 "error_title": title,
                 "error_message": ("Escolha um valor da lista." if pt else "Choose a value from the list."),
@@ -174,7 +178,7 @@ def _write_lists(book, sheet, lists: Lists, lang: str, formats) -> None:
             if row < len(column):
                 sheet.write_string(row + 1, index, column[row])
     for index, list_name in enumerate(LIST_COLUMNS):
-        letter = _letter(index)
+        letter = column_letter(index)
         if list_name in ("portfolios", "qualifications"):
             # dynamic: the Refresh lists button rewrites the column, the dropdown follows its length
             formula = f"=OFFSET({name}!${letter}$2,0,0,MAX(1,COUNTA({name}!${letter}:${letter})-1),1)"
@@ -185,7 +189,7 @@ def _write_lists(book, sheet, lists: Lists, lang: str, formats) -> None:
 
 def _write_instructions(sheet, tpl: Template, lang: str, portfolio_default: str | None, formats) -> None:
     sheet.set_column(0, 0, 120, formats["wrap"])
-    for row, (text, heading) in enumerate(instruction_lines(tpl, lang, portfolio_default)):
+    for row, (text, heading) in enumerate(instruction_lines(tpl, lang, portfolio_default, PREFILL_ROWS)):
         if text:
             sheet.write_string(row, 0, text, formats["heading"] if heading else formats["wrap"])
 

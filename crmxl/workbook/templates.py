@@ -5,10 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from crmxl.domain.specialties import default_specialties
-from crmxl.schema import TEMPLATES, Template
+from crmxl.schema import LANGS, TEMPLATES, Template
 from crmxl.workbook.layout import Lists, write_model_workbook
-
-LANGS = ("en", "pt-BR")
 
 
 def template_filename(tpl: Template, lang: str = "en", suffix: str = "") -> str:

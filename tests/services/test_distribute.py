@@ -7,13 +7,16 @@ import json
 
 import openpyxl
 import pytest
+from sqlalchemy import select
 
+from crmxl.db.models import Qualification, User
 from crmxl.db.session import Database
-from crmxl.errors import NotFound, PermissionDenied
+from crmxl.domain.enums import WITHOUT_PORTFOLIO, WITHOUT_PORTFOLIO_PT
+from crmxl.errors import NotFound, PermissionDenied, UnusableInput
+from crmxl.schema import ACCOUNTS, CONTACTS, LISTS_SHEET
 from crmxl.services.access import actor_for
-from crmxl.services.templates import distribute
-
-SOUTH = ["agent.pr1", "agent.rs1", "agent.sp1", "agent.sp2"]
+from crmxl.services.templates import MANIFEST, distribute
+from crmxl.workbook.reader import read_table
 
 
 def _actor(db, login):
@@ -21,29 +24,84 @@ def _actor(db, login):
         return actor_for(s, login)
 
 
+def _agents_and_registry(db, manager):
+    with db.session() as s:
+        mgr = s.scalar(select(User).where(User.login == manager))
+        agents = sorted(a.login for a in mgr.agents if a.active)
+        registry = sorted(s.scalars(select(Qualification.name)).all())
+    return agents, registry
+
+
 def test_one_workbook_per_agent_with_lists_from_the_database_and_a_manifest(demo_db, tmp_path):
     db = Database(demo_db.url)
-    written = distribute(db, _actor(db, "mgr.south"), "mgr.south", tmp_path)
-    assert sorted({d.agent for d in written}) == SOUTH
-    manifest = json.loads((tmp_path / "manifest.json").read_text())
-    assert len(manifest["files"]) == 8
-    for entry in manifest["files"]:
+    agents, registry = _agents_and_registry(db, "mgr.south")
+    assert agents  # the demo manager has agents
+    manifest = distribute(db, _actor(db, "mgr.south"), "mgr.south", tmp_path)
+    assert manifest.agents == agents
+    on_disk = json.loads((tmp_path / MANIFEST).read_text())
+    assert on_disk == json.loads(json.dumps(manifest.as_json()))
+    assert sorted((e["agent"], e["template"]) for e in on_disk["files"]) == sorted(
+        (a, t.id) for a in agents for t in (ACCOUNTS, CONTACTS))
+    for entry in on_disk["files"]:
         path = tmp_path / entry["file"]
         assert hashlib.sha256(path.read_bytes()).hexdigest() == entry["sha256"]
-        assert entry["version"] == "1.0"
-    book = openpyxl.load_workbook(tmp_path / "crmxl-accounts-agent.sp1.xlsx")
-    assert book["Accounts"]["D2"].value == "agent.sp1"
-    lists = [[c.value for c in row] for row in book["Lists"].iter_rows(min_row=2)]
-    portfolios = [r[3] for r in lists if r[3]]
-    assert portfolios == [*SOUTH, "Without Portfolio"]
-    assert len([r[4] for r in lists if r[4]]) == 55
-    assert dict(book["_crmxl"].iter_rows(values_only=True))["portfolio_default"] == "agent.sp1"
+        tpl = ACCOUNTS if entry["template"] == "accounts" else CONTACTS
+        assert entry["version"] == tpl.version
+        table = read_table(path, tpl)  # the importer accepts what was distributed, with nothing to import yet
+        assert table.template_version == tpl.version and table.rows == []
+    assert not list(tmp_path.glob("*.part"))
+
+    agent = agents[0]
+    book = openpyxl.load_workbook(tmp_path / f"crmxl-accounts-{agent}.xlsx")
+    sheet = book[ACCOUNTS.sheet()]
+    portfolio = ACCOUNTS.letter("portfolio")
+    assert sheet[f"{portfolio}2"].value == sheet[f"{portfolio}201"].value == agent
+    lists = [[c.value for c in row] for row in book[LISTS_SHEET["en"]].iter_rows(min_row=2)]
+    assert [r[3] for r in lists if r[3]] == [*agents, WITHOUT_PORTFOLIO]
+    assert sorted(r[4] for r in lists if r[4]) == registry
+    assert dict(book["_crmxl"].iter_rows(values_only=True))["portfolio_default"] == agent
+    prompts = [dv.prompt for dv in sheet.data_validations.dataValidation if dv.formula1 == "crmxl_portfolios"]
+    assert prompts and agent in prompts[0]
+    instructions = " ".join(str(c.value) for c in book.worksheets[1]["A"] if c.value)
+    assert agent in instructions
+    contacts = openpyxl.load_workbook(tmp_path / f"crmxl-contacts-{agent}.xlsx")
+    assert "portfolio_default" not in dict(contacts["_crmxl"].iter_rows(values_only=True))
+
+
+def test_a_new_qualification_reaches_the_next_distribution(sqlite_demo_db, tmp_path):
+    db = Database(sqlite_demo_db.url)
+    with db.session() as s:
+        s.add(Qualification(name="Medicina do Sono"))
+        s.commit()
+    distribute(db, _actor(db, "admin"), "mgr.north", tmp_path)
+    agent = _agents_and_registry(db, "mgr.north")[0][0]
+    book = openpyxl.load_workbook(tmp_path / f"crmxl-accounts-{agent}.xlsx")
+    assert "Medicina do Sono" in [r[4] for r in book[LISTS_SHEET["en"]].iter_rows(min_row=2, values_only=True)]
+
+
+def test_in_portuguese(sqlite_demo_db, tmp_path):
+    db = Database(sqlite_demo_db.url)
+    manifest = distribute(db, _actor(db, "mgr.north"), "mgr.north", tmp_path, lang="pt-BR")
+    assert {d.lang for d in manifest.files} == {"pt-BR"}
+    first = manifest.files[0]
+    assert first.file.endswith("-pt-BR.xlsx")
+    book = openpyxl.load_workbook(tmp_path / first.file)
+    assert book.sheetnames[0] == ACCOUNTS.sheet("pt-BR")
+    assert WITHOUT_PORTFOLIO_PT in [r[3] for r in book[LISTS_SHEET["pt-BR"]].iter_rows(values_only=True)]
+    with pytest.raises(UnusableInput):
+        distribute(db, _actor(db, "admin"), "mgr.north", tmp_path, lang="fr")
 
 
 def test_only_that_manager_or_an_admin_may_distribute(demo_db, tmp_path):
     db = Database(demo_db.url)
-    assert distribute(db, _actor(db, "admin"), "mgr.north", tmp_path)
+    assert distribute(db, _actor(db, "admin"), "mgr.north", tmp_path / "a").files
     with pytest.raises(PermissionDenied):
-        distribute(db, _actor(db, "mgr.south"), "mgr.north", tmp_path)
+        distribute(db, _actor(db, "mgr.south"), "mgr.north", tmp_path / "b")
+    agent = _agents_and_registry(db, "mgr.north")[0][0]
+    with pytest.raises(PermissionDenied):
+        distribute(db, _actor(db, agent), "mgr.north", tmp_path / "c")
+    with pytest.raises(PermissionDenied):  # a non-admin learns nothing about other logins
+        distribute(db, _actor(db, "mgr.south"), "nobody", tmp_path / "d")
     with pytest.raises(NotFound):
-        distribute(db, _actor(db, "admin"), "agent.sp1", tmp_path)
+        distribute(db, _actor(db, "admin"), agent, tmp_path / "e")
+    assert not (tmp_path / "b").exists() and not (tmp_path / "c").exists()
