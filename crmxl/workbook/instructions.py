@@ -27,9 +27,9 @@ _ACCOUNTS_EN = [
     ("'Without Portfolio' means no owner: the account is inactive.", False),
     ("Changing the Portfolio of an existing account transfers it to another portfolio.", False),
     ("", False),
-    ("Contacts from columns F to I", True),
-    ("When Contact Name (F) is filled, a contact is created for the account automatically (or updated, when "
-     "the account already has a contact of that name). Contact Type (G) is then mandatory.", False),
+    ("Contacts from columns {L[contact_name]} to {L[contact_email]}", True),
+    ("When Contact Name ({L[contact_name]}) is filled, a contact is created for the account automatically (or updated, when "
+     "the account already has a contact of that name). Contact Type ({L[contact_type]}) is then mandatory.", False),
     ("For complete contact data (phone, birth date ...), use the contacts template.", False),
 ]
 _CONTACTS_EN = [
@@ -62,9 +62,9 @@ _ACCOUNTS_PT = [
     ("'Sem Carteira' significa sem dono: a conta fica inativa.", False),
     ("Mudar a Carteira de uma conta existente a transfere para outra carteira.", False),
     ("", False),
-    ("Contatos das colunas F a I", True),
-    ("Quando o Nome do Contato (F) está preenchido, um contato é criado automaticamente para a conta (ou "
-     "atualizado, se a conta já tem um contato com esse nome). O Tipo de Contato (G) passa a ser obrigatório.", False),
+    ("Contatos das colunas {L[contact_name]} a {L[contact_email]}", True),
+    ("Quando o Nome do Contato ({L[contact_name]}) está preenchido, um contato é criado automaticamente para a conta (ou "
+     "atualizado, se a conta já tem um contato com esse nome). O Tipo de Contato ({L[contact_type]}) passa a ser obrigatório.", False),
     ("Para dados completos de contatos (telefone, data de nascimento ...), use o modelo de contatos.", False),
 ]
 _CONTACTS_PT = [
@@ -85,8 +85,9 @@ def instruction_lines(tpl: Template, lang: str, portfolio_default: str | None = 
         (_ACCOUNTS_PT if pt else _ACCOUNTS_EN) if tpl.id == "accounts" else (_CONTACTS_PT if pt else _CONTACTS_EN))
     title = (f"Modelo de {entity}s do CRM — versão {tpl.version}" if pt
              else f"CRM {entity}s model workbook — version {tpl.version}")
+    letters = {f: tpl.letter(f) for f in tpl.fields}  # column letters follow the schema
     out = [(title, True), ("", False)]
-    out += [(text.format(entity=entity, sheet=tpl.sheet(lang), id=tpl.id), heading) for text, heading in lines]
+    out += [(text.format(entity=entity, sheet=tpl.sheet(lang), id=tpl.id, L=letters), heading) for text, heading in lines]
     if portfolio_default:
         out += [("", False), ((f"Esta planilha é de {portfolio_default}" if pt
                                else f"This workbook is {portfolio_default}'s"), True),
