@@ -126,7 +126,9 @@ def edit_profile(db: Database, actor: Actor, name: str, *, new_name: str | None 
     with db.transaction() as conn:
         cols, flt = normalise(current.entity, columns or current.columns, filters or current.filters,
                               _known_logins(conn))
-        target = (new_name or name).strip()
+        target = name if new_name is None else new_name.strip()
+        if not target:
+            raise UnusableInput("profile_name_empty")
         if target != name and conn.execute(select(PROFILES.c.id).where(PROFILES.c.name == target)).first():
             raise Conflict("profile_exists", name=target)
         conn.execute(update(PROFILES).where(PROFILES.c.name == name).values(
@@ -152,7 +154,6 @@ def default_profile(db: Database, entity: str) -> Profile:
             return profile
     tpl = TEMPLATES[entity]
     return Profile(f"default {entity}", entity, tpl.fields)
-
 
 
 i18n.register({

@@ -15,7 +15,7 @@ from crmxl import i18n
 from crmxl.db.models import Account, User, utcnow
 from crmxl.db.session import Database
 from crmxl.domain.account_number import detect_account_number
-from crmxl.domain.enums import WITHOUT_PORTFOLIO, AccountType, parse_enum
+from crmxl.domain.enums import WITHOUT_PORTFOLIO, AccountType, Role, parse_enum
 from crmxl.domain.errors import FieldError
 from crmxl.errors import Conflict, NotFound, UnusableInput
 from crmxl.services.access import Actor
@@ -23,6 +23,7 @@ from crmxl.services.history import BatchRecorder
 from crmxl.services.images import chunks, load_images
 
 A, U = Account.__table__, User.__table__
+PORTFOLIO_ROLES = (Role.AGENT.value, Role.MANAGER.value)
 
 
 @dataclass(frozen=True)
@@ -45,13 +46,26 @@ class TransferPlan:
         return login or WITHOUT_PORTFOLIO
 
 
-def _user_id(conn, login: str | None) -> int | None:
+def _source_id(conn, login: str | None) -> int | None:
+    """The owner whose accounts move; an inactive user's portfolio can still be handed over."""
     if login is None:
         return None
-    found = conn.execute(select(U.c.id).where(U.c.login == login, U.c.active.is_(True))).scalar()
+    found = conn.execute(select(U.c.id).where(U.c.login == login)).scalar()
     if found is None:
         raise NotFound("user_unknown", login=login)
     return found
+
+
+def _target_id(conn, login: str | None) -> int | None:
+    """The new owner: an active agent or manager (the users who hold portfolios)."""
+    if login is None:
+        return None
+    found = conn.execute(select(U.c.id, U.c.role, U.c.active).where(U.c.login == login)).first()
+    if found is None or not found.active:
+        raise NotFound("user_unknown", login=login)
+    if found.role not in PORTFOLIO_ROLES:
+        raise UnusableInput("transfer_target_not_portfolio", login=login, role=found.role)
+    return found.id
 
 
 def plan_transfer(db: Database, actor: Actor, from_login: str | None, to_login: str | None, *,
@@ -67,8 +81,8 @@ def plan_transfer(db: Database, actor: Actor, from_login: str | None, to_login: 
     except FieldError as exc:
         raise UnusableInput("transfer_filter_invalid", detail=str(exc)) from None
     with db.transaction() as conn:
-        from_id = _user_id(conn, from_login)
-        _user_id(conn, to_login)
+        from_id = _source_id(conn, from_login)
+        _target_id(conn, to_login)
         query = select(A.c.id, A.c.number, A.c.name, A.c.type, A.c.version).order_by(A.c.id)
         query = query.where(A.c.owner_id.is_(None) if from_id is None else A.c.owner_id == from_id)
         if wanted_types:
@@ -96,7 +110,7 @@ def commit_transfer(db: Database, actor: Actor, plan: TransferPlan) -> int | Non
     actor.require(plan.from_login)
     actor.require(plan.to_login)
     with db.transaction() as conn:
-        to_id = _user_id(conn, plan.to_login)
+        to_id = _target_id(conn, plan.to_login)
         ids = [m.id for m in plan.accounts]
         if conn.dialect.name == "postgresql":
             for part in chunks(ids):
@@ -122,6 +136,9 @@ def commit_transfer(db: Database, actor: Actor, plan: TransferPlan) -> int | Non
 i18n.register({
     "transfer_same_portfolio": {"en": "Nothing to move: from and to are both {portfolio}.",
                                 "pt-BR": "Nada a transferir: origem e destino são {portfolio}."},
+    "transfer_target_not_portfolio": {
+        "en": "{login} is a {role}: accounts can move only to an agent's or a manager's portfolio.",
+        "pt-BR": "{login} é {role}: contas só podem ir para a carteira de um agente ou gerente."},
     "transfer_filter_invalid": {"en": "Invalid filter: {detail}", "pt-BR": "Filtro inválido: {detail}"},
     "transfer_accounts_not_in_portfolio": {
         "en": "Not in the portfolio {portfolio} (or not of the types given): {numbers}.",
