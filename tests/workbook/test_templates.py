@@ -184,3 +184,17 @@ def test_libreoffice_opens_every_template(built, tmp_path):
         with path.open(encoding="utf-8", newline="") as handle:
             rows = list(csv.reader(handle))
         assert rows[0] == [c.header(lang) for c in tpl.columns]
+
+
+def test_the_stamp_lets_the_importer_accept_an_older_compatible_version_and_refuse_others(tmp_path):
+    from crmxl.errors import UnusableInput
+
+    older = build_template(dataclasses.replace(CONTACTS, version="0.9"), tmp_path / "old.xlsx")
+    reading = dataclasses.replace(CONTACTS, compatible_versions=frozenset({"0.9"}))
+    assert read_table(older, reading).template_version == "0.9"
+    with pytest.raises(UnusableInput) as refused:
+        read_table(older, CONTACTS)
+    assert CONTACTS.id in str(refused.value) and CONTACTS.version in str(refused.value)
+    with pytest.raises(UnusableInput) as wrong:
+        read_table(build_template(ACCOUNTS, tmp_path / "accounts.xlsx"), CONTACTS)
+    assert CONTACTS.id in str(wrong.value)
