@@ -11,9 +11,27 @@ import typer
 from rich.table import Table
 
 from crmxl import i18n
-from crmxl.cli.common import AsOption, DbOption, LangOption, acting_user, console, open_database, progress_bar, settings
+from crmxl.cli.common import (
+    AsOption,
+    DbOption,
+    LangOption,
+    acting_user,
+    console,
+    err_console,
+    open_database,
+    progress_bar,
+    settings,
+)
 from crmxl.domain.enums import without_portfolio_label
-from crmxl.services.imports import ImportPlan, commit_import, plan_as_json, plan_import, write_import_report
+from crmxl.errors import DatabaseUnavailable
+from crmxl.services.imports import (
+    ImportPlan,
+    commit_file,
+    plan_as_json,
+    plan_import,
+    write_cells_report,
+    write_import_report,
+)
 
 MOVES_SHOWN = 10
 
@@ -34,19 +52,29 @@ TransfersOption = Annotated[bool, typer.Option("--allow-transfers", help="Allow 
 def run_import(entity: str, file: Path, *, commit: bool, report: Path | None, as_json: bool, db: str | None,
                as_login: str | None, skip_invalid: bool, allow_transfers: bool, lang: str | None) -> int:
     cfg = settings(db=db, login=as_login, lang=lang)
-    database = open_database(cfg.database_url)
     try:
-        actor = acting_user(database, cfg.login)
-        batch_id = None
-        with progress_bar(not as_json) as progress:
-            plan = plan_import(database, actor, file, entity, lang=cfg.lang, allow_transfers=allow_transfers,
-                               progress=progress)
-            if report is not None:
-                write_import_report(plan, report, cfg.lang)
-            if commit and (skip_invalid or not plan.has_errors):
-                batch_id = commit_import(database, actor, plan, skip_invalid=skip_invalid, progress=progress)
-    finally:
-        database.dispose()
+        database = open_database(cfg.database_url)
+        try:
+            actor = acting_user(database, cfg.login)
+            batch_id = None
+            with progress_bar(not as_json) as progress:
+                plan = plan_import(database, actor, file, entity, lang=cfg.lang, allow_transfers=allow_transfers,
+                                   progress=progress)
+                if report is not None:
+                    write_import_report(plan, report, cfg.lang)
+                if commit and (skip_invalid or not plan.has_errors):
+                    applied, batch_id = commit_file(database, actor, plan, file, skip_invalid=skip_invalid,
+                                                    progress=progress)
+                    if applied is not plan and report is not None:  # re-planned: the report shows what was applied
+                        write_import_report(applied, report, cfg.lang)
+                    plan = applied
+        finally:
+            database.dispose()
+    except DatabaseUnavailable:
+        if report is not None and not commit:  # the cell checks need no database: still write their report
+            write_cells_report(file, entity, report, lang=cfg.lang)
+            err_console.print(i18n.message("cli_import_cells_report", cfg.lang, path=str(report)), highlight=False)
+        raise
     if as_json:
         typer.echo(json.dumps(plan_as_json(plan, committed=batch_id is not None, batch_id=batch_id),
                               ensure_ascii=False, default=str))
@@ -153,6 +181,12 @@ i18n.register(
         },
         "cli_import_dry_run": {"en": "Dry run: nothing was written. Add --commit to apply the plan.",
                                "pt-BR": "Simulação: nada foi gravado. Use --commit para aplicar o plano."},
+        "cli_import_cells_report": {
+            "en": "The database could not be reached: the report {path} has the cell checks only (portfolios, "
+                  "existing accounts and contacts were not checked).",
+            "pt-BR": "O banco de dados não pôde ser acessado: o relatório {path} tem só as verificações das células "
+                     "(carteiras, contas e contatos existentes não foram verificados).",
+        },
         "cli_import_report": {"en": "Report: {path}", "pt-BR": "Relatório: {path}"},
     }
 )

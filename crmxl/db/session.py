@@ -12,9 +12,18 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from crmxl import i18n
-from crmxl.errors import DatabaseUnavailable, UnusableInput
+from crmxl.errors import Conflict, DatabaseUnavailable, UnusableInput
 
 DATA_VERSION_KEY = "data_version"
+CONNECT_TIMEOUT = 5  # seconds to reach the server
+BUSY_TIMEOUT_MS = 5000  # SQLite: wait this long for another writer's lock, then "database is locked"
+LOCK_TIMEOUT_MS = 60_000  # PostgreSQL: wait this long for a row lock held by another commit
+# SQLSTATEs of a transaction the server aborted because of a concurrent one: retrying it may succeed
+CONCURRENCY_STATES = {"40001", "40P01"}  # serialization_failure, deadlock_detected
+
+
+class ConcurrentChange(Conflict):
+    """The server aborted the transaction because a concurrent one touched the same rows (nothing was written)."""
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -22,7 +31,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.close()
 
 
@@ -36,10 +45,11 @@ def make_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(parsed, connect_args={"timeout": 5})
+        engine = create_engine(parsed, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(parsed, pool_pre_ping=True, connect_args={"connect_timeout": 5})
+    return create_engine(parsed, pool_pre_ping=True, connect_args={
+        "connect_timeout": CONNECT_TIMEOUT, "options": f"-c lock_timeout={LOCK_TIMEOUT_MS}"})
 
 
 class Database:
@@ -66,7 +76,7 @@ class Database:
             session.commit()
         except OperationalError as exc:
             session.rollback()
-            raise DatabaseUnavailable("database_unavailable", url=self.safe_url, detail=describe_error(exc)) from None
+            raise self.unavailable(exc) from None
         except BaseException:
             session.rollback()
             raise
@@ -80,7 +90,14 @@ class Database:
             with self.engine.begin() as conn:
                 yield conn
         except OperationalError as exc:
-            raise DatabaseUnavailable("database_unavailable", url=self.safe_url, detail=describe_error(exc)) from None
+            raise self.unavailable(exc) from None
+
+    def unavailable(self, exc: OperationalError) -> Conflict | DatabaseUnavailable:
+        """The ``CrmxlError`` for a driver's operational error: a concurrent transaction won (deadlock,
+        serialization failure: retry), or the database is unreachable, locked or timed out."""
+        if sqlstate(exc) in CONCURRENCY_STATES:
+            return ConcurrentChange("concurrent_change", detail=describe_error(exc))
+        return DatabaseUnavailable("database_unavailable", url=self.safe_url, detail=describe_error(exc))
 
     def data_version(self) -> int:
         """A counter bumped by every commit that changes CRM data (for caches)."""
@@ -112,6 +129,11 @@ def bump_data_version(conn: Connection | Session) -> None:
         )
 
 
+def sqlstate(exc: Exception) -> str | None:
+    """The SQLSTATE of a PostgreSQL driver error (None elsewhere)."""
+    return getattr(getattr(exc, "orig", None), "sqlstate", None)
+
+
 def describe_error(exc: Exception) -> str:
     """The first meaningful line of a driver error, without SQLAlchemy's boilerplate."""
     text = str(getattr(exc, "orig", None) or exc).strip()
@@ -128,6 +150,12 @@ i18n.register(
         "database_unavailable": {
             "en": "The database {url} cannot be used right now: {detail}",
             "pt-BR": "O banco de dados {url} não pode ser usado agora: {detail}",
+        },
+        "concurrent_change": {
+            "en": "Nothing was written: another user changed the same rows at the same time ({detail}). "
+                  "Try again.",
+            "pt-BR": "Nada foi gravado: outro usuário alterou as mesmas linhas ao mesmo tempo ({detail}). "
+                     "Tente novamente.",
         },
         "database_not_initialised": {
             "en": "The database {url} has no crmxl schema yet: run `crmxl db init` first.",

@@ -1,7 +1,9 @@
 """Import use cases: read + validate + plan (a dry run), commit a plan, report on it.
 
 ``plan_import`` writes nothing; ``commit_import`` applies exactly the plan it is given, in one
-transaction, and records a batch that ``crmxl undo`` can restore.
+transaction, and records a batch that ``crmxl undo`` can restore. ``commit_file`` is for a face that
+commits a file without showing the plan first (the command line): when another batch made the plan
+stale, it plans the file again once and applies the new plan only if it brings no new errors.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from typing import Any
 from crmxl import i18n
 from crmxl.db.session import Database
 from crmxl.domain.enums import without_portfolio_label
-from crmxl.errors import UnusableInput
+from crmxl.errors import Conflict, UnusableInput
 from crmxl.schema import TEMPLATES
 from crmxl.services.access import Actor
 from crmxl.services.importing.commit import ImportHasErrors, check_fresh, commit_plan
@@ -72,6 +74,37 @@ def commit_import(db: Database, actor: Actor, plan: ImportPlan, *, skip_invalid:
     when ``actor`` may not apply it.
     """
     return commit_plan(db, actor, plan, skip_invalid=skip_invalid, progress=progress)
+
+
+REPLAN_CODES = {"plan_stale", "concurrent_change"}  # the database moved under the plan: plan again
+
+
+def commit_file(db: Database, actor: Actor, plan: ImportPlan, path: Path, *, skip_invalid: bool = False,
+                progress: Progress = no_progress) -> tuple[ImportPlan, int | None]:
+    """``commit_import(plan)``, re-planned once from ``path`` if another commit made the plan stale.
+
+    Returns (the plan applied, batch id). The new plan is applied only if the file is unchanged and
+    the new plan has no error rows the first one did not have (with ``skip_invalid``: the rows the
+    user agreed to skip); otherwise ``Conflict('plan_stale_replanned')`` and nothing is written.
+    """
+    try:
+        return plan, commit_import(db, actor, plan, skip_invalid=skip_invalid, progress=progress)
+    except Conflict as exc:
+        if exc.code not in REPLAN_CODES:
+            raise
+        first = exc
+    fresh = plan_import(db, actor, path, plan.template_id, lang=plan.lang, allow_transfers=plan.allow_transfers,
+                        progress=progress)
+    new_errors = sorted(fresh.error_rows - plan.error_rows)
+    if fresh.sha256 != plan.sha256 or new_errors or (fresh.has_errors and not skip_invalid):
+        raise Conflict("plan_stale_replanned", file=plan.file_name, reason=first.render(plan.lang),
+                       rows=", ".join(map(str, new_errors[:10])) or "-") from None
+    try:
+        return fresh, commit_import(db, actor, fresh, skip_invalid=skip_invalid, progress=progress)
+    except Conflict as exc:
+        if exc.code not in REPLAN_CODES:
+            raise
+        raise Conflict("plan_stale_twice", file=plan.file_name, reason=exc.render(plan.lang)) from None
 
 
 def plan_as_json(plan: ImportPlan, *, committed: bool = False, batch_id: int | None = None,
@@ -139,13 +172,29 @@ def change_lines(plan: ImportPlan, limit: int | None = SUMMARY_CHANGES) -> list[
 
 def write_import_report(plan: ImportPlan, out_path: Path, lang: str | None = None) -> Path:
     """The user's workbook with the findings marked, and a Summary sheet with the plan and its changes."""
-    from crmxl.workbook.report import write_report
-
     lang = lang or plan.lang
     summary: dict[str, Any] = dict(plan.counts())
     for label, text in change_lines(plan):
         summary[label] = text
-    return write_report(plan.table, plan.result, Path(out_path), lang=lang, summary=summary)
+    return _report(plan.table, plan.result, Path(out_path), lang, summary)
+
+
+def write_cells_report(path: Path, template_id: str, out_path: Path, *, lang: str = "en") -> Path:
+    """The report of the cell, row and in-file rules only (no database): for when the database cannot be used."""
+    tpl = TEMPLATES.get(template_id)
+    if tpl is None:
+        raise UnusableInput("import_template_unknown", template=template_id, known=", ".join(TEMPLATES))
+    result = validate_cells(read_table(Path(path), tpl), lang=lang)
+    return _report(result.table, result, Path(out_path), lang, None)
+
+
+def _report(table: Any, result: ValidationResult, out: Path, lang: str, summary: dict[str, Any] | None) -> Path:
+    from crmxl.workbook.report import write_report
+
+    try:
+        return write_report(table, result, out, lang=lang, summary=summary)
+    except OSError as exc:  # unwritable folder, disk full, a file where a folder should be: the input is untouched
+        raise UnusableInput("report_unwritable", path=str(out), detail=exc.strerror or str(exc)) from None
 
 
 i18n.register(
@@ -164,6 +213,22 @@ i18n.register(
                                   "pt-BR": "Linha {row}: atualizar contato {name} de {identifier}"},
         "import_nothing_to_do": {"en": "The data is correct and already in the CRM: nothing was imported.",
                                  "pt-BR": "Os dados estão corretos e já estão no CRM: nada foi importado."},
+        "report_unwritable": {
+            "en": "The report cannot be written to {path}: {detail}. Nothing else was changed.",
+            "pt-BR": "O relatório não pode ser gravado em {path}: {detail}. Nada mais foi alterado.",
+        },
+        "plan_stale_replanned": {
+            "en": "Nothing was committed from {file}: another batch changed the database in the meantime "
+                  "({reason}), and planned again the file has new errors (rows {rows}). Validate it again.",
+            "pt-BR": "Nada foi gravado de {file}: outro lote alterou o banco de dados nesse meio tempo "
+                     "({reason}), e com o novo plano o arquivo tem erros novos (linhas {rows}). Valide-o novamente.",
+        },
+        "plan_stale_twice": {
+            "en": "Nothing was committed from {file}: other batches keep changing the same rows ({reason}). "
+                  "Try again in a moment.",
+            "pt-BR": "Nada foi gravado de {file}: outros lotes continuam alterando as mesmas linhas ({reason}). "
+                     "Tente novamente daqui a pouco.",
+        },
         "change_more": {"en": "... and {count} more changes", "pt-BR": "... e mais {count} alterações"},
     }
 )
@@ -179,9 +244,11 @@ __all__ = [
     "Move",
     "change_lines",
     "check_fresh",
+    "commit_file",
     "commit_import",
     "plan_as_json",
     "plan_import",
     "plan_result",
+    "write_cells_report",
     "write_import_report",
 ]
