@@ -1,25 +1,23 @@
-"""Export, profiles and transfer through the services and the command line (SQLite and PostgreSQL)."""
+"""Export through the service: filters, rights, layout, round trips with the import (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 
 import openpyxl
 import pytest
 from python_calamine import CalamineWorkbook
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, insert, select, update
 
-from crmxl.db.models import Account, AuditEvent, Contact, User
+from crmxl.db.models import Account, Contact, Qualification, User, contact_qualifications
 from crmxl.db.session import Database
 from crmxl.domain.account_number import display_account_number
-from crmxl.errors import Conflict, PermissionDenied, UnusableInput
+from crmxl.errors import NotFound, PermissionDenied, UnusableInput
+from crmxl.schema import STAMP_SHEET
 from crmxl.services.access import actor_for
 from crmxl.services.exporting import export
-from crmxl.services.history import undo
 from crmxl.services.imports import plan_import
-from crmxl.services.profiles import Filters, add_profile, delete_profile, edit_profile, list_profiles
-from crmxl.services.transfer import commit_transfer, plan_transfer
-from tests.conftest import table_dump
 
 
 def _actor(db, login):
@@ -36,59 +34,162 @@ def _owned(db, login, **where):
         return s.scalars(query.order_by(Account.id)).all()
 
 
+def _rows(path, sheet="Accounts"):
+    return CalamineWorkbook.from_path(str(path)).get_sheet_by_name(sheet).to_python()
+
+
 def test_each_filter(demo_db, tmp_path):
     db = Database(demo_db.url)
     admin = _actor(db, "admin")
     sp1 = _owned(db, "agent.sp1")
     result = export(db, admin, "accounts", tmp_path / "a.xlsx", portfolios=["agent.sp1"])
-    assert result.rows == len(sp1)
-    sheet = CalamineWorkbook.from_path(str(tmp_path / "a.xlsx")).get_sheet_by_name("Accounts").to_python()
-    assert {r[0] for r in sheet[1:]} == {display_account_number(a.number) for a in sp1}
-    assert sheet[0][-2:] == ["crmxl:id", "crmxl:version"]
+    assert result.rows == len(sp1) and result.profile == "Default accounts"
+    sheet = _rows(tmp_path / "a.xlsx")
+    assert [r[0] for r in sheet[1:]] == [display_account_number(a.number) for a in sp1]
+    assert [(int(r[-2]), int(r[-1])) for r in sheet[1:]] == [(a.id, a.version) for a in sp1]
+    two = export(db, admin, "accounts", tmp_path / "two.xlsx", portfolios=["agent.sp1", "agent.pe1"])
+    assert two.rows == len(sp1) + len(_owned(db, "agent.pe1"))
     medical = export(db, admin, "accounts", tmp_path / "m.xlsx", portfolios=["agent.sp1"], types=["MEDICAL"])
-    assert medical.rows == len([a for a in sp1 if a.type == "MEDICAL"])
+    assert medical.rows == len([a for a in sp1 if a.type == "MEDICAL"]) > 0
     with db.session() as s:
         inactive = s.scalar(select(func.count()).select_from(Account).where(Account.owner_id.is_(None)))
         inactive_sp = s.scalar(select(func.count()).select_from(Account)
                                .where(Account.owner_id.is_(None), Account.uf == "SP"))
+    assert 0 < inactive_sp < inactive
     assert export(db, admin, "accounts", tmp_path / "w.xlsx", without_portfolio=True).rows == inactive
     assert export(db, admin, "accounts", tmp_path / "w2.xlsx", without_portfolio=True, ufs=["sp"]).rows == inactive_sp
-    both = export(db, admin, "accounts", tmp_path / "b.xlsx", portfolios=["agent.sp1"], without_portfolio=True,
-                  active=True)
-    assert both.rows == len(sp1)
+    assert {r[3] for r in _rows(tmp_path / "w.xlsx")[1:]} == {"Without Portfolio"}
+    both = dict(portfolios=["agent.sp1"], without_portfolio=True)
+    assert export(db, admin, "accounts", tmp_path / "b.xlsx", **both).rows == len(sp1) + inactive
+    assert export(db, admin, "accounts", tmp_path / "b1.xlsx", **both, active=True).rows == len(sp1)
+    assert export(db, admin, "accounts", tmp_path / "b2.xlsx", **both, active=False).rows == inactive
     with db.session() as s:
         contacts = s.scalar(select(func.count()).select_from(Contact).join(Account).join(User)
                             .where(User.login == "agent.sp1"))
     assert export(db, admin, "contacts", tmp_path / "c.xlsx", portfolios=["agent.sp1"]).rows == contacts
 
 
-def test_permissions_and_bad_requests(demo_db, tmp_path):
+def test_rights_and_bad_requests(demo_db, tmp_path):
     db = Database(demo_db.url)
     agent = _actor(db, "agent.sp1")
     assert export(db, agent, "accounts", tmp_path / "own.xlsx", portfolios=["agent.sp1"]).rows > 0
     with pytest.raises(PermissionDenied):
         export(db, agent, "accounts", tmp_path / "x.xlsx", portfolios=["agent.sp2"])
     with pytest.raises(PermissionDenied):
-        export(db, agent, "accounts", tmp_path / "x.xlsx", without_portfolio=True)
+        export(db, agent, "accounts", tmp_path / "x.xlsx", portfolios=["agent.sp1"], without_portfolio=True)
     manager = _actor(db, "mgr.south")
     assert export(db, manager, "accounts", tmp_path / "m.xlsx", portfolios=["agent.sp2", "agent.rs1"]).rows > 0
+    assert export(db, manager, "accounts", tmp_path / "w.xlsx", without_portfolio=True).rows > 0
     with pytest.raises(PermissionDenied):
         export(db, manager, "accounts", tmp_path / "x.xlsx", portfolios=["agent.ba1"])
-    with pytest.raises(UnusableInput):
+    with pytest.raises(UnusableInput) as caught:
         export(db, manager, "accounts", tmp_path / "x.xlsx")
+    assert caught.value.code == "export_needs_portfolio"
+    admin = _actor(db, "admin")
+    with pytest.raises(NotFound) as caught:
+        export(db, admin, "accounts", tmp_path / "x.xlsx", portfolios=["agent.sp1", "agent.nobody"])
+    assert "agent.nobody" in str(caught.value)
+    for bad in (dict(types=["DOCTORS"]), dict(ufs=["XX"]), dict(fmt="ods")):
+        with pytest.raises(UnusableInput):
+            export(db, admin, "accounts", tmp_path / "x.xlsx", portfolios=["agent.sp1"], **bad)
+    with pytest.raises(UnusableInput):
+        export(db, admin, "leads", tmp_path / "x.xlsx", portfolios=["agent.sp1"])
     assert not (tmp_path / "x.xlsx").exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_the_model_layout_with_hidden_keys_and_a_stamp(demo_db, tmp_path):
+    db = Database(demo_db.url)
+    export(db, _actor(db, "admin"), "accounts", tmp_path / "a.xlsx", portfolios=["agent.sp1"])
+    book = openpyxl.load_workbook(tmp_path / "a.xlsx")
+    sheet = book["Accounts"]
+    headers = [c.value for c in sheet[1]]
+    assert headers[:5] == ["Account Number*", "Account Name*", "Account Type*", "Portfolio*", "UF*"]
+    assert headers[-2:] == ["crmxl:id", "crmxl:version"]
+    hidden = {i for d in sheet.column_dimensions.values() if d.hidden for i in range(d.min, d.max + 1)}
+    assert hidden == {c.column for c in sheet[1][-2:]}
+    assert book[STAMP_SHEET].sheet_state == "veryHidden"
+    assert [book[STAMP_SHEET]["A1"].value, book[STAMP_SHEET]["B1"].value] == ["template", "accounts"]
+    assert sheet.data_validations.dataValidation  # the dropdowns
+
+
+def test_contact_columns_show_the_first_contact_whatever_its_id(demo_db, tmp_path):
+    """An account whose only contact was created last still shows it, and the accounts after it keep theirs."""
+    db = Database(demo_db.url)
+    sp1 = _owned(db, "agent.sp1")
+    first = sp1[0]
+    with db.transaction() as conn:
+        old = conn.execute(select(Contact.id).where(Contact.account_id == first.id)).scalars().all()
+        conn.execute(delete(contact_qualifications).where(contact_qualifications.c.contact_id.in_(old)))
+        conn.execute(delete(Contact).where(Contact.id.in_(old)))
+        new_id = conn.execute(insert(Contact).values(account_id=first.id, identifier=first.number, name="Late",
+                                                     type="DOCTOR")).inserted_primary_key[0]
+        quals = conn.execute(select(Qualification.id).order_by(Qualification.id).limit(2)).scalars().all()
+        conn.execute(insert(contact_qualifications), [{"contact_id": new_id, "qualification_id": q} for q in quals])
+    with db.session() as s:
+        expected = []
+        for account in s.scalars(select(Account).where(Account.id.in_([a.id for a in sp1])).order_by(Account.id)):
+            contact = min(account.contacts, key=lambda c: c.id, default=None)
+            expected.append((contact.name, {q.name for q in contact.qualifications}) if contact else ("", set()))
+    export(db, _actor(db, "admin"), "accounts", tmp_path / "a.xlsx", portfolios=["agent.sp1"])
+    got = [(r[5], set(filter(None, r[7].split("; ")))) for r in _rows(tmp_path / "a.xlsx")[1:]]
+    assert got == expected
+    assert got[0][0] == "Late" and len(got[0][1]) == 2
+    assert sum(1 for _, q in got if q) > 1
+
+
+def test_contacts_show_display_forms_qualifications_and_dates(demo_db, tmp_path):
+    db = Database(demo_db.url)
+    with db.transaction() as conn:
+        contact = conn.execute(select(Contact).join(Account).where(Account.type == "COMPANY")
+                               .order_by(Contact.id).limit(1)).first()
+        conn.execute(update(Contact).where(Contact.id == contact.id).values(birth_date=dt.date(1980, 12, 25)))
+        owner = conn.execute(select(User.login).join(Account, Account.owner_id == User.id)
+                             .where(Account.id == contact.account_id)).scalar()
+        doctor = conn.execute(select(Contact.id, func.count()).join(contact_qualifications)
+                              .join(Account).where(Account.owner_id.is_not(None)).group_by(Contact.id)
+                              .having(func.count() > 1).limit(1)).first()
+        doctor_owner = conn.execute(select(User.login).join(Account, Account.owner_id == User.id).join(Contact)
+                                    .where(Contact.id == doctor.id)).scalar()
+    with db.session() as s:
+        doctor_quals = {q.name for q in s.get(Contact, doctor.id).qualifications}
+    export(db, _actor(db, "admin"), "contacts", tmp_path / "c.xlsx", portfolios=[owner, doctor_owner])
+    rows = {int(r[-2]): r for r in _rows(tmp_path / "c.xlsx", "Contacts")[1:]}
+    row = rows[contact.id]
+    assert row[0] == row[2] == display_account_number(contact.identifier)
+    assert "/" in row[0] and "." in row[0] and "-" in row[0]  # the formatted CNPJ
+    assert row[7] == dt.date(1980, 12, 25)  # a real date cell
+    assert set(rows[doctor.id][4].split("; ")) == doctor_quals and len(doctor_quals) > 1
+
+
+def test_portuguese_export_says_sem_carteira(demo_db, tmp_path):
+    db = Database(demo_db.url)
+    export(db, _actor(db, "admin"), "accounts", tmp_path / "a.xlsx", without_portfolio=True, lang="pt-BR")
+    rows = _rows(tmp_path / "a.xlsx", "Contas")
+    assert rows[0][3] == "Carteira*" and {r[3] for r in rows[1:]} == {"Sem Carteira"}
+
+
+def test_progress_reports_the_total(demo_db, tmp_path):
+    db = Database(demo_db.url)
+    seen = []
+    result = export(db, _actor(db, "admin"), "accounts", tmp_path / "a.xlsx", without_portfolio=True,
+                    progress=lambda stage, done, total=None: seen.append((stage, done, total)))
+    assert seen[0] == ("export", 0, result.rows) and seen[-1] == ("export", result.rows, result.rows)
+    assert {total for _, _, total in seen} == {result.rows}
 
 
 def test_export_then_import_without_edits_plans_nothing(demo_db, tmp_path):
     db = Database(demo_db.url)
     admin = _actor(db, "admin")
     for entity in ("accounts", "contacts"):
-        path = tmp_path / f"{entity}.xlsx"
-        export(db, admin, entity, path, portfolios=["agent.pe1"], without_portfolio=True)
-        plan = plan_import(db, admin, path, entity)
-        counts = plan.counts()
-        assert not plan.result.errors, plan.result.errors[:3]
-        assert {k: v for k, v in counts.items() if not k.endswith("unchanged") and v} == {}
+        for lang in ("en", "pt-BR"):
+            path = tmp_path / f"{entity}-{lang}.xlsx"
+            export(db, admin, entity, path, portfolios=["agent.pe1"], without_portfolio=True, lang=lang)
+            plan = plan_import(db, admin, path, entity, lang=lang)
+            counts = plan.counts()
+            assert not plan.result.errors, plan.result.errors[:3]
+            assert {k: v for k, v in counts.items() if not k.endswith("unchanged") and v} == {}
+            assert counts[f"{entity}_unchanged"] > 0
 
 
 def test_edit_a_name_and_a_portfolio_plans_one_update_and_one_move(demo_db, tmp_path):
@@ -103,84 +204,43 @@ def test_edit_a_name_and_a_portfolio_plans_one_update_and_one_move(demo_db, tmp_
     book.save(path)
     plan = plan_import(db, admin, path, "accounts", allow_transfers=True)
     counts = plan.counts()
+    # the move is an update of the owner: two rows change, one of them changes portfolio
     assert counts["accounts_update"] == 2 and counts["portfolio_moves"] == 1
+    assert counts["accounts_create"] == counts["contacts_create"] == counts["contacts_update"] == 0
     assert [list(u.changes) for u in plan.accounts_update] == [["name"], ["owner"]]
     blocked = plan_import(db, admin, path, "accounts")
     assert [f.code for f in blocked.result.errors] == ["portfolio_transfer"]
 
 
-def test_formula_looking_names_stay_text(demo_db, tmp_path):
+def test_formula_looking_values_stay_text(demo_db, tmp_path):
     db = Database(demo_db.url)
-    account = _owned(db, "agent.sp1")[0]
+    sp1 = _owned(db, "agent.sp1")
+    hostile = {sp1[0].id: '=HYPERLINK("http://x","y")', sp1[1].id: "+1+2", sp1[2].id: "-3", sp1[3].id: "@SUM(A1)"}
     with db.transaction() as conn:
-        conn.execute(update(Account).where(Account.id == account.id).values(name='=HYPERLINK("http://x","y")'))
-    export(db, _actor(db, "admin"), "accounts", tmp_path / "a.xlsx", portfolios=["agent.sp1"])
-    cell = openpyxl.load_workbook(tmp_path / "a.xlsx")["Accounts"]["B2"]
-    assert cell.value == '=HYPERLINK("http://x","y")' and cell.data_type == "s"
-    export(db, _actor(db, "admin"), "accounts", tmp_path / "a.csv", portfolios=["agent.sp1"], fmt="csv")
+        for account_id, name in hostile.items():
+            conn.execute(update(Account).where(Account.id == account_id).values(name=name, city=name))
+    admin = _actor(db, "admin")
+    export(db, admin, "accounts", tmp_path / "a.xlsx", portfolios=["agent.sp1"])
+    sheet = openpyxl.load_workbook(tmp_path / "a.xlsx")["Accounts"]
+    for row in range(2, 6):
+        for column in ("B", "J"):
+            cell = sheet[f"{column}{row}"]
+            assert cell.value == list(hostile.values())[row - 2] and cell.data_type == "s"
+    export(db, admin, "accounts", tmp_path / "a.csv", portfolios=["agent.sp1"], fmt="csv")
     raw = (tmp_path / "a.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader((tmp_path / "a.csv").read_text("utf-8-sig").splitlines(), delimiter=";"))
-    assert rows[1][1] == "'=HYPERLINK(\"http://x\",\"y\")"
+    assert [r[1] for r in rows[1:5]] == ["'" + name for name in hostile.values()]
+    assert rows[5][1] == sp1[4].name
 
 
-def test_profiles_columns_filters_and_audit(demo_db, tmp_path):
+def test_csv_has_the_template_headers_and_text_values(demo_db, tmp_path):
     db = Database(demo_db.url)
-    manager = _actor(db, "mgr.south")
-    profile = add_profile(db, manager, "SP doctors", "accounts", ["name", "uf"],
-                          Filters(portfolios=("agent.sp1",), types=("medical",)))
-    assert profile.columns == ("account_number", "name", "uf")
-    assert profile.filters.types == ("MEDICAL",)
-    result = export(db, manager, "accounts", tmp_path / "p.xlsx", profile="SP doctors")
-    sheet = openpyxl.load_workbook(tmp_path / "p.xlsx")["Accounts"]
-    assert [c.value for c in sheet[1]] == ["Account Number*", "Account Name*", "UF*", "crmxl:id", "crmxl:version"]
-    assert result.rows == len(_owned(db, "agent.sp1", type="MEDICAL"))
-    for bad in (lambda: add_profile(db, manager, "SP doctors", "accounts"),
-                lambda: add_profile(db, manager, "x", "accounts", ["colour"]),
-                lambda: add_profile(db, manager, "y", "accounts", None, Filters(portfolios=("nobody",)))):
-        with pytest.raises((Conflict, UnusableInput)):
-            bad()
-    with pytest.raises(PermissionDenied):
-        add_profile(db, _actor(db, "agent.sp1"), "mine", "accounts")
-    edit_profile(db, manager, "SP doctors", new_name="SP docs", columns=["name"])
-    assert "SP docs" in {p.name for p in list_profiles(db)}
-    delete_profile(db, manager, "SP docs")
-    with pytest.raises(Conflict):
-        delete_profile(db, manager, "Default accounts")
-    with db.session() as s:
-        actions = s.scalars(select(AuditEvent.action).where(AuditEvent.user_login == "mgr.south")).all()
-    assert actions == ["profile_add", "profile_edit", "profile_delete"]
-
-
-def test_transfer_moves_contacts_with_their_account_and_undo_restores(demo_db):
-    db = Database(demo_db.url)
-    before = table_dump(demo_db.url)
-    manager = _actor(db, "mgr.south")
-    plan = plan_transfer(db, manager, "agent.sp1", None, types=["INSURANCE"])
-    moving = _owned(db, "agent.sp1", type="INSURANCE")
-    assert [m.id for m in plan.accounts] == [a.id for a in moving] and moving
-    batch = commit_transfer(db, manager, plan)
-    assert _owned(db, "agent.sp1", type="INSURANCE") == []
-    with db.session() as s:
-        moved = s.get(Account, moving[0].id)
-        assert moved.owner_id is None and not moved.active and moved.version == moving[0].version + 1
-        assert all(c.account_id == moved.id for c in moved.contacts)
-    with pytest.raises(Conflict):
-        commit_transfer(db, manager, plan)  # stale: versions moved on
-    undo(db, manager, batch)
-    assert table_dump(demo_db.url) == before
-
-
-def test_transfer_rights_and_single_accounts(demo_db):
-    db = Database(demo_db.url)
-    agent = _actor(db, "agent.sp1")
-    with pytest.raises(PermissionDenied):
-        plan_transfer(db, agent, "agent.sp1", "agent.sp2")
-    manager = _actor(db, "mgr.south")
-    with pytest.raises(PermissionDenied):
-        plan_transfer(db, manager, "agent.sp1", "agent.ba1")
-    account = _owned(db, "agent.sp2")[0]
-    plan = plan_transfer(db, manager, "agent.sp2", "agent.sp1", accounts=[display_account_number(account.number)])
-    assert [m.id for m in plan.accounts] == [account.id]
-    commit_transfer(db, manager, plan)
-    assert account.id in {a.id for a in _owned(db, "agent.sp1")}
+    export(db, _actor(db, "admin"), "contacts", tmp_path / "c.csv", portfolios=["agent.sp1"], fmt="csv",
+           lang="pt-BR")
+    rows = list(csv.reader((tmp_path / "c.csv").read_text("utf-8-sig").splitlines(), delimiter=";"))
+    assert rows[0] == ["Número da Conta*", "Nome do Contato*", "Identificador*", "Tipo*", "Qualificações",
+                       "E-mail", "Telefone", "Data de Nascimento", "crmxl:id", "crmxl:version"]
+    assert all(len(r) == 10 for r in rows)
+    xlsx = export(db, _actor(db, "admin"), "contacts", tmp_path / "c.xlsx", portfolios=["agent.sp1"])
+    assert len(rows) - 1 == xlsx.rows
