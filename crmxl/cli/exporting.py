@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -32,10 +33,11 @@ def _export(entity: str, out: Path, portfolio, without_portfolio, types, ufs, ac
     cfg = settings(db=db, login=as_login, lang=lang)
     database = open_database(cfg.database_url)
     actor = acting_user(database, cfg.login)
+    fmt = fmt or ("csv" if out.suffix.lower() == ".csv" else "xlsx")
     with progress_bar() as progress:
         result = export(database, actor, entity, out, portfolios=portfolio or (), without_portfolio=without_portfolio,
-                        types=types or (), ufs=ufs or (), active=active, profile=profile, fmt=fmt, lang=cfg.lang,
-                        progress=progress)
+                        types=types or (), ufs=ufs or (), active=active, profile=profile, fmt=fmt.lower(),
+                        lang=cfg.lang, progress=progress)
     console.print(f"Exported {result.rows} {entity} (profile '{result.profile}') to {result.path}")
 
 
@@ -48,7 +50,8 @@ def _export_command(entity: str):
         uf: UfOption = None,
         active: ActiveOption = None,
         profile: str | None = typer.Option(None, "--profile", help="A saved export profile (default: the entity's)."),
-        fmt: str = typer.Option("xlsx", "--format", help="xlsx or csv (';' separated, UTF-8 with BOM)."),
+        fmt: str | None = typer.Option(None, "--format", help="xlsx or csv (';' separated, UTF-8 with BOM; a value "
+                                       "starting with = + - @ gets a leading '). Default: from OUT's suffix."),
         db: DbOption = None,
         as_login: AsOption = None,
         lang: LangOption = None,
@@ -92,7 +95,8 @@ def profiles_add(
     portfolio: PortfolioOption = None, without_portfolio: WithoutOption = False, account_type: TypeOption = None,
     uf: UfOption = None, active: ActiveOption = None, db: DbOption = None, as_login: AsOption = None,
 ) -> None:
-    """Create an export profile."""
+    """Create an export profile. The key column is always included; a file the import takes back needs
+    every mandatory (red) column too."""
     cfg = settings(db=db, login=as_login)
     database = open_database(cfg.database_url)
     p = profile_service.add_profile(database, acting_user(database, cfg.login), name, entity,
@@ -107,16 +111,26 @@ def profiles_edit(
     rename: str | None = typer.Option(None, "--rename", help="A new name."),
     columns: str | None = typer.Option(None, "--columns", help="Comma-separated fields, in order."),
     portfolio: PortfolioOption = None, without_portfolio: WithoutOption = False, account_type: TypeOption = None,
-    uf: UfOption = None, active: ActiveOption = None, db: DbOption = None, as_login: AsOption = None,
+    uf: UfOption = None, active: ActiveOption = None,
+    clear_filters: bool = typer.Option(False, "--clear-filters", help="Drop the saved filters first."),
+    db: DbOption = None, as_login: AsOption = None,
 ) -> None:
-    """Change a profile's name, columns or filters (filters given replace the saved ones)."""
+    """Change a profile's name, columns or filters: each filter given replaces the saved one, the others stay."""
     cfg = settings(db=db, login=as_login)
     database = open_database(cfg.database_url)
-    given = portfolio or without_portfolio or account_type or uf or active is not None
+    current = Filters() if clear_filters else profile_service.get_profile(database, name).filters
+    changes: dict = {}
+    if portfolio or without_portfolio:
+        changes.update(portfolios=tuple(portfolio or ()), without_portfolio=without_portfolio)
+    if account_type:
+        changes["types"] = tuple(account_type)
+    if uf:
+        changes["ufs"] = tuple(uf)
+    if active is not None:
+        changes["active"] = active
     p = profile_service.edit_profile(database, acting_user(database, cfg.login), name, new_name=rename,
                                      columns=columns.split(",") if columns else None,
-                                     filters=_filters(portfolio, without_portfolio, account_type, uf, active)
-                                     if given else None)
+                                     filters=replace(current, **changes))
     console.print(f"Profile '{p.name}' ({p.entity}): {', '.join(p.columns)}")
 
 
@@ -137,10 +151,13 @@ def transfer(
     account_type: TypeOption = None,
     account: list[str] | None = typer.Option(None, "--account", help="Only this account number (repeatable)."),
     commit: bool = typer.Option(False, "--commit", help="Move them (default: a dry run)."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object: what moves, and the batch."),
     db: DbOption = None,
     as_login: AsOption = None,
 ) -> None:
-    """Move accounts between portfolios; a dry run lists them, --commit records an undoable batch."""
+    """Move accounts between portfolios; a dry run lists them, --commit records a batch `crmxl undo` reverses.
+
+    Moving to Without Portfolio makes the accounts inactive, moving from it active; contacts follow their account."""
     if (from_login is None) == (not from_without):
         raise typer.BadParameter("give --from LOGIN or --from-without-portfolio", param_hint="--from")
     if (to_login is not None) == to_without:
@@ -149,17 +166,27 @@ def transfer(
     database = open_database(cfg.database_url)
     actor = acting_user(database, cfg.login)
     plan = plan_transfer(database, actor, from_login, to_login, types=account_type or (), accounts=account or ())
+    batch_id = commit_transfer(database, actor, plan) if commit else None
     source, target = plan.label(plan.from_login), plan.label(plan.to_login)
-    console.print(f"{len(plan.accounts)} accounts move from {source} to {target}:")
+    if as_json:
+        typer.echo(json.dumps({
+            "from": source, "to": target, "count": len(plan.accounts), "committed": batch_id is not None,
+            "batch_id": batch_id,
+            "accounts": [{"id": m.id, "number": display_account_number(m.number), "name": m.name, "type": m.type}
+                         for m in plan.accounts],
+        }, ensure_ascii=False))
+        return
+    console.print(f"{len(plan.accounts)} accounts {'moved' if batch_id else 'move'} from {source} to {target}:")
     for m in plan.accounts[:20]:
-        console.print(f"  {display_account_number(m.number):<20}  {m.type:<9}  {m.name}")
+        console.print(f"  {display_account_number(m.number):<20}  {m.type:<9}  {m.name}", highlight=False)
     if len(plan.accounts) > 20:
         console.print(f"  ... and {len(plan.accounts) - 20} more")
     if not commit:
         console.print("Dry run: nothing moved. Add --commit to move them.")
-        return
-    batch_id = commit_transfer(database, actor, plan)
-    console.print(f"Moved: batch {batch_id} (undo with `crmxl undo {batch_id}`)." if batch_id else "Nothing moved.")
+    elif batch_id:
+        console.print(f"Batch {batch_id} recorded (undo with `crmxl undo {batch_id}`).")
+    else:
+        console.print("Nothing moved.")
 
 
 def register(app: typer.Typer) -> None:
