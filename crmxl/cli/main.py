@@ -7,11 +7,11 @@ import sys
 import click
 import typer
 
-from crmxl import __version__
-from crmxl.cli import addin, common, data, exporting, importing, templates, web
 from sqlalchemy.exc import OperationalError
 
-from crmxl.db.session import describe_error
+from crmxl import __version__
+from crmxl.cli import addin, common, data, exporting, importing, templates, web
+from crmxl.db.session import CONCURRENCY_STATES, ConcurrentChange, describe_error, sqlstate
 from crmxl.errors import CrmxlError, DatabaseUnavailable
 
 app = typer.Typer(
@@ -55,8 +55,10 @@ def run(argv: list[str] | None = None) -> int:
         common.err_console.print(f"[bold red]Error:[/] {exc.render(_lang(argv))}", highlight=False)
         return exc.exit_code
     except OperationalError as exc:  # a database that went away or is locked, wherever it was noticed
-        common.err_console.print("[bold red]Error:[/] " + DatabaseUnavailable(
-            "database_unavailable", url="", detail=describe_error(exc)).render(_lang(argv)), highlight=False)
+        error = (ConcurrentChange("concurrent_change", detail=describe_error(exc))
+                 if sqlstate(exc) in CONCURRENCY_STATES
+                 else DatabaseUnavailable("database_unavailable", url="", detail=describe_error(exc)))
+        common.err_console.print(f"[bold red]Error:[/] {error.render(_lang(argv))}", highlight=False)
         return 2
     except KeyboardInterrupt:
         common.err_console.print("Interrupted: nothing was committed by the unfinished step.")
@@ -82,7 +84,15 @@ def _lang(argv: list[str] | None) -> str | None:
         return None
 
 
+def _quiet_unraisable(info) -> None:
+    """A library's cleanup failing at garbage collection (e.g. a temporary file on a full disk) after the
+    error was already reported: no second, raw traceback for the user (shown with CRMXL_DEBUG=1)."""
+    if common.is_debug():
+        sys.__unraisablehook__(info)
+
+
 def entry() -> None:
+    sys.unraisablehook = _quiet_unraisable
     sys.exit(run())
 
 

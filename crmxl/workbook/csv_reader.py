@@ -10,7 +10,13 @@ from crmxl.errors import UnusableInput
 
 
 def decode(data: bytes) -> str:
-    """UTF-8 first (a BOM is dropped); Windows-1252 / Latin-1 otherwise (what Excel 'CSV' uses in Brazil)."""
+    """UTF-16 with a BOM (Excel's "Unicode text"); UTF-8 (a BOM is dropped); Windows-1252 / Latin-1 otherwise
+    (what Excel 'CSV' uses in Brazil)."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:

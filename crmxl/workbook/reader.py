@@ -16,6 +16,7 @@ from typing import Any
 from python_calamine import CalamineWorkbook, PasswordError, SheetTypeEnum, SheetVisibleEnum
 
 from crmxl.errors import UnusableInput
+from crmxl.i18n import message
 from crmxl.schema import (
     INSTRUCTIONS_SHEET,
     LISTS_SHEET,
@@ -24,14 +25,16 @@ from crmxl.schema import (
     TEMPLATES,
     HeaderMap,
     Template,
+    column_letter,
     header_key,
     map_headers,
 )
 from crmxl.services.progress import Progress, no_progress
-from crmxl.validation.model import Table
+from crmxl.validation.model import Finding, Table
 from crmxl.validation.sheet import sheet_findings
 from crmxl.validation.speed import paused_gc
 from crmxl.workbook import reader_messages  # noqa: F401  (registers the messages)
+from crmxl.workbook.cell_marks import scan
 from crmxl.workbook.csv_reader import read_csv_grid
 from crmxl.workbook.sniff import sniff
 
@@ -104,21 +107,22 @@ def _read_workbook(path: Path, tpl: Template) -> Table:
         wanted = {header_key(n) for n in tpl.sheet_names}
         named = [n for n in worksheets if header_key(n) in wanted]
         if named:
-            return _table(path, tpl, named[0], _grid(book, path, named[0]), stamp, by_name=True)
+            grid, merged = _grid(book, path, named[0])
+            return _marked(_table(path, tpl, named[0], grid, stamp, by_name=True), path, merged)
         other = _other_template(tpl, worksheets)
         if other is not None:
             raise UnusableInput("wrong_template", file=path.name, found=other.id, expected=tpl.id,
                                 sheets=" / ".join(tpl.sheet_names))
-        best: tuple[int, str, list[list[Any]]] | None = None
+        best: tuple[int, str, list[list[Any]], list] | None = None
         for name in worksheets:
             if name not in visible or name == STAMP_SHEET or header_key(name) in _OUR_SHEETS:
                 continue
-            grid = _grid(book, path, name)
+            grid, merged = _grid(book, path, name)
             score = max((_score(tpl, row) for row in grid[:HEADER_SCAN_ROWS]), default=0)
             if score >= _min_score(tpl) and (best is None or score > best[0]):
-                best = (score, name, grid)
+                best = (score, name, grid, merged)
         if best is not None:
-            return _table(path, tpl, best[1], best[2], stamp, by_name=False)
+            return _marked(_table(path, tpl, best[1], best[2], stamp, by_name=False), path, best[3])
         raise UnusableInput("no_data_sheet", file=path.name, expected=tpl.id, sheets=" / ".join(tpl.sheet_names),
                             headers=_expected_headers(tpl))
     finally:
@@ -128,11 +132,43 @@ def _read_workbook(path: Path, tpl: Template) -> Table:
             pass
 
 
-def _grid(book: CalamineWorkbook, path: Path, name: str) -> list[list[Any]]:
+def _grid(book: CalamineWorkbook, path: Path, name: str) -> tuple[list[list[Any]], list]:
+    """The sheet's cells from A1, and its merged ranges (((row, col), (row, col)), 0-based)."""
     try:
-        return book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        sheet = book.get_sheet_by_name(name)
+        return sheet.to_python(skip_empty_area=False), list(sheet.merged_cell_ranges or ())
     except Exception:
         raise UnusableInput("corrupted_sheet", file=path.name, sheet=name) from None
+
+
+def _marked(table: Table, path: Path, merged: list) -> Table:
+    """Add the findings the bulk read cannot make: error values, formulas, hidden rows, merged cells."""
+    marks = scan(path, table.sheet)
+    hm = table.header_map
+    fields = {index: name for name, index in {**hm.hidden, **hm.fields}.items()}
+    data_rows = {number for number, _ in table.rows}
+    lang, name = table.lang, path.name
+    found: list[Finding] = []
+
+    def add(row: int, col: int, code: str, severity: str, **params: object) -> None:
+        letter = column_letter(col)
+        found.append(Finding(row, letter, fields.get(col), code, severity,  # type: ignore[arg-type]
+                             message(code, lang, cell=f"{letter}{row}", file=name, **params)))
+
+    for (row, col), value in sorted(marks.errors.items()):
+        if row > table.header_row and col in fields:
+            add(row, col, "cell_error_value", "error", value=value)
+    for row, col in sorted(marks.formulas - set(marks.errors)):
+        if row in data_rows and col in fields:
+            add(row, col, "formula_cached_value", "warning")
+    for row in sorted(marks.hidden_rows & data_rows):
+        found.append(Finding(row, None, None, "hidden_row", "warning", message("hidden_row", lang, row=row, file=name)))
+    for (top, left), (bottom, right) in merged:
+        if bottom + 1 > table.header_row and any(c in fields for c in range(left, right + 1)):
+            cells = f"{column_letter(left)}{top + 1}:{column_letter(right)}{bottom + 1}"
+            add(top + 1, left, "merged_cells", "warning", cells=cells)
+    table.findings.extend(found)
+    return table
 
 
 def _read_stamp(book: CalamineWorkbook, worksheets: list[str]) -> dict[str, str] | None:

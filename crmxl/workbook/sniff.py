@@ -9,6 +9,7 @@ from crmxl.errors import UnusableInput
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")  # Excel's "Unicode text": UTF-16, tab separated
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xltx", ".xltm", ".xls", ".xlsb", ".ods"}
 
 
@@ -32,9 +33,19 @@ def sniff(path: Path) -> str:
         raise _ole_error(path)
     if path.suffix.lower() in SPREADSHEET_SUFFIXES:
         raise UnusableInput("not_a_spreadsheet", file=name)
+    if head.startswith(UTF16_BOMS) and _is_utf16(head):
+        return "csv"
     if b"\x00" in head:
         raise UnusableInput("not_a_spreadsheet", file=name)
     return "csv"
+
+
+def _is_utf16(head: bytes) -> bool:
+    try:
+        text = head[: len(head) - len(head) % 2].decode("utf-16")
+    except UnicodeDecodeError:
+        return False
+    return text.isprintable() or all(c.isprintable() or c in "\r\n\t" for c in text)
 
 
 def _sniff_zip(path: Path) -> str:

@@ -6,7 +6,10 @@ import io
 import zipfile
 from pathlib import Path
 
-import openpyxl
+import xlsxwriter
+
+from crmxl.benchmark import generate_rows
+from crmxl.schema import ACCOUNTS
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "workbook_templates" / "crmxl-accounts-template.xlsx"
 LAUGHS = ('<!DOCTYPE lolz [<!ENTITY lol "lol">'
@@ -44,8 +47,11 @@ def make_all(folder: Path) -> dict[str, Path]:
     row = b'<row r="2"><c r="B2" t="inlineStr"><is><t>&lol9;</t></is></c></row>'
     files["billion laughs"] = _rezip(folder / "laughs.xlsx", {
         "xl/worksheets/sheet1.xml": head + b"?>" + LAUGHS.encode() + body.replace(b"<sheetData>", b"<sheetData>" + row)})
+    bad_row = (b'<row r="2"><c r="A2" t="inlineStr"><is><t>11.222.333/0001-80</t></is></c>'
+               b'<c r="B2" t="inlineStr"><is><t>Huge</t></is></c></row>')
     files["huge dimension"] = _rezip(folder / "huge.xlsx", {
-        "xl/worksheets/sheet1.xml": sheet.replace(b'<dimension ref="A1:N1"/>', b'<dimension ref="A1:XFD1048576"/>')})
+        "xl/worksheets/sheet1.xml": sheet.replace(b'<dimension ref="A1:N1"/>', b'<dimension ref="A1:XFD1048576"/>')
+        .replace(b"</sheetData>", bad_row + b"</sheetData>")})
     (folder / "notzip.xlsx").write_bytes(b"hello, this is not a zip")
     files["not a zip"] = folder / "notzip.xlsx"
     (folder / "trunc.xlsx").write_bytes(TEMPLATE.read_bytes()[:5000])
@@ -61,18 +67,76 @@ def make_all(folder: Path) -> dict[str, Path]:
     files[".ods"] = folder / "sheet.ods"
     contacts = Path(__file__).resolve().parents[2] / "workbook_templates" / "crmxl-contacts-template.xlsx"
     files["wrong template"] = contacts
-    book = openpyxl.load_workbook(TEMPLATE)
-    ws = book["Accounts"]
-    ws.append(["11.222.333/0001-81", "=CONCAT(\"a\",\"b\")", "COMPANY", "agent.sp1", "SP"])
-    ws.append(["#N/A", "#REF!", "COMPANY", "agent.sp1", "SP"])
-    ws.append(["12.ABC.345/01DE-35", "x" * 40_000, "COMPANY", "agent.sp1", "SP"])
-    ws.merge_cells("B5:E6")
-    ws.row_dimensions[3].hidden = True
-    book["Lists"].sheet_state = "hidden"
-    for column in range(20, 10_020):
-        ws.cell(row=1, column=column, value=f"extra {column}")
-    book.save(folder / "mixed.xlsx")
-    files["formulas, errors, merged, hidden, 10,000 columns, long strings"] = folder / "mixed.xlsx"
+    files.update(_cell_cases(folder))
     (folder / "unknown.csv").write_bytes(b"\xff\xfe\x00\xd8" + bytes(range(128, 256)) * 20)
     files["CSV in an unknown encoding"] = folder / "unknown.csv"
+    header = "\t".join(c.header("en") for c in ACCOUNTS.columns)
+    (folder / "unicode.csv").write_bytes(("\ufeff" + header + "\r\n" + "\t".join(c or "" for c in valid_rows(1)[0])
+                                          + "\r\n").encode("utf-16-le"))
+    files["CSV saved as Unicode text (UTF-16)"] = folder / "unicode.csv"
     return files
+
+
+def valid_rows(count: int) -> list[list]:
+    rows, _ = generate_rows(count * 2, [], seed=5)
+    good = [r for r in rows if "??" not in r][:count]
+    for row in good:
+        row[3] = "agent.sp1"
+    return good
+
+
+def _book(path: Path, fill) -> Path:
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("Accounts")
+    sheet.write_row(0, 0, [c.header("en") for c in ACCOUNTS.columns])
+    fill(book, sheet)
+    book.close()
+    return path
+
+
+def _cell_cases(folder: Path) -> dict[str, Path]:
+    """One case per file: formulas (with cached values), error values, merged cells, hidden rows and
+    sheets, 10,000 columns, very long strings."""
+    rows = valid_rows(4)
+
+    def write(sheet, data) -> None:
+        for r, row in enumerate(data, start=1):
+            for c, value in enumerate(row):
+                if value is not None:
+                    sheet.write_string(r, c, value)
+
+    def formulas(book, sheet) -> None:
+        write(sheet, rows)
+        sheet.write_formula(1, 1, '=CONCAT("Dr. ","House")', None, "Dr. House")
+        sheet.write_formula(2, 9, '=UPPER("campinas")', None, "CAMPINAS")
+
+    def errors(book, sheet) -> None:
+        write(sheet, rows)
+        sheet.write_formula(1, 1, "=NA()", None, "#N/A")
+        sheet.write_formula(2, 12, "=#REF!+1", None, "#REF!")
+
+    def merged(book, sheet) -> None:
+        write(sheet, rows)
+        sheet.merge_range(1, 1, 2, 3, "Merged name")
+
+    def hidden(book, sheet) -> None:
+        write(sheet, rows)
+        sheet.set_row(2, None, None, {"hidden": True})
+        other = book.add_worksheet("Secret")
+        other.write_row(0, 0, ["x"])
+        other.hide()
+
+    def wide(book, sheet) -> None:
+        write(sheet, rows)
+        for column in range(14, 10_014):
+            sheet.write_string(0, column, f"extra {column}")
+            sheet.write_string(1, column, "x")
+
+    def long_strings(book, sheet) -> None:
+        write(sheet, rows)
+        sheet.write_string(1, 1, "x" * 32_767)  # the most a cell holds
+        sheet.write_string(2, 10, "Rua " + "y" * 20_000)
+
+    cases = {"formulas in data cells": formulas, "error values": errors, "merged cells across data": merged,
+             "hidden rows and sheets": hidden, "10,000 columns": wide, "very long strings": long_strings}
+    return {case: _book(folder / f"cells-{i}.xlsx", fill) for i, (case, fill) in enumerate(cases.items())}

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import json
-import os
 import resource
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from crmxl.schema import ACCOUNTS
+from crmxl.workbook.reader import read_table
 from tests.conftest import table_dump
+from tests.reliability.conftest import crmxl_command, crmxl_env
 from tests.reliability.hostile import make_all
 
 
@@ -20,47 +21,107 @@ def hostile(tmp_path_factory) -> dict[str, Path]:
     return make_all(tmp_path_factory.mktemp("hostile"))
 
 
-CASES = ["zip bomb", "billion laughs", "huge dimension", "not a zip", "truncated zip", "encrypted", "old .xls",
-         ".ods", "wrong template", "formulas, errors, merged, hidden, 10,000 columns, long strings",
-         "CSV in an unknown encoding"]
+# case -> (exit status of a dry run, what the message or the findings must say)
+EXPECTED = {
+    "zip bomb": (2, "zip bomb"),
+    "billion laughs": (2, "damaged"),
+    "huge dimension": (1, "cnpj_checksum"),
+    "not a zip": (2, "not a spreadsheet"),
+    "truncated zip": (2, "damaged"),
+    "encrypted": (2, "password"),
+    "old .xls": (2, "97-2003"),
+    ".ods": (2, "OpenDocument"),
+    "wrong template": (2, "contacts template"),
+    "formulas in data cells": (0, None),
+    "error values": (1, "required"),
+    "merged cells across data": (0, None),
+    "hidden rows and sheets": (0, None),
+    "10,000 columns": (0, "unknown_column"),
+    "very long strings": (1, "too_long"),
+    "CSV in an unknown encoding": (2, "not a spreadsheet"),
+    "CSV saved as Unicode text (UTF-16)": (0, None),
+}
 
 
-@pytest.mark.parametrize("case", CASES)
+@pytest.mark.parametrize("case", list(EXPECTED))
 def test_every_hostile_file_gets_a_clear_answer_and_writes_nothing(case, hostile, cli, sqlite_demo_db, tmp_path):
+    code, says = EXPECTED[case]
     before = table_dump(sqlite_demo_db.url)
-    result = cli("import", "accounts", hostile[case], "--commit", "--json", "--db", sqlite_demo_db.url,
+    result = cli("import", "accounts", hostile[case], "--json", "--db", sqlite_demo_db.url,
                  "--report", tmp_path / "report.xlsx")
-    assert "Traceback" not in result.stdout + result.stderr
-    if result.exit_code == 2:
-        assert hostile[case].name in result.stderr, result.stderr
+    assert "Traceback" not in result.stdout + result.stderr and "Unexpected error" not in result.stderr
+    assert result.exit_code == code, (case, result)
+    if code == 2:
+        assert hostile[case].name in result.stderr and says in result.stderr, result.stderr
+        assert not (tmp_path / "report.xlsx").exists()
     else:
         data = json.loads(result.stdout)
-        empty = result.exit_code == 0 and data["rows"] == 0  # e.g. 1,048,576 x 16,384 claimed, no cells
-        assert empty or (result.exit_code == 1 and data["findings"]), (case, result.stdout[:500])
-        assert data["committed"] is False or data["batch_id"] is None
+        assert data["committed"] is False and data["rows"] >= 1
+        assert says is None or says in {f["code"] for f in data["findings"]}, data["findings"][:5]
+        assert (tmp_path / "report.xlsx").stat().st_size > 0
     assert table_dump(sqlite_demo_db.url) == before
 
 
-@pytest.mark.parametrize("case", ["zip bomb", "huge dimension", "billion laughs"])
+@pytest.mark.parametrize("case", [c for c, (code, _) in EXPECTED.items() if code == 1])
+def test_a_commit_of_a_file_with_errors_writes_nothing(case, hostile, cli, sqlite_demo_db):
+    before = table_dump(sqlite_demo_db.url)
+    result = cli("import", "accounts", hostile[case], "--commit", "--db", sqlite_demo_db.url)
+    assert result.exit_code == 1 and "Traceback" not in result.stderr
+    assert table_dump(sqlite_demo_db.url) == before
+
+
+@pytest.mark.parametrize(("case", "code", "cells"), [
+    ("formulas in data cells", "formula_cached_value", {(2, "B"), (3, "J")}),
+    ("error values", "cell_error_value", {(2, "B"), (3, "M")}),
+    ("merged cells across data", "merged_cells", {(2, "B")}),
+    ("hidden rows and sheets", "hidden_row", {(3, None)}),
+])
+def test_the_reader_sees_what_the_bulk_read_hides(case, code, cells, hostile):
+    """Formulas (their cached value is read), error values (read as empty by calamine), merged and hidden cells."""
+    table = read_table(hostile[case], ACCOUNTS)
+    found = {(f.row, f.column) for f in table.findings if f.code == code}
+    assert found == cells
+    if code == "formula_cached_value":
+        assert dict(table.rows)[2][1] == "Dr. House"
+
+
+@pytest.mark.parametrize("case", ["zip bomb", "huge dimension", "billion laughs", "10,000 columns"])
 def test_memory_stays_bounded(case, hostile, sqlite_demo_db):
     """In a process limited to 1.5 GB of address space, the importer still answers cleanly."""
     def limit() -> None:
         resource.setrlimit(resource.RLIMIT_AS, (1_500_000_000, 1_500_000_000))
 
-    proc = subprocess.run([sys.executable, "-m", "crmxl", "import", "accounts", str(hostile[case]),
-                           "--db", sqlite_demo_db.url], capture_output=True, text=True, timeout=120,
-                          preexec_fn=limit, env={**os.environ, "CRMXL_HOME": str(hostile[case].parent)})
-    assert proc.returncode in (0, 1, 2), proc.stderr
+    proc = subprocess.run(crmxl_command("import", "accounts", hostile[case], "--db", sqlite_demo_db.url),
+                          capture_output=True, text=True, timeout=120, preexec_fn=limit,
+                          env=crmxl_env(hostile[case].parent))
+    assert proc.returncode == EXPECTED[case][0], proc.stderr
     assert "Traceback" not in proc.stderr and "MemoryError" not in proc.stderr
 
 
 def test_an_unwritable_report_path_is_a_clear_error_and_the_input_is_untouched(hostile, cli, sqlite_demo_db,
                                                                                tmp_path):
-    source = hostile["formulas, errors, merged, hidden, 10,000 columns, long strings"]
+    source = hostile["very long strings"]
     before = source.read_bytes()
     blocked = tmp_path / "blocked"
     blocked.write_text("a file where a folder should be")
     result = cli("import", "accounts", source, "--report", blocked / "report.xlsx", "--db", sqlite_demo_db.url)
-    assert result.exit_code == 2 and "report" in result.stderr.lower()
+    assert result.exit_code == 2 and "The report cannot be written to" in result.stderr, result
     assert "Traceback" not in result.stderr
     assert source.read_bytes() == before
+
+
+def test_a_full_disk_while_writing_the_report_is_a_clear_error(hostile, sqlite_demo_db, tmp_path):
+    """RLIMIT_FSIZE stands in for a full disk: the write fails with EFBIG, like ENOSPC, half-way through."""
+    source = hostile["10,000 columns"]
+    before = source.read_bytes()
+    script = ("import resource, signal, sys; signal.signal(signal.SIGXFSZ, signal.SIG_IGN); "
+              "resource.setrlimit(resource.RLIMIT_FSIZE, (20_000, 20_000)); "
+              "from crmxl.cli.main import entry; entry()")
+    report = tmp_path / "out" / "report.xlsx"
+    proc = subprocess.run([*crmxl_command()[:1], "-c", script, "import", "accounts", str(source), "--report",
+                           str(report), "--db", sqlite_demo_db.url], capture_output=True, text=True, timeout=120,
+                          env=crmxl_env(tmp_path))
+    assert proc.returncode == 2 and "The report cannot be written to" in proc.stderr, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert source.read_bytes() == before
+    assert list(report.parent.iterdir()) == []  # no half-written report, no temporary file left behind

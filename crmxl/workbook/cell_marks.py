@@ -1,0 +1,91 @@
+"""What the bulk reader cannot see in a data sheet: formulas, error values, hidden rows, merged cells.
+
+python-calamine gives a formula's cached value (good) but says nothing of the formula, turns an error
+value (``#N/A``, ``#REF!``) into an empty cell, and ignores hidden rows. One streamed pass over the
+sheet's XML (decompressed in chunks, never whole; the regular expressions only run on chunks that hold
+a marker) finds them, so the importer can warn, or refuse the cell instead of reading it as empty.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from posixpath import normpath
+
+from defusedxml import ElementTree
+
+CHUNK = 1 << 20
+OVERLAP = 4096  # a tag cut by a chunk boundary is whole in the next buffer
+MAX_MARKS = 10_000  # a sheet full of formulas gets this many findings, not millions
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_PKG = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+_CELL_ERROR = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"[^>]*?\bt="e"[^>]*>(?:<f[^>]*?/>|<f[^>]*>[^<]*</f>)?'
+                         rb'(?:<v>([^<]{0,20})</v>)?')
+_CELL_FORMULA = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"[^>]*>(?:<v>[^<]*</v>)?<f[ >/]')
+_ROW_HIDDEN = re.compile(rb'<row r="([0-9]{1,7})"[^>]*?\bhidden="(?:1|true)"')
+
+
+@dataclass
+class Marks:
+    """Cells by (worksheet row, 0-based column)."""
+
+    errors: dict[tuple[int, int], str] = field(default_factory=dict)  # -> the error value, e.g. "#N/A"
+    formulas: set[tuple[int, int]] = field(default_factory=set)
+    hidden_rows: set[int] = field(default_factory=set)
+
+
+def column_index(letters: bytes) -> int:
+    index = 0
+    for char in letters:
+        index = index * 26 + char - 64
+    return index - 1
+
+
+def sheet_part(archive: zipfile.ZipFile, sheet: str) -> str | None:
+    """The zip member holding worksheet ``sheet`` (by the workbook's relationships)."""
+    try:
+        book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+        rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    except Exception:  # a damaged or hostile part: the marks are a bonus, the reader already read the cells
+        return None
+    rel_id = next((s.get(f"{_REL}id") for s in book.iter(f"{_MAIN}sheet") if s.get("name") == sheet), None)
+    target = next((r.get("Target") for r in rels.iter(f"{_PKG}Relationship") if r.get("Id") == rel_id), None)
+    if not target:
+        return None
+    return target.lstrip("/") if target.startswith("/") else normpath(f"xl/{target}")
+
+
+def scan(path: Path, sheet: str) -> Marks:
+    """The formulas, error values and hidden rows of worksheet ``sheet`` of ``path`` (best effort: empty
+    marks when the part cannot be found or read)."""
+    marks = Marks()
+    try:
+        with zipfile.ZipFile(path) as archive:
+            part = sheet_part(archive, sheet)
+            if part is None or part not in archive.namelist():
+                return marks
+            with archive.open(part) as handle:
+                tail = b""
+                while chunk := handle.read(CHUNK):
+                    buffer = tail + chunk
+                    _collect(buffer, marks)
+                    tail = buffer[-OVERLAP:]
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, RuntimeError):
+        return marks
+    return marks
+
+
+def _collect(buffer: bytes, marks: Marks) -> None:
+    if len(marks.formulas) + len(marks.errors) + len(marks.hidden_rows) > MAX_MARKS:
+        return
+    if b't="e"' in buffer:
+        for letters, row, value in _CELL_ERROR.findall(buffer):
+            marks.errors[(int(row), column_index(letters))] = value.decode("ascii", "replace") or "#ERROR"
+    if b"<f" in buffer:
+        for letters, row in _CELL_FORMULA.findall(buffer):
+            marks.formulas.add((int(row), column_index(letters)))
+    if b'hidden="' in buffer:
+        marks.hidden_rows.update(int(row) for row in _ROW_HIDDEN.findall(buffer))
