@@ -77,34 +77,35 @@ def commit_import(db: Database, actor: Actor, plan: ImportPlan, *, skip_invalid:
 
 
 REPLAN_CODES = {"plan_stale", "concurrent_change"}  # the database moved under the plan: plan again
+REPLANS = 3  # a deadlock's victim may plan again before the winner committed: it then waits and is stale once more
 
 
 def commit_file(db: Database, actor: Actor, plan: ImportPlan, path: Path, *, skip_invalid: bool = False,
                 progress: Progress = no_progress) -> tuple[ImportPlan, int | None]:
-    """``commit_import(plan)``, re-planned once from ``path`` if another commit made the plan stale.
+    """``commit_import(plan)``, re-planned from ``path`` if another commit made the plan stale.
 
-    Returns (the plan applied, batch id). The new plan is applied only if the file is unchanged and
-    the new plan has no error rows the first one did not have (with ``skip_invalid``: the rows the
-    user agreed to skip); otherwise ``Conflict('plan_stale_replanned')`` and nothing is written.
+    Returns (the plan applied, batch id). A new plan is applied only if the file is unchanged and it has
+    no error rows the first plan did not have (with ``skip_invalid``: the rows the user agreed to skip);
+    otherwise ``Conflict('plan_stale_replanned')`` and nothing is written. Gives up with
+    ``Conflict('plan_stale_twice')`` after ``REPLANS`` new plans.
     """
-    try:
-        return plan, commit_import(db, actor, plan, skip_invalid=skip_invalid, progress=progress)
-    except Conflict as exc:
-        if exc.code not in REPLAN_CODES:
-            raise
-        first = exc
-    fresh = plan_import(db, actor, path, plan.template_id, lang=plan.lang, allow_transfers=plan.allow_transfers,
-                        progress=progress)
-    new_errors = sorted(fresh.error_rows - plan.error_rows)
-    if fresh.sha256 != plan.sha256 or new_errors or (fresh.has_errors and not skip_invalid):
-        raise Conflict("plan_stale_replanned", file=plan.file_name, reason=first.render(plan.lang),
-                       rows=", ".join(map(str, new_errors[:10])) or "-") from None
-    try:
-        return fresh, commit_import(db, actor, fresh, skip_invalid=skip_invalid, progress=progress)
-    except Conflict as exc:
-        if exc.code not in REPLAN_CODES:
-            raise
-        raise Conflict("plan_stale_twice", file=plan.file_name, reason=exc.render(plan.lang)) from None
+    current = plan
+    for attempt in range(REPLANS + 1):
+        try:
+            return current, commit_import(db, actor, current, skip_invalid=skip_invalid, progress=progress)
+        except Conflict as exc:
+            if exc.code not in REPLAN_CODES:
+                raise
+            if attempt == REPLANS:
+                raise Conflict("plan_stale_twice", file=plan.file_name, reason=exc.render(plan.lang)) from None
+            stale = exc
+        current = plan_import(db, actor, path, plan.template_id, lang=plan.lang,
+                              allow_transfers=plan.allow_transfers, progress=progress)
+        new_errors = sorted(current.error_rows - plan.error_rows)
+        if current.sha256 != plan.sha256 or new_errors or (current.has_errors and not skip_invalid):
+            raise Conflict("plan_stale_replanned", file=plan.file_name, reason=stale.render(plan.lang),
+                           rows=", ".join(map(str, new_errors[:10])) or "-")
+    raise AssertionError("unreachable")
 
 
 def plan_as_json(plan: ImportPlan, *, committed: bool = False, batch_id: int | None = None,
