@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from crmxl import i18n
-from crmxl.domain.cnpj import format_cnpj, is_valid_cnpj, parse_cnpj
-from crmxl.domain.crm import parse_crm
+from crmxl.domain.cnpj import format_cnpj, is_valid_cnpj, parse_cnpj, well_formed_cnpj
+from crmxl.domain.crm import canonical_crm, parse_crm
 from crmxl.domain.enums import AccountType
 from crmxl.domain.errors import FieldError
 
@@ -15,6 +15,13 @@ def _looks_like_crm(value: str) -> bool:
     except FieldError:
         return False
     return True
+
+
+def well_formed_account_number(text: str, account_type: str) -> str | None:
+    """The canonical number of ``text`` when it is written the usual way for ``account_type`` (a
+    MEDICAL row's '123456/SP', another row's formatted or compact CNPJ) and valid; else None, and
+    ``parse_account_number`` decides."""
+    return canonical_crm(text) if account_type == "MEDICAL" else well_formed_cnpj(text)
 
 
 def parse_account_number(value: object, account_type: AccountType, default_uf: str | None = None) -> str:

@@ -14,6 +14,7 @@ _UF_SET = frozenset(UFS)
 _DIGITS_UF = re.compile(r"^(?:CRM[\s/\-]*)?(\d+)\s*[/\-\s]?\s*([A-Z]{2,})$")
 # UF then digits: 'CRM-SP 123456', 'CRM/SP 123456', 'CRM SP 123456', 'SP123456', 'SP-123456'
 _UF_DIGITS = re.compile(r"^(?:CRM[\s/\-]*)?([A-Z]{2,})\s*[/\-\s]?\s*(\d+)$")
+_CANONICAL = re.compile(r"[1-9][0-9]{0,6}/([A-Z]{2})")
 _ONLY_DIGITS = re.compile(r"^(?:CRM[\s/\-]*)?(\d+)$")
 ACCEPTED = "123456/SP, 123456-SP, CRM-SP 123456, CRM/SP 123456, SP123456"
 
@@ -27,6 +28,12 @@ def _canonical(digits: str, uf: str, original: str) -> str:
     if uf not in _UF_SET:
         raise FieldError("crm_unknown_uf", value=original, uf=uf, suggestion=suggest(uf, UFS, cutoff=0.5))
     return f"{stripped}/{uf}"
+
+
+def canonical_crm(text: str) -> str | None:
+    """``text`` if it already is a valid canonical CRM ('123456/SP'), else None (``parse_crm`` decides)."""
+    match = _CANONICAL.fullmatch(text)
+    return text if match is not None and match.group(1) in _UF_SET else None
 
 
 def parse_crm(value: object, default_uf: str | None = None) -> str:

@@ -16,6 +16,12 @@ from crmxl.domain.errors import FieldError
 _NON_DIGITS = re.compile(r"\D")
 _EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,}$")
 _DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+# Text that already is its own canonical form (what the parser would return, with no issue): a column
+# runner accepts such a cell with one C-level match instead of a parse.
+PHONE_CANONICAL = re.compile(r"\((?:1[1-9]|[2-9][0-9])\) (?:9[0-9]{4}|[1-9][0-9]{3})-[0-9]{4}")
+CEP_CANONICAL = re.compile(r"[0-9]{5}-[0-9]{3}")
+EMAIL_CANONICAL = re.compile(r"(?!.*\.\.)[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,}")
+_CEP_CHARACTERS = re.compile(r"[\d.\-\s]+")
 _DECIMAL = re.compile(r"^-?\d{1,3}(\.\d{3})*(,\d+)?$|^-?\d+(,\d+)?$")
 
 
@@ -28,6 +34,8 @@ def _number_text(value: object) -> str:
 def parse_phone(value: object) -> str:
     """'(11) 91234-5678', '+55 11 91234-5678', '1131234567' -> '(11) 91234-5678' / '(11) 3123-4567'."""
     text = _number_text(value)
+    if PHONE_CANONICAL.fullmatch(text):
+        return text
     digits = _NON_DIGITS.sub("", text)
     if text.startswith("+") and not digits.startswith("55"):
         raise FieldError("phone_invalid", value=text)
@@ -45,10 +53,12 @@ def parse_phone(value: object) -> str:
 
 def parse_cep(value: object) -> str:
     text = _number_text(value)
+    if CEP_CANONICAL.fullmatch(text):
+        return text
     digits = _NON_DIGITS.sub("", text)
     if isinstance(value, int | float) and len(digits) == 7:
         digits = "0" + digits
-    if len(digits) != 8 or not re.fullmatch(r"[\d.\-\s]+", text):
+    if len(digits) != 8 or not _CEP_CHARACTERS.fullmatch(text):
         raise FieldError("cep_invalid", value=text)
     return f"{digits[:5]}-{digits[5:]}"
 

@@ -13,7 +13,15 @@ from typing import Any
 
 from crmxl.domain.enums import AccountType, ContactType, is_without_portfolio, parse_enum, parse_uf
 from crmxl.domain.errors import FieldError
-from crmxl.domain.formats import parse_cep, parse_date, parse_email, parse_phone
+from crmxl.domain.formats import (
+    CEP_CANONICAL,
+    EMAIL_CANONICAL,
+    PHONE_CANONICAL,
+    parse_cep,
+    parse_date,
+    parse_email,
+    parse_phone,
+)
 from crmxl.domain.text import normalize, suggest
 from crmxl.schema import Column, Kind
 
@@ -200,10 +208,12 @@ FACTORIES: dict[Kind, Callable[[Column], Parser]] = {
 }
 
 
-def run_column(cells: list[Any], parse: Parser, cacheable: bool) -> tuple[list[Any], dict[int, tuple[Issue, ...]]]:
+def run_column(cells: list[Any], parse: Parser, cacheable: bool, canonical: Callable[[str], Any] | None = None
+               ) -> tuple[list[Any], dict[int, tuple[Issue, ...]]]:
     """Parse a whole column: values (``ABSENT`` for empty cells, ``INVALID`` for bad ones) and issues by position.
 
-    Text values are memoised when ``cacheable`` (the result depends on the text alone).
+    Text values are memoised when ``cacheable`` (the result depends on the text alone); text that
+    ``canonical`` matches is its own parsed value, with no issue.
     """
     values: list[Any] = []
     append = values.append
@@ -213,6 +223,9 @@ def run_column(cells: list[Any], parse: Parser, cacheable: bool) -> tuple[list[A
     for position, value in enumerate(cells):
         if value == "" or value is None:
             append(ABSENT)
+            continue
+        if canonical is not None and value.__class__ is str and canonical(value):
+            append(value)
             continue
         hit = get(value) if cacheable else None
         if hit is None:
@@ -248,6 +261,15 @@ def run_text_column(cells: list[Any], limit: int) -> tuple[list[Any], dict[int, 
 
 CACHEABLE = {Kind.ACCOUNT_TYPE, Kind.CONTACT_TYPE, Kind.UF, Kind.PORTFOLIO, Kind.QUALIFICATIONS, Kind.CEP,
              Kind.PHONE}
+
+
+_CANONICAL = {Kind.PHONE: PHONE_CANONICAL, Kind.CEP: CEP_CANONICAL, Kind.EMAIL: EMAIL_CANONICAL}
+
+
+def canonical_match(col: Column) -> Callable[[str], Any] | None:
+    """The ``fullmatch`` of text already in ``col``'s canonical form, for kinds that have one."""
+    pattern = _CANONICAL.get(col.kind)
+    return pattern.fullmatch if pattern is not None else None
 
 
 def compile_parser(col: Column) -> Parser | None:

@@ -80,7 +80,7 @@ class ExistingAccount:
     type: str
     owner_login: str | None
     version: int
-    values: dict[str, Any]  # name, uf, city, address, cep, phone, email
+    values: dict[str, Any]  # type, name, uf, city, address, cep, phone, email
 
 
 @dataclass(frozen=True, slots=True)

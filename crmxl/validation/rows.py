@@ -10,6 +10,7 @@ from __future__ import annotations
 from operator import itemgetter
 from typing import Any
 
+from crmxl.domain.account_number import well_formed_account_number
 from crmxl.domain.enums import ContactType
 from crmxl.i18n import message
 from crmxl.schema import Column, Kind, Template, column_letter
@@ -20,6 +21,7 @@ from crmxl.validation.cells import (
     INVALID,
     Issue,
     as_text,
+    canonical_match,
     compile_parser,
     is_number,
     run_column,
@@ -88,7 +90,7 @@ class TableRules:
             if col.kind is Kind.TEXT:
                 values, issues = run_text_column(cells, col.max_length)
             else:
-                values, issues = run_column(cells, compile_parser(col), col.kind in CACHEABLE)
+                values, issues = run_column(cells, compile_parser(col), col.kind in CACHEABLE, canonical_match(col))
             for position, found in issues.items():
                 self.emit(position, col.field, found)
             self.columns[col.field] = values
@@ -114,6 +116,11 @@ class TableRules:
                     values.append(ABSENT)
                     continue
                 account_type, uf = types[position], ufs[position]
+                if value.__class__ is str and account_type not in _MISSING and account_type is not None:
+                    quick = well_formed_account_number(value, account_type)
+                    if quick is not None:
+                        values.append(quick)
+                        continue
                 parsed, issues = account_numbers.parse_number(
                     value, None if account_type in _MISSING else account_type, None if uf in _MISSING else uf)
                 if issues:
@@ -162,12 +169,12 @@ class TableRules:
                     quals[position] = ABSENT
 
     def _records(self) -> list[Record]:
-        dicts: list[dict[str, Any]] = [{} for _ in self.numbers]
-        for field_name, values in self.columns.items():
-            for target, value in zip(dicts, values, strict=True):
-                if value is not ABSENT and value is not INVALID:
-                    target[field_name] = value
-        return [Record(row, values) for row, values in zip(self.numbers, dicts, strict=True)]
+        names = list(self.columns)
+        if not names:
+            return [Record(row, {}) for row in self.numbers]
+        missing = (ABSENT, INVALID)
+        return [Record(row, {k: v for k, v in zip(names, values) if v not in missing})
+                for row, values in zip(self.numbers, zip(*self.columns.values()), strict=True)]
 
     def _keys(self, records: list[Record]) -> None:
         hidden = self.table.header_map.hidden

@@ -34,6 +34,8 @@ ACCOUNT_FIELDS = ("type", "name", "uf", "city", "address", "cep", "phone", "emai
 CONTACT_FIELDS = ("type", "email", "phone", "birth_date")
 # accounts template: contact columns -> contact table columns
 ACCOUNT_CONTACT_FIELDS = {"contact_type": "type", "contact_email": "email"}
+_ACCOUNT_MAPPING = {f: f for f in ACCOUNT_FIELDS}
+_CONTACT_MAPPING = {f: f for f in CONTACT_FIELDS}
 
 
 def guard(result: ValidationResult, ref: ReferenceData, lang: str) -> None:
@@ -86,12 +88,13 @@ class _Planner:
     def desired(self, record: Record, mapping: dict[str, str]) -> dict[str, Any]:
         """column -> new value, for the cells that change something (see the module's note)."""
         values = record.values
-        keyed = record.key_id is not None
+        if record.key_id is None:  # the common case: the filled cells only
+            return {column: values[field_name] for field_name, column in mapping.items() if field_name in values}
         wanted: dict[str, Any] = {}
         for field_name, column in mapping.items():
             if field_name in values:
                 wanted[column] = values[field_name]
-            elif keyed and field_name in self.present:
+            elif field_name in self.present:
                 wanted[column] = None
         return wanted
 
@@ -108,17 +111,17 @@ class _Planner:
         plan, values = self.plan, record.values
         number = values["account_number"]
         owner = values.get("portfolio")
-        wanted = self.desired(record, {f: f for f in ACCOUNT_FIELDS})
         existing = self.ref.accounts.get(number)
         if existing is None:
-            full = {f: wanted.get(f) for f in ACCOUNT_FIELDS}
+            full = {f: values.get(f) for f in ACCOUNT_FIELDS}
             plan.accounts_create.append(AccountCreate(record.row, number, owner, full))
             self.new_numbers.add(number)
             account_id = None
         else:
             account_id = existing.id
-            current = {"type": existing.type, **existing.values}
-            changes = {f: (current.get(f), new) for f, new in wanted.items() if current.get(f) != new}
+            wanted = self.desired(record, _ACCOUNT_MAPPING)
+            current = existing.values  # type included
+            changes = {f: (current[f], new) for f, new in wanted.items() if current[f] != new}
             if "portfolio" in values and owner != existing.owner_login:
                 changes["owner"] = (existing.owner_login, owner)
                 plan.moves.append(Move(record.row, existing.id, number, existing.owner_login, owner))
@@ -137,7 +140,7 @@ class _Planner:
         values = record.values
         account = self.ref.accounts[values["account_number"]]
         self.contact(record, values["identifier"], values["name"], account.id, record.key_id,
-                     {f: f for f in CONTACT_FIELDS})
+                     _CONTACT_MAPPING)
 
     # both --------------------------------------------------------------------------------------
     def contact(self, record: Record, identifier: str, name: str, account_id: int | None, key_id: int | None,

@@ -6,12 +6,13 @@ contacts of its identifiers, plus the small tables (users, the qualifications re
 
 from __future__ import annotations
 
+import sqlite3
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.engine import Connection
 
 from crmxl.db.models import Account, Contact, Qualification, User, contact_qualifications
@@ -76,10 +77,10 @@ def load_reference(conn: Connection, actor: Actor, result: ValidationResult) -> 
     qualification_ids = {q.name: q.id for q in quals}
     qualification_names = {q.id: q.name for q in quals}
 
-    accounts = _accounts(conn, ACCOUNTS.c.number, sorted(numbers), logins_by_id)
-    accounts.update(_accounts(conn, ACCOUNTS.c.id, sorted(account_keys), logins_by_id))
-    contacts = _contacts(conn, CONTACTS.c.identifier, sorted(identifiers), qualification_names)
-    contacts.update(_contacts(conn, CONTACTS.c.id, sorted(contact_keys), qualification_names))
+    accounts = _accounts(conn, "number", sorted(numbers), logins_by_id)
+    accounts.update(_accounts(conn, "id", sorted(account_keys), logins_by_id))
+    contacts = _contacts(conn, "identifier", sorted(identifiers), qualification_names)
+    contacts.update(_contacts(conn, "id", sorted(contact_keys), qualification_names))
     by_number = {a.number: a for a in accounts.values()}
     by_identifier: dict[str, list[ExistingContact]] = defaultdict(list)
     for contact in sorted(contacts.values(), key=lambda c: c.id):
@@ -95,38 +96,55 @@ def load_reference(conn: Connection, actor: Actor, result: ValidationResult) -> 
     return Lookup(ref, {u.login: u.id for u in users}, qualification_ids)
 
 
-def _accounts(conn: Connection, column: Any, keys: list[Any], logins: dict[int, str]) -> dict[int, ExistingAccount]:
+def _accounts(conn: Connection, column: str, keys: list[Any], logins: dict[int, str]) -> dict[int, ExistingAccount]:
     found: dict[int, ExistingAccount] = {}
-    columns = [ACCOUNTS.c.id, ACCOUNTS.c.number, ACCOUNTS.c.type, ACCOUNTS.c.owner_id, ACCOUNTS.c.version,
-               *(ACCOUNTS.c[name] for name in ACCOUNT_VALUES)]
-    for part in chunks(keys):
-        for row in conn.execute(select(*columns).where(column.in_(part))):
-            values = {name: row._mapping[name] for name in ACCOUNT_VALUES}
-            owner = logins.get(row.owner_id) if row.owner_id is not None else None
-            found[row.id] = ExistingAccount(row.id, row.number, row.type, owner, row.version, values)
+    columns = ("id", "number", "owner_id", "version", "type", *ACCOUNT_VALUES)
+    names = columns[4:]
+    for account_id, number, owner_id, version, *values in _rows_where_in(conn, ACCOUNTS, columns, column, keys):
+        owner = logins.get(owner_id) if owner_id is not None else None
+        found[account_id] = ExistingAccount(account_id, number, values[0], owner, version,
+                                            dict(zip(names, values, strict=True)))
     return found
 
 
-def _contacts(conn: Connection, column: Any, keys: list[Any], names: dict[int, str]) -> dict[int, ExistingContact]:
-    rows: list[Any] = []
-    columns = [CONTACTS.c.id, CONTACTS.c.account_id, CONTACTS.c.identifier, CONTACTS.c.name, CONTACTS.c.version,
-               *(CONTACTS.c[name] for name in CONTACT_VALUES)]
-    for part in chunks(keys):
-        rows.extend(conn.execute(select(*columns).where(column.in_(part))))
-    quals = _qualifications(conn, [r.id for r in rows], names)
+def _contacts(conn: Connection, column: str, keys: list[Any], names: dict[int, str]) -> dict[int, ExistingContact]:
+    columns = ("id", "account_id", "identifier", "name", "version", *CONTACT_VALUES)
+    rows = list(_rows_where_in(conn, CONTACTS, columns, column, keys))
+    quals = _qualifications(conn, [r[0] for r in rows], names)
     found: dict[int, ExistingContact] = {}
-    for row in rows:
-        values = {name: row._mapping[name] for name in CONTACT_VALUES}
-        values["qualifications"] = sorted(quals.get(row.id, ()))
-        found[row.id] = ExistingContact(row.id, row.account_id, row.identifier, row.name, row.version, values)
+    for contact_id, account_id, identifier, name, version, *values in rows:
+        data = dict(zip(CONTACT_VALUES, values, strict=True))
+        data["qualifications"] = sorted(quals.get(contact_id, ()))
+        found[contact_id] = ExistingContact(contact_id, account_id, identifier, name, version, data)
     return found
+
+
+def _rows_where_in(conn: Connection, table: Table, columns: tuple[str, ...], key: str, keys: list[Any]
+                   ) -> Iterator[tuple]:
+    """The ``columns`` of the rows of ``table`` whose ``key`` is one of ``keys``, through the driver:
+    for 100,000 keys SQLAlchemy's expanding ``IN`` costs more than the query itself. PostgreSQL takes
+    the keys as one array; SQLite as ``IN (?, ...)`` lists of up to its bound-parameter limit."""
+    head = f"SELECT {', '.join(columns)} FROM {table.name} WHERE {table.c[key].name}"
+    cursor = conn.connection.cursor()  # this transaction's connection
+    try:
+        if conn.dialect.name == "postgresql":
+            for part in chunks(keys, 100_000):
+                cursor.execute(head + " = ANY(%s)", (list(part),))
+                yield from cursor.fetchall()
+            return
+        if conn.dialect.name != "sqlite":
+            raise NotImplementedError(conn.dialect.name)
+        size = 30_000 if sqlite3.sqlite_version_info >= (3, 32) else 900  # 32,766 parameters since 3.32
+        for part in chunks(keys, size):
+            cursor.execute(f"{head} IN ({', '.join('?' * len(part))})", tuple(part))
+            yield from cursor.fetchall()
+    finally:
+        cursor.close()
 
 
 def _qualifications(conn: Connection, contact_ids: Iterable[int], names: dict[int, str]) -> dict[int, list[str]]:
     result: dict[int, list[str]] = defaultdict(list)
-    for part in chunks(sorted(set(contact_ids))):
-        for contact_id, qualification_id in conn.execute(
-            select(LINKS.c.contact_id, LINKS.c.qualification_id).where(LINKS.c.contact_id.in_(part))
-        ):
-            result[contact_id].append(names[qualification_id])
+    for contact_id, qualification_id in _rows_where_in(conn, LINKS, ("contact_id", "qualification_id"),
+                                                       "contact_id", sorted(set(contact_ids))):
+        result[contact_id].append(names[qualification_id])
     return result
