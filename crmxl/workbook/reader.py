@@ -9,6 +9,7 @@ library error.
 from __future__ import annotations
 
 import hashlib
+from concurrent.futures import ThreadPoolExecutor
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
@@ -34,7 +35,7 @@ from crmxl.validation.model import Finding, Table
 from crmxl.validation.sheet import sheet_findings
 from crmxl.validation.speed import paused_gc
 from crmxl.workbook import reader_messages  # noqa: F401  (registers the messages)
-from crmxl.workbook.cell_marks import scan
+from crmxl.workbook.cell_marks import Marks, scan
 from crmxl.workbook.csv_reader import read_csv_grid
 from crmxl.workbook.sniff import sniff
 
@@ -47,9 +48,11 @@ def read_table(path: Path, tpl: Template, *, progress: Progress = no_progress) -
     path = Path(path)
     progress("read", 0, None)
     kind = sniff(path)
-    with paused_gc():
-        table = _read(path, tpl, kind)
-    table.sha256 = _sha256(path)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="crmxl-digest") as pool:
+        digest = pool.submit(_sha256, path)  # hashlib and calamine both release the GIL: this costs no time
+        with paused_gc():
+            table = _read(path, tpl, kind)
+        table.sha256 = digest.result()
     progress("read", len(table.rows), len(table.rows))
     return table
 
@@ -107,8 +110,12 @@ def _read_workbook(path: Path, tpl: Template) -> Table:
         wanted = {header_key(n) for n in tpl.sheet_names}
         named = [n for n in worksheets if header_key(n) in wanted]
         if named:
-            grid, merged = _grid(book, path, named[0])
-            return _marked(_table(path, tpl, named[0], grid, stamp, by_name=True), path, merged)
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="crmxl-scan") as pool:
+                # the streamed pass over the sheet's XML runs while calamine parses it (without the GIL)
+                marks = pool.submit(scan, path, named[0])
+                grid, merged = _grid(book, path, named[0])
+                table = _table(path, tpl, named[0], grid, stamp, by_name=True)
+                return _marked(table, path, merged, marks.result())
         other = _other_template(tpl, worksheets)
         if other is not None:
             raise UnusableInput("wrong_template", file=path.name, found=other.id, expected=tpl.id,
@@ -122,7 +129,8 @@ def _read_workbook(path: Path, tpl: Template) -> Table:
             if score >= _min_score(tpl) and (best is None or score > best[0]):
                 best = (score, name, grid, merged)
         if best is not None:
-            return _marked(_table(path, tpl, best[1], best[2], stamp, by_name=False), path, best[3])
+            return _marked(_table(path, tpl, best[1], best[2], stamp, by_name=False), path, best[3],
+                           scan(path, best[1]))
         raise UnusableInput("no_data_sheet", file=path.name, expected=tpl.id, sheets=" / ".join(tpl.sheet_names),
                             headers=_expected_headers(tpl))
     finally:
@@ -141,9 +149,8 @@ def _grid(book: CalamineWorkbook, path: Path, name: str) -> tuple[list[list[Any]
         raise UnusableInput("corrupted_sheet", file=path.name, sheet=name) from None
 
 
-def _marked(table: Table, path: Path, merged: list) -> Table:
+def _marked(table: Table, path: Path, merged: list, marks: Marks) -> Table:
     """Add the findings the bulk read cannot make: error values, formulas, hidden rows, merged cells."""
-    marks = scan(path, table.sheet)
     hm = table.header_map
     fields = {index: name for name, index in {**hm.hidden, **hm.fields}.items()}
     data_rows = {number for number, _ in table.rows}
