@@ -198,7 +198,9 @@ def plan_notes(archive, sheet_part: str, rels: list[Rel], notes: dict[tuple[int,
             return plan
         plan.legacy_rid = legacy.id
         if new:
-            vml = _add_shapes(vml, spelling, new, _free_blocks(archive, len(new)))
+            staying = [int(n) // 1024 for n in _SHAPE_ID.findall(vml)]
+            blocks = _free_blocks(archive, len(new), vml_part, set(staying))
+            vml = _add_shapes(vml, spelling, new, blocks, staying if len(staying) == left else None)
         if vml != vml_data:
             plan.writes[vml_part] = vml
         return plan
@@ -263,11 +265,12 @@ def _note_cell(shape: bytes, vml: Vml) -> tuple[int, int] | None:
     return (int(row.group(1)), int(col.group(1))) if row and col else None
 
 
-def _free_blocks(archive, count: int) -> list[int]:
-    """Shape id blocks (of 1024) no VML drawing of the workbook uses, enough for ``count`` shapes."""
-    used: set[int] = set()
+def _free_blocks(archive, count: int, own: str | None = None, own_used: set[int] | frozenset = frozenset()) -> list[int]:
+    """Shape id blocks (of 1024) no other VML drawing of the workbook uses (nor the shapes staying in ``own``),
+    enough for ``count`` shapes."""
+    used: set[int] = set(own_used)
     for info in archive.infolist():
-        if info.filename.lower().endswith(".vml"):
+        if info.filename.lower().endswith(".vml") and info.filename != own:
             data = read(archive, info.filename)
             for value in re.findall(rb':idmap\b[^>]*?\bdata="([0-9, ]*)"', data):
                 used.update(int(v) for v in value.replace(b" ", b"").split(b",") if v)
@@ -281,7 +284,10 @@ def _free_blocks(archive, count: int) -> list[int]:
     return blocks
 
 
-def _add_shapes(data: bytes, vml: Vml, notes: dict[tuple[int, int], str], blocks: list[int]) -> bytes:
+def _add_shapes(data: bytes, vml: Vml, notes: dict[tuple[int, int], str], blocks: list[int],
+                staying: list[int] | None = None) -> bytes:
+    """``data`` with a note shape per note, ids from ``blocks``; ``staying``: the blocks of the shapes kept
+    (the drawing then claims those and ``blocks`` only; None: it keeps what it claimed, plus ``blocks``)."""
     root = re.search(rb"<xml\b[^>]*>", data)
     for key, uri in VML_NS.items():  # a namespace the drawing did not declare, declared on its root
         if b'="' + uri + b'"' not in root.group():
@@ -294,8 +300,8 @@ def _add_shapes(data: bytes, vml: Vml, notes: dict[tuple[int, int], str], blocks
         data = data[:at] + vml.spell(SHAPE_TYPE) + data[at:]
     idmap = vml.idmap.search(data)
     if idmap is not None:
-        have = [v for v in idmap.group(1).replace(b" ", b"").split(b",") if v]
-        listed = b",".join(have + [str(b).encode() for b in blocks])
+        have = {int(v) for v in idmap.group(1).replace(b" ", b"").split(b",") if v} if staying is None else set(staying)
+        listed = b",".join(str(b).encode() for b in sorted(have | set(blocks)))
         tag = re.sub(rb'data="[^"]*"', b'data="' + listed + b'"', idmap.group())
         data = data[:idmap.start()] + tag + data[idmap.end():]
     else:

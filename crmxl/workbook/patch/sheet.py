@@ -14,7 +14,9 @@ stream never shows -- raises ``Unpatchable``.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable
+from itertools import accumulate
 from dataclasses import dataclass, field
 
 from crmxl.schema import header_key
@@ -23,6 +25,7 @@ from crmxl.workbook.patch.styles import Styles
 
 ERRORS_WIDTH = b"60"
 _ROW_NUMBER = re.compile(rb'<row\b[^>]*?\sr="([0-9]+)"')
+_ROW_FIRST = re.compile(rb'<row r="([0-9]+)"')
 _CELL = re.compile(rb"<c\b[^>]*?(?:/>|>.*?</c>)", re.S)
 _CELL_START = re.compile(rb"<c\b[^>]*?/?>")
 _CELL_REF = re.compile(rb'\sr="([A-Z]{1,3})([0-9]+)"')
@@ -97,7 +100,8 @@ class SheetPatch:
         self.errors_column: int | None = None
         self.errors_letters = b""
         old = sorted(styles.mark_ids)
-        self._old_marks = re.compile(rb'\ss="(?:' + b"|".join(str(i).encode() for i in old) + rb')"') if old else None
+        self._old_marks = re.compile(rb' s="(?:' + b"|".join(str(i).encode() for i in old) + rb')"') if old else None
+        self._mark_rows = sorted(marks.marks)
 
     # -- the stream -----------------------------------------------------------------------------------------
 
@@ -174,6 +178,74 @@ class SheetPatch:
     def _rows(self, region: bytes, out: list[bytes]) -> None:
         if b' spans="' in region:
             region = _SPANS.sub(b"", region)
+        if self.errors_column is not None and self._bulk(region, out):
+            return
+        self._each_row(region, out)
+
+    def _bulk(self, region: bytes, out: list[bytes]) -> bool:
+        """Rows after the header, the common way: every row gets its Errors cell by one bytes format, and
+        only the rows with a mark to set or clear, or a cell past the Errors column, are taken apart.
+        False if the region is not plain enough (a row without a leading r, an empty row element...)."""
+        if self._at_errors_prefix in region:
+            region = self._at_errors.sub(b"", region)
+        pieces = region.split(b"</row>")
+        rest = pieces.pop()
+        numbers = _ROW_FIRST.findall(region)
+        if len(numbers) != len(pieces) or region.count(b"<row") != len(pieces) or (rest.strip() and b"<" in rest):
+            return False
+        special: set[int] = set()
+        problems = self._problem.finditer(region)
+        first = next(problems, None)
+        ends: list[int] | None = None
+        if first is not None:
+            ends = list(accumulate(len(p) + 6 for p in pieces))
+            for match in (first, *problems):
+                if region[match.start() + 2:match.start() + 3] != b" " or region[match.start() + 3:
+                                                                                  match.start() + 6] != b'r="':
+                    return False  # a cell without its leading r reference
+                special.add(bisect_right(ends, match.start()))
+        rows = list(map(int, numbers))
+        if not rows:
+            if rest:
+                out.append(rest)
+            return True
+        if rows[0] <= self.last_row or any(a >= b for a, b in zip(rows, rows[1:], strict=False)):
+            raise Unpatchable("rows out of order")
+        self.last_row = rows[-1]
+        marks = self._mark_rows
+        low, high = bisect_left(marks, rows[0]), bisect_right(marks, rows[-1])
+        for row in marks[low:high]:
+            at = bisect_left(rows, row)
+            if at < len(rows) and rows[at] == row:
+                special.add(at)
+        if self._old_marks is not None:
+            for match in self._old_marks.finditer(region):
+                if ends is None:
+                    ends = list(accumulate(len(p) + 6 for p in pieces))
+                special.add(bisect_right(ends, match.start()))
+        m = self.m
+        data_rows, texts, ok, letters = m.data_rows, m.texts, m.ok, self.errors_letters
+        get = texts.get
+        cells = [b'<c r="%b%d" t="inlineStr">%b</c></row>' % (letters, row, get(row, ok)) if row in data_rows
+                 else b"</row>" for row in rows]
+        self.data_seen += sum(1 for row in rows if row in data_rows)
+        for at in special:
+            piece = pieces[at]
+            start = piece.rfind(b"<row")
+            row = rows[at]
+            text = get(row, ok) if row in data_rows else None
+            pieces[at] = self._row(piece, start, piece.find(b">", start), row, text, None)
+            cells[at] = b""
+        joined: list[bytes] = [b""] * (2 * len(pieces))
+        joined[0::2] = pieces
+        joined[1::2] = cells
+        out.append(b"".join(joined))
+        if rest:
+            out.append(rest)
+        return True
+
+    def _each_row(self, region: bytes, out: list[bytes]) -> None:
+        """Rows one by one: the rows up to the header row, and regions the bulk way does not take."""
         pieces = region.split(b"</row>")
         rest = pieces.pop()
         if rest.strip() and (b"<row" not in rest or b"<c" in rest):
@@ -334,7 +406,12 @@ class SheetPatch:
                     found = col
         column = found if found is not None else max(self.m.min_errors_column, last + 1)
         self.errors_column = column
-        self.errors_letters = column_letters(column)
+        self.errors_letters = letters = column_letters(column)
+        # a cell at the Errors column (an earlier run's, replaced), and any cell at or after it (or without its
+        # leading r reference): after those are stripped, a row with neither only needs its Errors cell appended
+        self._at_errors = re.compile(rb'<c r="' + letters + rb'[0-9]+"[^>]*?(?:/>|>.*?</c>)', re.S)
+        self._at_errors_prefix = b'<c r="' + letters
+        self._problem = re.compile(rb'<c(?:(?! r=")[\s>/]| r="(?:' + _at_least(letters) + rb")[0-9])")
         return self._row(piece, start, tag_end, row, self.m.header, self.styles.bold(0))
 
     @staticmethod
@@ -366,6 +443,18 @@ class SheetPatch:
             end = tail.index(b"</sheetData>") + len(b"</sheetData>")
             tail = tail[:end] + _insert_legacy(tail[end:], self.m.legacy_add)
         return tail
+
+
+def _at_least(letters: bytes) -> bytes:
+    """A regular expression matching the column letters at or after ``letters`` (up to XFD)."""
+    options = [letters]
+    for k, char in enumerate(letters):
+        if char < ord("Z"):
+            rest = len(letters) - k - 1
+            options.append(letters[:k] + b"[" + bytes((char + 1,)) + b"-Z]" + (b"[A-Z]{%d}" % rest if rest else b""))
+    if len(letters) < 3:
+        options.append(b"[A-Z]{%d,3}" % (len(letters) + 1))
+    return b"|".join(options)
 
 
 def _widen(ref: bytes, column: int, header_row: int, last_row: int) -> bytes | None:

@@ -131,14 +131,22 @@ class Styles:
     def bold(self, s: int = 0) -> int:
         """Format ``s`` in the bold variant of the workbook's default font."""
         if self._bold_font is None:
-            self._bold_font = self._append(b"fonts", _font(self.items[b"fonts"][0], bold=True))
+            self._bold_font = self._font_id(_font(self.items[b"fonts"][0], bold=True))
         return self._xf(_with(self._base(self.restore(s)), fontId=str(self._bold_font).encode(), applyFont=b"1"))
 
     def title(self) -> int:
         """Bold, size 14 (the Summary's title)."""
         if self._title_font is None:
-            self._title_font = self._append(b"fonts", _font(self.items[b"fonts"][0], bold=True, size=14))
+            self._title_font = self._font_id(_font(self.items[b"fonts"][0], bold=True, size=14))
         return self._xf(_with(self._base(0), fontId=str(self._title_font).encode(), applyFont=b"1"))
+
+    def _font_id(self, font: bytes) -> int:
+        """The index of ``font``: an identical one already there (an earlier run's), or a new one."""
+        key = re.sub(rb"\s+", b"", font)
+        for i, existing in enumerate(self.items[b"fonts"] + self.added[b"fonts"]):
+            if re.sub(rb"\s+", b"", existing) == key:
+                return i
+        return self._append(b"fonts", font)
 
     @property
     def mark_ids(self) -> set[int]:
