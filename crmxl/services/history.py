@@ -64,11 +64,20 @@ class BatchRecorder:
             {"entity": entity, "entity_id": entity_id, "action": action, "before": before, "after": after, "row": row}
         )
 
-    def finish(self, counts: dict[str, int]) -> int:
+    def flush(self) -> int:
+        """Write the changes added so far (row_changes keep the order the changes were added in); returns
+        the batch id, for changes the caller writes itself next."""
         if self.batch_id is None:
             self.start()
-        for part in chunks(self.changes, 2000):
-            self.conn.execute(insert(CHANGES), [{**c, "batch_id": self.batch_id} for c in part])
+        if self.changes:
+            from crmxl.services.importing.bulk import Bulk
+
+            Bulk(self.conn).write_changes(self.batch_id, self.changes)
+            self.changes = []
+        return self.batch_id
+
+    def finish(self, counts: dict[str, int]) -> int:
+        self.flush()
         self.conn.execute(update(BATCHES).where(BATCHES.c.id == self.batch_id).values(counts=counts))
         audit(self.conn, self.actor.login, self.kind, f"batch:{self.batch_id}", file=self.file_name, counts=counts)
         bump_data_version(self.conn)

@@ -1,16 +1,20 @@
 """Apply an ``ImportPlan`` in one transaction, with a batch holding a before/after image of every row.
 
-Bulk Core statements only: ``INSERT ... RETURNING`` executemany for creates, ``UPDATE ... WHERE id``
-executemany (one statement per set of changed columns) for updates; no per-row queries. The plan's
-fingerprint is re-read first (rows locked on PostgreSQL): any difference and nothing is written.
+Set-based, no per-row queries (see ``bulk``): creates get their ids up front and go in by ``COPY``
+(PostgreSQL) or one ``executemany`` (SQLite), their after images serialised once; updates are staged
+in a temporary table, their images written by one ``INSERT ... SELECT`` and the rows changed by one
+``UPDATE ... FROM``. The plan's fingerprint is re-read first (rows locked on PostgreSQL): any
+difference and nothing is written.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+import json
+from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, text, update
+from sqlalchemy import Date, DateTime, String, any_, bindparam, func, select, text
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
@@ -20,15 +24,16 @@ from crmxl.db.session import Database
 from crmxl.errors import Conflict, CrmxlError, PermissionDenied
 from crmxl.services.access import Actor
 from crmxl.services.history import BatchRecorder
-from crmxl.services.images import chunks, load_images, replace_qualifications, to_json
+from crmxl.services.images import to_json
+from crmxl.services.importing.bulk import Bulk, RowsVanished, Stage
 from crmxl.services.importing.model import ImportPlan
 from crmxl.services.importing.plan import ACCOUNT_FIELDS, CONTACT_FIELDS
 from crmxl.services.importing.reference import ACCOUNTS, CONTACTS, LINKS, QUALIFICATIONS
 from crmxl.services.progress import Progress, no_progress
 from crmxl.validation.cells import name_key
 
-WRITE_CHUNK = 2000
 STALE_LIST = 10
+FIXED_COLUMNS = ("id", "created_at", "updated_at", "version")  # set by the commit itself, never staged
 
 
 class ImportHasErrors(CrmxlError):
@@ -54,7 +59,7 @@ def commit_plan(db: Database, actor: Actor, plan: ImportPlan, *, skip_invalid: b
             check_fresh(conn, plan, lock=db.dialect == "postgresql")
             writer = _Writer(conn, actor, plan, progress, total)
             return writer.run()
-    except IntegrityError:  # a concurrent writer took a number or removed an account after the check
+    except (IntegrityError, RowsVanished):  # a concurrent writer took a number or removed an account after the check
         raise Conflict("plan_stale", count="?", rows="a row the plan creates or refers to") from None
 
 
@@ -77,14 +82,13 @@ def check_fresh(conn: Connection, plan: ImportPlan, *, lock: bool) -> None:
     stale += [f"account {i}" for i in fp.parents if i not in accounts]
     contacts = _versions(conn, CONTACTS, sorted(fp.contacts), lock)
     stale += [f"contact {i}" for i, v in fp.contacts.items() if contacts.get(i) != v]
-    for part in chunks(sorted(fp.new_numbers)):
-        stale += [f"account {n}" for n in conn.execute(select(ACCOUNTS.c.number).where(ACCOUNTS.c.number.in_(part))
-                                                       ).scalars()]
+    if fp.new_numbers:
+        taken = select(ACCOUNTS.c.number).where(_among(conn, ACCOUNTS.c.number, sorted(fp.new_numbers)))
+        stale += [f"account {n}" for n in conn.execute(taken).scalars()]
     identifiers = sorted({identifier for identifier, _ in fp.new_contacts})
-    for part in chunks(identifiers):
-        for identifier, name in conn.execute(
-            select(CONTACTS.c.identifier, CONTACTS.c.name).where(CONTACTS.c.identifier.in_(part))
-        ):
+    if identifiers:
+        for identifier, name in conn.execute(select(CONTACTS.c.identifier, CONTACTS.c.name)
+                                             .where(_among(conn, CONTACTS.c.identifier, identifiers))):
             if (identifier, name_key(name)) in fp.new_contacts:
                 stale.append(f"contact {identifier} {name}")
     if stale:
@@ -92,18 +96,33 @@ def check_fresh(conn: Connection, plan: ImportPlan, *, lock: bool) -> None:
 
 
 def _versions(conn: Connection, table: Any, ids: list[int], lock: bool) -> dict[int, int]:
-    found: dict[int, int] = {}
-    for part in chunks(ids):
-        query = select(table.c.id, table.c.version).where(table.c.id.in_(part))
-        if lock:
-            query = query.with_for_update()
-        found.update((i, v) for i, v in conn.execute(query))
-    return found
+    """id -> version of the rows ``ids`` that exist (locked, in id order, with ``lock``)."""
+    if not ids:
+        return {}
+    query = select(table.c.id, table.c.version).where(_among(conn, table.c.id, ids)).order_by(table.c.id)
+    if lock:
+        query = query.with_for_update()
+    return {i: v for i, v in conn.execute(query)}
+
+
+def _among(conn: Connection, column: Any, values: list[Any]) -> Any:
+    """``column IN values`` with a single bound parameter however many values (an array on PostgreSQL,
+    a JSON array on SQLite)."""
+    if conn.dialect.name == "postgresql":
+        return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
+    if conn.dialect.name == "sqlite":
+        each = func.json_each(bindparam(None, json.dumps(values), type_=String)).table_valued("value")
+        return column.in_(select(each.c.value))
+    return column.in_(values)
 
 
 class _Writer:
+    """Writes a plan set-based (see ``bulk``): account creates, account updates, contact creates, contact
+    updates, each with its row changes, in that order."""
+
     def __init__(self, conn: Connection, actor: Actor, plan: ImportPlan, progress: Progress, total: int) -> None:
         self.conn, self.actor, self.plan, self.progress, self.total = conn, actor, plan, progress, total
+        self.bulk = Bulk(conn)
         self.now = utcnow()
         self.now_json = to_json(self.now)
         self.done = 0
@@ -133,124 +152,110 @@ class _Writer:
                   "reported_rows": len(plan.error_rows)}
         return self.recorder.finish(counts)
 
-    def insert(self, table: Any, rows: list[dict[str, Any]]) -> list[int]:
-        """Insert ``rows`` and return their new ids, in order."""
-        if self.conn.dialect.name == "sqlite":
-            return self._insert_sqlite(table, rows)
-        return self._insert_with_sequence(table, rows)
-
-    def _insert_with_sequence(self, table: Any, rows: list[dict[str, Any]]) -> list[int]:
-        """PostgreSQL: draw the ids from the table's sequence in one query, then insert them with the
-        rows (much faster than ``RETURNING`` on a large executemany)."""
-        ids = list(self.conn.execute(
-            text(f"SELECT nextval(pg_get_serial_sequence('{table.name}', 'id')) FROM generate_series(1, :n)"),
-            {"n": len(rows)}).scalars())
-        stmt = insert(table)
-        for start in range(0, len(rows), WRITE_CHUNK):
-            part = [{**row, "id": new_id} for row, new_id in zip(rows[start:start + WRITE_CHUNK],
-                                                                 ids[start:start + WRITE_CHUNK], strict=True)]
-            self.conn.execute(stmt, part)
-            self.step(len(part))
+    def create(self, table: Any, entity: str, rows: list[dict[str, Any]], source_rows: list[int],
+               extra: list[dict[str, Any]] | None = None) -> list[int]:
+        """Insert ``rows`` (every column but id) with new ids; record their after images. Returns the ids."""
+        ids = self.bulk.next_ids(table, len(rows))
+        names = list(rows[0])
+        values = itemgetter(*names)
+        store = self.bulk.storer(table, ["id", *names])
+        self.bulk.insert_rows(table.name, ["id", *names], [store((new_id, *values(row))) for new_id, row in zip(ids, rows)],
+                              self.step)
+        stamps = {"created_at": self.now_json, "updated_at": self.now_json}
+        temporal = [c for c in rows[0] if c not in stamps and isinstance(table.c[c].type, (Date, DateTime))]
+        add = self.recorder.add
+        for i, (new_id, row, source) in enumerate(zip(ids, rows, source_rows, strict=True)):
+            after = {"id": new_id, **row, **stamps}
+            for name in temporal:
+                after[name] = to_json(after[name])
+            if extra is not None:
+                after.update(extra[i])
+            add(entity, new_id, "create", None, after, source)
         return ids
 
-    def _insert_sqlite(self, table: Any, rows: list[dict[str, Any]]) -> list[int]:
-        """SQLite gives a new row the largest id plus one, and this transaction holds the only write
-        lock: the ids are the next ``len(rows)`` numbers (checked), without a RETURNING round trip."""
-        last = self.conn.execute(select(func.max(table.c.id))).scalar() or 0
-        stmt = insert(table)
-        for part in chunks(rows, WRITE_CHUNK):
-            self.conn.execute(stmt, list(part))
-            self.step(len(part))
-        count, low, high = self.conn.execute(
-            select(func.count(), func.min(table.c.id), func.max(table.c.id)).where(table.c.id > last)).one()
-        if (count, low, high) != (len(rows), last + 1, last + len(rows)):
-            raise RuntimeError(f"unexpected ids after a bulk insert into {table.name}")
-        return list(range(last + 1, last + 1 + len(rows)))
-
-    def update(self, table: Any, updates: list[tuple[int, dict[str, Any]]]) -> None:
-        """``updates``: (id, {column: new value}); one executemany per set of columns."""
-        groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
-        for row_id, values in updates:
-            groups[tuple(sorted(values))].append({"_id": row_id, **{f"v_{k}": v for k, v in values.items()}})
-        for columns, rows in groups.items():
-            stmt = (update(table).where(table.c.id == bindparam("_id"))
-                    .values({**{c: bindparam(f"v_{c}") for c in columns},
-                             "version": table.c.version + 1, "updated_at": self.now}))
-            for part in chunks(rows, WRITE_CHUNK):
-                self.conn.execute(stmt, list(part))
-                self.step(len(part))
+    def stage_updates(self, table: Any, name: str, updates: list[tuple[int, int, dict[str, Any]]],
+                      quals: dict[int, list[int]] | None = None) -> Stage:
+        """Stage (id, worksheet row, {column: new value}) in a temporary table (see ``bulk.Stage``)."""
+        columns = [c.name for c in table.columns if c.name not in FIXED_COLUMNS]
+        bits = {c: 1 << i for i, c in enumerate(columns)}
+        quals_bit = 1 << len(columns)
+        store = self.bulk.storer(table, columns)
+        rows = []
+        for seq, (row_id, source, values) in enumerate(updates, start=1):
+            mask = 0
+            for column in values:
+                mask |= bits[column]
+            staged = store([values.get(c) for c in columns])
+            extra: tuple = ()
+            if quals is not None:
+                new = quals.get(row_id)
+                if new is not None:
+                    mask |= quals_bit
+                extra = (None if new is None else self.bulk.dumps(new),)
+            rows.append((seq, row_id, source, mask, *staged, *extra))
+        return self.bulk.stage(name, table, columns, rows, extra=("v_quals",) if quals is not None else ())
 
     # accounts ----------------------------------------------------------------------------------
     def create_accounts(self) -> None:
         creates = self.plan.accounts_create
         if not creates:
             return
-        rows = [{"number": c.number, **c.values, "owner_id": self.owner_id(c.owner), "created_at": self.now,
-                 "updated_at": self.now, "version": 1} for c in creates]
-        ids = self.insert(ACCOUNTS, rows)
-        stamps = {"created_at": self.now_json, "updated_at": self.now_json}
-        add = self.recorder.add
-        for create, row, new_id in zip(creates, rows, ids, strict=True):
-            self.account_ids[create.number] = new_id
-            add("account", new_id, "create", None, {"id": new_id, **row, **stamps}, create.row)
+        now = self.now
+        rows = [{"number": c.number, **c.values, "owner_id": self.owner_id(c.owner), "created_at": now,
+                 "updated_at": now, "version": 1} for c in creates]
+        ids = self.create(ACCOUNTS, "account", rows, [c.row for c in creates])
+        self.account_ids.update(zip((c.number for c in creates), ids))
 
     def update_accounts(self) -> None:
         updates = self.plan.accounts_update
         if not updates:
             return
-        before = load_images(self.conn, "account", [u.id for u in updates])
-        writes = []
+        owner_id = self.owner_id
+        staged = []
         for upd in updates:
-            values = {("owner_id" if k == "owner" else k): (self.owner_id(new) if k == "owner" else new)
-                      for k, (_old, new) in upd.changes.items()}
-            writes.append((upd.id, values))
-            old = before[upd.id]
-            after = {**old, **{k: to_json(v) for k, v in values.items()}, "version": old["version"] + 1,
-                     "updated_at": to_json(self.now)}
-            self.recorder.add("account", upd.id, "update", old, after, upd.row)
-        self.update(ACCOUNTS, writes)
+            values = {k: new for k, (_old, new) in upd.changes.items() if k != "owner"}
+            if "owner" in upd.changes:
+                values["owner_id"] = owner_id(upd.changes["owner"][1])
+            staged.append((upd.id, upd.row, values))
+        stage = self.stage_updates(ACCOUNTS, "crmxl_account_updates", staged)
+        stage.record(self.recorder.flush(), "account", self.now_json)
+        stage.apply(self.now, self.step)
+        stage.drop()
 
     # contacts ----------------------------------------------------------------------------------
     def create_contacts(self) -> None:
         creates = self.plan.contacts_create
         if not creates:
             return
+        now = self.now
         rows = [{"account_id": c.account_id if c.account_id is not None else self.account_ids[c.identifier],
                  "identifier": c.identifier, "name": c.name, **{f: c.values.get(f) for f in CONTACT_FIELDS},
-                 "created_at": self.now, "updated_at": self.now, "version": 1} for c in creates]
-        ids = self.insert(CONTACTS, rows)
-        links = []
-        stamps = {"created_at": self.now_json, "updated_at": self.now_json}
-        add = self.recorder.add
-        for create, row, new_id in zip(creates, rows, ids, strict=True):
-            qualification_ids = self.quals(create.qualifications)
-            links += [{"contact_id": new_id, "qualification_id": q} for q in qualification_ids]
-            after = {"id": new_id, **row, **stamps, "qualifications": qualification_ids}
-            if after["birth_date"] is not None:
-                after["birth_date"] = to_json(after["birth_date"])
-            add("contact", new_id, "create", None, after, create.row)
-        for part in chunks(links, WRITE_CHUNK):
-            self.conn.execute(insert(LINKS), list(part))
+                 "created_at": now, "updated_at": now, "version": 1} for c in creates]
+        quals = [self.quals(c.qualifications) for c in creates]
+        ids = self.create(CONTACTS, "contact", rows, [c.row for c in creates],
+                          [{"qualifications": q} for q in quals])
+        links = [(new_id, q) for new_id, qs in zip(ids, quals) for q in qs]
+        self.bulk.insert_rows(LINKS.name, ["contact_id", "qualification_id"], links)
 
     def update_contacts(self) -> None:
         updates = self.plan.contacts_update
         if not updates:
             return
-        before = load_images(self.conn, "contact", [u.id for u in updates])
-        writes = []
+        staged = []
         links: dict[int, list[int]] = {}
         for upd in updates:
             values = {k: new for k, (_old, new) in upd.changes.items() if k != "qualifications"}
-            old = before[upd.id]
-            after = {**old, **{k: to_json(v) for k, v in values.items()}, "version": old["version"] + 1,
-                     "updated_at": to_json(self.now)}
             if "qualifications" in upd.changes:
-                links[upd.id] = after["qualifications"] = self.quals(upd.changes["qualifications"][1])
-            writes.append((upd.id, values))
-            self.recorder.add("contact", upd.id, "update", old, after, upd.row)
-        self.update(CONTACTS, writes)
+                links[upd.id] = self.quals(upd.changes["qualifications"][1])
+            staged.append((upd.id, upd.row, values))
+        stage = self.stage_updates(CONTACTS, "crmxl_contact_updates", staged, links)
+        stage.record(self.recorder.flush(), "contact", self.now_json, quals="v_quals")
+        stage.apply(self.now, self.step)
         if links:
-            replace_qualifications(self.conn, links)
+            self.conn.execute(text(f"DELETE FROM {LINKS.name} WHERE contact_id IN ({stage.ids_where(stage.quals_bit)})"))
+            self.bulk.insert_rows(LINKS.name, ["contact_id", "qualification_id"],
+                                  [(cid, q) for cid, qs in links.items() for q in qs])
+        stage.drop()
 
 
 __all__ = ["ACCOUNT_FIELDS", "ImportHasErrors", "check_fresh", "check_rights", "commit_plan"]
