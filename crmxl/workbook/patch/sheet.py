@@ -95,6 +95,7 @@ class SheetPatch:
         self.head = b""
         self.held: list[bytes] | None = []  # output held until the header row placed the Errors column
         self.tail = b""
+        self.column_styles: list[tuple[int, int, int]] = []  # 0-based first and last column, xf
         self.last_row = 0
         self.data_seen = 0
         self.errors_column: int | None = None
@@ -172,6 +173,18 @@ class SheetPatch:
             raise Unpatchable("the worksheet is not in the transitional namespace, unprefixed")
         self.head, self.buffer = head, self.buffer[end + 1:]
         self.phase = "rows"
+        block = _COLS.search(head)
+        for item in _COL.findall(block.group(1) or b"") if block else ():
+            a = attributes(item)
+            if a.get(b"style", b"0").isdigit() and a.get(b"min", b"").isdigit() and a.get(b"max", b"").isdigit():
+                self.column_styles.append((int(a[b"min"]) - 1, int(a[b"max"]) - 1, int(a.get(b"style", b"0"))))
+
+    def _empty_cell_style(self, row_tag: bytes, col: int) -> int:
+        """The format an empty cell shows: its row's (if the row has one), else its column's."""
+        a = attributes(row_tag)
+        if a.get(b"customFormat") in (b"1", b"true") and a.get(b"s", b"").isdigit():
+            return int(a[b"s"])
+        return next((style for low, high, style in self.column_styles if low <= col <= high), 0)
 
     # -- rows ---------------------------------------------------------------------------------------------
 
@@ -331,7 +344,8 @@ class SheetPatch:
             return b'<c r="%b%d"%b t="inlineStr">%b</c>' % (self.errors_letters, row, attr, text)
 
         def empty_marked(col: int) -> bytes:
-            return b'<c r="%b%d" s="%d"/>' % (column_letters(col), row, styles.mark(0, marks[col]))
+            base = self._empty_cell_style(piece[start:tag_end + 1], col)
+            return b'<c r="%b%d" s="%d"/>' % (column_letters(col), row, styles.mark(base, marks[col]))
 
         for cell in _CELL.finditer(body):
             xml = cell.group()
