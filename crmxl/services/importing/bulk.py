@@ -1,14 +1,15 @@
 """Set-based writing for a commit: many rows per statement, the ORM and per-row Python kept off the path.
 
 * Rows go in through the driver: ``COPY ... FROM STDIN`` on PostgreSQL, one ``executemany`` of
-  plain tuples on SQLite (values converted once to what SQLAlchemy would store).
-* Updates are staged in a temporary table; one ``INSERT INTO row_changes ... SELECT`` then writes
-  their before and after images, built as JSON by the database from the stored row and the staged
-  values, and one ``UPDATE ... FROM`` applies them.
+  plain tuples on SQLite (temporal values converted to what SQLAlchemy would store).
+* The rows a commit touches are staged in a temporary table (``Stage``: order, id, worksheet row,
+  and for updates the new values with a bit mask of the columns they set). One
+  ``INSERT INTO row_changes ... SELECT`` per chunk writes their images, built as JSON by the
+  database from the stored rows and the staged values; one ``UPDATE ... FROM`` applies updates.
 
-The images the database builds hold the same content as ``crmxl.services.images.image`` (every
-column, datetimes as ``isoformat(sep=" ")``, dates as ISO strings, contacts with their sorted
-qualification ids); only the JSON spelling differs (spacing, non-ASCII not escaped).
+The images the database builds hold exactly what ``crmxl.services.images.image`` gives (every column,
+datetimes as ``isoformat(sep=" ")``, dates as ISO strings, a contact's sorted qualification ids);
+only the JSON spelling differs (spacing, non-ASCII characters not escaped).
 """
 
 from __future__ import annotations
@@ -27,14 +28,23 @@ from crmxl.services.images import LINKS
 
 CHANGES: Table = RowChange.__table__
 CHANGE_COLUMNS = ("batch_id", "entity", "entity_id", "action", "before", "after", "row")
+STAGE_COLUMNS = ("seq", "id", "src_row", "mask")
 EXECUTEMANY_CHUNK = 10_000  # rows per SQLite executemany (a progress step)
 COPY_CHUNK = 20_000  # rows per progress step of a COPY
-STATEMENT_CHUNK = 25_000  # staged rows per INSERT ... SELECT / UPDATE ... FROM
-NO_STEP: Callable[[int], None] = lambda _count: None  # noqa: E731
+STATEMENT_CHUNK = 25_000  # staged rows per INSERT ... SELECT / UPDATE ... FROM (a progress step)
+JSON_NULL = "null"  # how SQLAlchemy's JSON type stores None (no image)
+
+
+def no_step(_count: int) -> None:
+    pass
+
+
+class RowsVanished(RuntimeError):
+    """A staged update found fewer rows than it staged (never after ``check_fresh``)."""
 
 
 class Bulk:
-    """Bulk primitives on one connection (inside the caller's transaction)."""
+    """Bulk primitives on one connection, inside the caller's transaction."""
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
@@ -44,63 +54,47 @@ class Bulk:
         self.dumps: Callable[[Any], str] = getattr(self.dialect, "_json_serializer", None) or json.dumps
 
     # values -------------------------------------------------------------------------------------
-    def storer(self, table: Table, columns: Sequence[str]) -> Callable[[Sequence[Any]], tuple]:
-        """A function: a tuple of Python values for ``columns`` -> the tuple the driver receives.
+    def storer(self, column: Any) -> Callable[[Any], Any] | None:
+        """The conversion of a Python value of ``column`` into what the driver gets here (None: as is).
 
-        PostgreSQL's COPY adapts Python values itself; SQLite gets SQLAlchemy's stored form (dates and
-        datetimes as its strings)."""
-        if self.pg:
-            return tuple
-        processors = [(i, self._processor(table.c[name])) for i, name in enumerate(columns)]
-        processors = [(i, p) for i, p in processors if p is not None]
-        if not processors:
-            return tuple
-
-        def convert(values: Sequence[Any]) -> tuple:
-            out = list(values)
-            for i, process in processors:
-                if out[i] is not None:
-                    out[i] = process(out[i])
-            return tuple(out)
-
-        return convert
-
-    def stored(self, column: Any, value: Any) -> Any:
-        """One value as the driver receives it (see ``storer``)."""
-        process = None if value is None or self.pg else self._processor(column)
-        return value if process is None else process(value)
-
-    def _processor(self, column: Any) -> Callable[[Any], Any] | None:
-        if not _is_temporal(column.type):
+        COPY adapts dates itself; SQLite gets SQLAlchemy's stored strings for dates and datetimes."""
+        if self.pg or not isinstance(column.type, (Date, DateTime)):
             return None
         return column.type.dialect_impl(self.dialect).bind_processor(self.dialect)
 
+    def stored(self, column: Any, value: Any) -> Any:
+        """One value as the driver receives it (see ``storer``)."""
+        process = None if value is None else self.storer(column)
+        return value if process is None else process(value)
+
     # writing rows -------------------------------------------------------------------------------
     def insert_rows(self, table: str, columns: Sequence[str], rows: Sequence[tuple],
-                    step: Callable[[int], None] = NO_STEP) -> None:
-        """Append ``rows`` (tuples in the order of ``columns``, driver-ready) to ``table``."""
+                    step: Callable[[int], None] = no_step) -> None:
+        """Append ``rows`` (driver-ready tuples in the order of ``columns``) to ``table``."""
         if not rows:
             return
         names = ", ".join(self.quote(c) for c in columns)
         if self.pg:
-            with self.driver_errors(f"COPY {table}"), self.conn.connection.driver_connection.cursor() as cursor:
-                with cursor.copy(f"COPY {self.quote(table)} ({names}) FROM STDIN") as copy:
+            statement = f"COPY {self.quote(table)} ({names}) FROM STDIN"
+            with self.driver_errors(statement), self.conn.connection.driver_connection.cursor() as cursor:
+                with cursor.copy(statement) as copy:
                     write = copy.write_row
                     for start in range(0, len(rows), COPY_CHUNK):
-                        for row in rows[start:start + COPY_CHUNK]:
+                        part = rows[start:start + COPY_CHUNK]
+                        for row in part:
                             write(row)
-                        step(len(rows[start:start + COPY_CHUNK]))
+                        step(len(part))
             return
         sql = f"INSERT INTO {self.quote(table)} ({names}) VALUES ({', '.join('?' for _ in columns)})"
         for start in range(0, len(rows), EXECUTEMANY_CHUNK):
-            part = rows[start:start + EXECUTEMANY_CHUNK]
-            self.conn.exec_driver_sql(sql, list(part) if len(part) > 1 else part[0])
+            part = list(rows[start:start + EXECUTEMANY_CHUNK])
+            self.conn.exec_driver_sql(sql, part if len(part) > 1 else part[0])
             step(len(part))
 
     @contextmanager
     def driver_errors(self, statement: str):
-        """Raise the driver's errors as SQLAlchemy's (``IntegrityError``, ``OperationalError``...), as
-        ``Connection.execute`` would."""
+        """The driver's errors raised as SQLAlchemy's (``IntegrityError``, ``OperationalError``...), as
+        ``Connection.execute`` would raise them."""
         dbapi = self.dialect.loaded_dbapi
         try:
             yield
@@ -108,9 +102,8 @@ class Bulk:
             raise DBAPIError.instance(statement, None, exc, dbapi.Error, dialect=self.dialect) from exc
 
     def next_ids(self, table: Table, count: int) -> list[int]:
-        """``count`` new ids for ``table``: drawn from its sequence on PostgreSQL; on SQLite the next
-        numbers after the largest id (what SQLite itself would give; this transaction holds the only
-        write lock)."""
+        """``count`` new ids for ``table``: from its sequence on PostgreSQL; on SQLite the numbers after
+        the largest id (what SQLite itself would give; this transaction holds the only write lock)."""
         if count == 0:
             return []
         if self.pg:
@@ -121,46 +114,50 @@ class Bulk:
         return list(range(last + 1, last + 1 + count))
 
     def write_changes(self, batch_id: int, changes: Iterable[dict[str, Any]],
-                      step: Callable[[int], None] = NO_STEP) -> None:
-        """Append row changes (dicts as ``BatchRecorder.add`` makes them), their images serialised once."""
+                      step: Callable[[int], None] = no_step) -> None:
+        """Append row changes (dicts as ``BatchRecorder.add`` makes them), each image serialised once
+        with the serializer SQLAlchemy's JSON type uses."""
         dumps = self.dumps
-        rows = [(batch_id, c["entity"], c["entity_id"], c["action"], dumps(c["before"]), dumps(c["after"]), c["row"])
-                for c in changes]
+        rows = [(batch_id, c["entity"], c["entity_id"], c["action"],
+                 JSON_NULL if c["before"] is None else dumps(c["before"]),
+                 JSON_NULL if c["after"] is None else dumps(c["after"]), c["row"]) for c in changes]
         self.insert_rows(CHANGES.name, CHANGE_COLUMNS, rows, step)
 
-    # staged updates ------------------------------------------------------------------------------
-    def stage(self, name: str, table: Table, columns: Sequence[str], rows: Sequence[tuple], *,
-              extra: Sequence[str] = ()) -> Stage:
-        """A temporary table ``name`` (seq, id, src_row, mask, v_<column>..., <extra> text) holding ``rows``
-        (tuples in that order, seq counting from 1, driver-ready)."""
-        self.conn.execute(text(f"DROP TABLE IF EXISTS {self.quote(name)}"))
-        kinds = [f"{self.quote('v_' + c)} {self._type(table.c[c])}" for c in columns]
-        kinds += [f"{self.quote(e)} TEXT" for e in extra]
+    # stages -------------------------------------------------------------------------------------
+    def stage(self, name: str, table: Table, rows: Sequence[tuple], columns: Sequence[str] = (), *,
+              quals: bool = False) -> Stage:
+        """A temporary table ``name`` (seq, id, src_row, mask, v_<column>..., [v_quals]) holding ``rows``:
+        driver-ready tuples in that order, seq counting from 1, the mask's bit i set when the row sets
+        ``columns[i]`` (bit ``len(columns)``: new qualification ids, a JSON array in v_quals)."""
+        quoted = self.quote(name)
+        self.conn.execute(text(f"DROP TABLE IF EXISTS {quoted}"))
+        kinds = ["seq INTEGER PRIMARY KEY", "id INTEGER NOT NULL", "src_row INTEGER", "mask INTEGER NOT NULL"]
+        kinds += [f"{self.quote('v_' + c)} {self._type(table.c[c])}" for c in columns]
+        if quals:
+            kinds.append("v_quals TEXT")
         tail = " ON COMMIT DROP" if self.pg else ""
-        self.conn.execute(text(f"CREATE TEMPORARY TABLE {self.quote(name)} (seq INTEGER PRIMARY KEY, id INTEGER NOT NULL, "
-                               f"src_row INTEGER, mask INTEGER NOT NULL, {', '.join(kinds)}){tail}"))
-        self.insert_rows(name, ["seq", "id", "src_row", "mask", *(f"v_{c}" for c in columns), *extra], rows)
+        self.conn.execute(text(f"CREATE TEMPORARY TABLE {quoted} ({', '.join(kinds)}){tail}"))
+        self.insert_rows(name, [*STAGE_COLUMNS, *(f"v_{c}" for c in columns), *(["v_quals"] if quals else [])],
+                         rows)
         if self.pg:
-            self.conn.execute(text(f"ANALYZE {self.quote(name)}"))
+            self.conn.execute(text(f"ANALYZE {quoted}"))
         used = 0
         for row in rows:
             used |= row[3]
-        return Stage(self, name, table, list(columns), len(rows), used)
+        return Stage(self, name, table, list(columns), len(rows), used, quals)
 
     def _type(self, column: Any) -> str:
-        if not self.pg:
-            return ""
-        return column.type.compile(dialect=self.dialect)
+        return column.type.compile(dialect=self.dialect) if self.pg else ""
 
     # SQL expressions -----------------------------------------------------------------------------
     def as_json(self, column: Any, expr: str) -> str:
-        """SQL for the image value of ``column`` held in ``expr`` (what ``images.to_json`` gives)."""
+        """SQL: the image value (``images.to_json``) of ``column``'s value ``expr``."""
         kind = column.type
         if isinstance(kind, DateTime):
             if self.pg:
                 return (f"CASE WHEN {expr} = date_trunc('second', {expr}) THEN to_char({expr}, 'YYYY-MM-DD HH24:MI:SS') "
                         f"ELSE to_char({expr}, 'YYYY-MM-DD HH24:MI:SS.US') END")
-            # SQLAlchemy stores 'YYYY-MM-DD HH:MM:SS.ffffff'; isoformat drops a zero fraction
+            # stored as 'YYYY-MM-DD HH:MM:SS.ffffff' by SQLAlchemy; isoformat drops a zero fraction
             return (f"CASE WHEN length({expr}) = 19 OR substr({expr}, 20) = '.000000' "
                     f"THEN substr({expr}, 1, 10) || ' ' || substr({expr}, 12, 8) "
                     f"ELSE substr({expr}, 1, 10) || ' ' || substr({expr}, 12) END")
@@ -176,8 +173,8 @@ class Bulk:
         return f"{function}({arguments})"
 
     def qualification_ids(self, contact_expr: str) -> str:
-        """SQL: the JSON array of a contact's qualification ids, sorted (``[]`` when none)."""
-        links = LINKS.name
+        """SQL: the JSON array of a contact's qualification ids, ascending (``[]`` when none)."""
+        links = self.quote(LINKS.name)
         if self.pg:
             return (f"COALESCE((SELECT json_agg(q.qualification_id ORDER BY q.qualification_id) FROM {links} q "
                     f"WHERE q.contact_id = {contact_expr}), '[]'::json)")
@@ -185,98 +182,106 @@ class Bulk:
                 f"WHERE q.contact_id = {contact_expr} ORDER BY q.qualification_id)))")
 
     def json_text(self, expr: str) -> str:
-        """SQL: the JSON held as text in ``expr``, embedded as JSON (not as a string)."""
+        """SQL: the JSON text in ``expr`` as a JSON value (embedded as JSON, not as a string)."""
         return f"CAST({expr} AS json)" if self.pg else f"json({expr})"
+
+    @property
+    def json_null(self) -> str:
+        return f"CAST('{JSON_NULL}' AS json)" if self.pg else f"'{JSON_NULL}'"
 
 
 class Stage:
-    """Staged updates of ``table``: write their images, then apply them."""
+    """Rows of ``table`` staged in a temporary table: record their images, apply staged updates."""
 
-    def __init__(self, bulk: Bulk, name: str, table: Table, columns: list[str], count: int, used: int) -> None:
+    def __init__(self, bulk: Bulk, name: str, table: Table, columns: list[str], count: int, used: int,
+                 quals: bool) -> None:
         self.bulk, self.name, self.table, self.columns, self.count = bulk, name, table, columns, count
-        self.used = used  # the mask bits any staged row has
-
-    def bit(self, column: str) -> int:
-        return 1 << self.columns.index(column)
-
-    def chunks(self) -> Iterable[tuple[int, int]]:
-        for low in range(1, self.count + 1, STATEMENT_CHUNK):
-            yield low, min(low + STATEMENT_CHUNK - 1, self.count)
-
-    def _changed(self, bit: int) -> str:
-        return f"(u.mask & {bit}) <> 0"
-
-    def _image(self, quals: str | None, after: bool) -> str:
-        b = self.bulk
-        pairs = []
-        for column in self.table.columns:
-            name = column.name
-            stored = b.as_json(column, f"a.{b.quote(name)}")
-            if after and name == "version":
-                stored = f"a.{b.quote(name)} + 1"
-            elif after and name == "updated_at":
-                stored = "CAST(:now_json AS TEXT)" if b.pg else ":now_json"
-            elif after and name in self.columns:
-                staged = b.as_json(column, f"u.{b.quote('v_' + name)}")
-                stored = f"CASE WHEN {self._changed(self.bit(name))} THEN {staged} ELSE {stored} END"
-            pairs.append((name, stored))
-        if quals is not None:
-            current = b.qualification_ids("a.id")
-            value = current
-            if after:
-                value = f"CASE WHEN {self._changed(self.quals_bit)} THEN {b.json_text('u.' + quals)} ELSE {current} END"
-            pairs.append(("qualifications", value))
-        return b.json_object(pairs)
+        self.used = used  # the mask bits set by any staged row
+        self.quals = quals
 
     @property
     def quals_bit(self) -> int:
         return 1 << len(self.columns)
 
-    def record(self, batch_id: int, entity: str, now_json: str, *, quals: str | None = None) -> None:
-        """Write one ``row_changes`` row per staged update, in ``seq`` order: the stored row as the before
-        image, the row with the staged values, version + 1 and ``updated_at`` = now as the after image."""
-        b = self.bulk
-        table = b.quote(self.table.name)
-        sql = (f"INSERT INTO {b.quote(CHANGES.name)} ({', '.join(b.quote(c) for c in CHANGE_COLUMNS)}) "
-               f"SELECT :batch_id, '{entity}', a.id, 'update', {self._image(quals, False)}, "
-               f"{self._image(quals, True)}, u.src_row FROM {b.quote(self.name)} u JOIN {table} a ON a.id = u.id "
-               f"WHERE u.seq BETWEEN :low AND :high ORDER BY u.seq")
-        statement = text(sql)
-        for low, high in self.chunks():
-            written = b.conn.execute(statement, {"batch_id": batch_id, "now_json": now_json, "low": low,
-                                                 "high": high}).rowcount
-            if written != high - low + 1:
-                raise RowsVanished(f"{high - low + 1 - written} staged {self.table.name} rows are gone")
+    def bit(self, column: str) -> int:
+        return 1 << self.columns.index(column)
 
-    def apply(self, now: Any, step: Callable[[int], None] = NO_STEP) -> None:
-        """``UPDATE ... FROM`` the stage: the staged columns a row changes, version + 1, updated_at."""
+    def _chunks(self) -> Iterable[tuple[int, int]]:
+        for low in range(1, self.count + 1, STATEMENT_CHUNK):
+            yield low, min(low + STATEMENT_CHUNK - 1, self.count)
+
+    @staticmethod
+    def _sets(bit: int) -> str:
+        return f"(u.mask & {bit}) <> 0"
+
+    def _image(self, *, after: bool, with_quals: bool) -> str:
+        """SQL: the image of stored row ``a``; with ``after``, as the staged update ``u`` leaves it."""
         b = self.bulk
-        sets = [f"{b.quote(c)} = CASE WHEN {self._changed(self.bit(c))} THEN u.{b.quote('v_' + c)} "
-                f"ELSE a.{b.quote(c)} END" for c in self.columns if self.used & self.bit(c)]
-        sets += [f"{b.quote('version')} = a.{b.quote('version')} + 1", f"{b.quote('updated_at')} = :now"]
-        sql = (f"UPDATE {b.quote(self.table.name)} AS a SET {', '.join(sets)} FROM {b.quote(self.name)} u "
-               f"WHERE a.id = u.id AND u.seq BETWEEN :low AND :high")
-        statement = text(sql).bindparams(bindparam("now", type_=self.table.c.updated_at.type))
-        for low, high in self.chunks():
-            written = b.conn.execute(statement, {"now": now, "low": low, "high": high}).rowcount
-            if written != high - low + 1:
-                raise RowsVanished(f"{high - low + 1 - written} staged {self.table.name} rows are gone")
+        pairs = []
+        for column in self.table.columns:
+            name = column.name
+            value = b.as_json(column, f"a.{b.quote(name)}")
+            if after and name == "version":
+                value = f"a.{b.quote(name)} + 1"
+            elif after and name == "updated_at":
+                value = "CAST(:now_json AS TEXT)" if b.pg else ":now_json"
+            elif after and name in self.columns:
+                staged = b.as_json(column, f"u.{b.quote('v_' + name)}")
+                value = f"CASE WHEN {self._sets(self.bit(name))} THEN {staged} ELSE {value} END"
+            pairs.append((name, value))
+        if with_quals:
+            value = b.qualification_ids("a.id")
+            if after and self.quals:
+                value = f"CASE WHEN {self._sets(self.quals_bit)} THEN {b.json_text('u.v_quals')} ELSE {value} END"
+            pairs.append(("qualifications", value))
+        return b.json_object(pairs)
+
+    def record(self, batch_id: int, entity: str, action: str, *, now_json: str | None = None,
+               with_quals: bool = False, step: Callable[[int], None] = no_step) -> None:
+        """One ``row_changes`` row per staged row, in ``seq`` order. ``create``: no before image, the
+        stored row as the after image. ``update`` (before ``apply``): the stored row before, and after
+        it the row with the staged values, version + 1 and updated_at = ``now_json``."""
+        b = self.bulk
+        if action == "create":
+            before, after = b.json_null, self._image(after=False, with_quals=with_quals)
+        else:
+            before, after = self._image(after=False, with_quals=with_quals), self._image(after=True,
+                                                                                         with_quals=with_quals)
+        statement = text(
+            f"INSERT INTO {b.quote(CHANGES.name)} ({', '.join(b.quote(c) for c in CHANGE_COLUMNS)}) "
+            f"SELECT :batch_id, '{entity}', a.id, '{action}', {before}, {after}, u.src_row "
+            f"FROM {b.quote(self.name)} u JOIN {b.quote(self.table.name)} a ON a.id = u.id "
+            f"WHERE u.seq BETWEEN :low AND :high ORDER BY u.seq")
+        params: dict[str, Any] = {"batch_id": batch_id}
+        if action != "create":
+            params["now_json"] = now_json
+        for low, high in self._chunks():
+            self._expect(b.conn.execute(statement, {**params, "low": low, "high": high}).rowcount, low, high)
             step(high - low + 1)
 
+    def apply(self, now: Any, step: Callable[[int], None] = no_step) -> None:
+        """``UPDATE ... FROM`` the stage: the columns a row sets, version + 1, updated_at = ``now``."""
+        b = self.bulk
+        sets = [f"{b.quote(c)} = CASE WHEN {self._sets(self.bit(c))} THEN u.{b.quote('v_' + c)} ELSE a.{b.quote(c)} END"
+                for c in self.columns if self.used & self.bit(c)]
+        sets += [f"{b.quote('version')} = a.{b.quote('version')} + 1", f"{b.quote('updated_at')} = :now"]
+        statement = text(f"UPDATE {b.quote(self.table.name)} AS a SET {', '.join(sets)} FROM {b.quote(self.name)} u "
+                         f"WHERE a.id = u.id AND u.seq BETWEEN :low AND :high"
+                         ).bindparams(bindparam("now", type_=self.table.c.updated_at.type))
+        for low, high in self._chunks():
+            self._expect(b.conn.execute(statement, {"now": now, "low": low, "high": high}).rowcount, low, high)
+            step(high - low + 1)
+
+    def _expect(self, written: int, low: int, high: int) -> None:
+        if written != high - low + 1:
+            raise RowsVanished(f"{high - low + 1 - written} staged {self.table.name} rows are gone")
+
     def ids_where(self, bit: int) -> str:
-        """SQL: the ids of the staged rows that change ``bit``."""
-        return f"SELECT u.id FROM {self.bulk.quote(self.name)} u WHERE {self._changed(bit)}"
+        """SQL: the ids of the staged rows whose mask has ``bit``."""
+        return f"SELECT u.id FROM {self.bulk.quote(self.name)} u WHERE {self._sets(bit)}"
 
     def drop(self) -> None:
         self.bulk.conn.execute(text(f"DROP TABLE {self.bulk.quote(self.name)}"))
-
-
-class RowsVanished(RuntimeError):
-    """A staged update found fewer rows than it staged (never after ``check_fresh``)."""
-
-
-def _is_temporal(kind: Any) -> bool:
-    return isinstance(kind, (Date, DateTime))
 
 
 __all__ = ["Bulk", "RowsVanished", "Stage"]

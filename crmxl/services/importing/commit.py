@@ -13,7 +13,7 @@ import json
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Date, DateTime, String, any_, bindparam, func, select, text
+from sqlalchemy import String, any_, bindparam, func, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
@@ -65,12 +65,13 @@ def commit_plan(db: Database, actor: Actor, plan: ImportPlan, *, skip_invalid: b
 
 def check_rights(actor: Actor, plan: ImportPlan) -> None:
     """The actor may place accounts in every portfolio the plan writes, and touch every account it updates."""
-    for create in plan.accounts_create:
-        actor.require(create.owner)
+    owners: dict[str | None, None] = dict.fromkeys(create.owner for create in plan.accounts_create)
     for upd in plan.accounts_update:
-        actor.require(upd.owner)
+        owners[upd.owner] = None
         if "owner" in upd.changes:
-            actor.require(upd.changes["owner"][1])
+            owners[upd.changes["owner"][1]] = None
+    for owner in owners:  # each portfolio once, in the order the plan names them
+        actor.require(owner)
 
 
 def check_fresh(conn: Connection, plan: ImportPlan, *, lock: bool) -> None:
@@ -117,8 +118,8 @@ def _among(conn: Connection, column: Any, values: list[Any]) -> Any:
 
 
 class _Writer:
-    """Writes a plan set-based (see ``bulk``): account creates, account updates, contact creates, contact
-    updates, each with its row changes, in that order."""
+    """Writes a plan set-based (see ``bulk``), in this order, each part with its row changes: account
+    creates, account updates, contact creates, contact updates."""
 
     def __init__(self, conn: Connection, actor: Actor, plan: ImportPlan, progress: Progress, total: int) -> None:
         self.conn, self.actor, self.plan, self.progress, self.total = conn, actor, plan, progress, total
@@ -152,110 +153,116 @@ class _Writer:
                   "reported_rows": len(plan.error_rows)}
         return self.recorder.finish(counts)
 
-    def create(self, table: Any, entity: str, rows: list[dict[str, Any]], source_rows: list[int],
-               extra: list[dict[str, Any]] | None = None) -> list[int]:
-        """Insert ``rows`` (every column but id) with new ids; record their after images. Returns the ids."""
+    def create(self, table: Any, columns: list[str], rows: list[tuple]) -> list[int]:
+        """Insert ``rows`` (driver-ready tuples of ``columns``, no id) with new ids; returns the ids."""
         ids = self.bulk.next_ids(table, len(rows))
-        names = list(rows[0])
-        values = itemgetter(*names)
-        store = self.bulk.storer(table, ["id", *names])
-        self.bulk.insert_rows(table.name, ["id", *names], [store((new_id, *values(row))) for new_id, row in zip(ids, rows)],
+        self.bulk.insert_rows(table.name, ["id", *columns], [(new_id, *row) for new_id, row in zip(ids, rows)],
                               self.step)
-        stamps = {"created_at": self.now_json, "updated_at": self.now_json}
-        temporal = [c for c in rows[0] if c not in stamps and isinstance(table.c[c].type, (Date, DateTime))]
-        add = self.recorder.add
-        for i, (new_id, row, source) in enumerate(zip(ids, rows, source_rows, strict=True)):
-            after = {"id": new_id, **row, **stamps}
-            for name in temporal:
-                after[name] = to_json(after[name])
-            if extra is not None:
-                after.update(extra[i])
-            add(entity, new_id, "create", None, after, source)
         return ids
 
-    def stage_updates(self, table: Any, name: str, updates: list[tuple[int, int, dict[str, Any]]],
-                      quals: dict[int, list[int]] | None = None) -> Stage:
-        """Stage (id, worksheet row, {column: new value}) in a temporary table (see ``bulk.Stage``)."""
-        columns = [c.name for c in table.columns if c.name not in FIXED_COLUMNS]
-        bits = {c: 1 << i for i, c in enumerate(columns)}
-        quals_bit = 1 << len(columns)
-        store = self.bulk.storer(table, columns)
-        rows = []
-        for seq, (row_id, source, values) in enumerate(updates, start=1):
-            mask = 0
-            for column in values:
-                mask |= bits[column]
-            staged = store([values.get(c) for c in columns])
-            extra: tuple = ()
-            if quals is not None:
-                new = quals.get(row_id)
-                if new is not None:
-                    mask |= quals_bit
-                extra = (None if new is None else self.bulk.dumps(new),)
-            rows.append((seq, row_id, source, mask, *staged, *extra))
-        return self.bulk.stage(name, table, columns, rows, extra=("v_quals",) if quals is not None else ())
+    def record_creates(self, table: Any, entity: str, ids: list[int], sources: list[int]) -> None:
+        """The created rows' changes: their stored rows as after images."""
+        stage = self.bulk.stage(f"crmxl_{entity}_creates", table,
+                                [(seq, i, source, 0) for seq, (i, source) in enumerate(zip(ids, sources), start=1)])
+        stage.record(self.recorder.flush(), entity, "create", with_quals=entity == "contact")
+        stage.drop()
+
+    def staged_row(self, seq: int, row_id: int, source: int, changes: dict[str, Any], columns: dict[str, int],
+                   width: int) -> list[Any]:
+        """(seq, id, row, mask, v_<column>...) of one update; ``columns``: column -> position."""
+        values: list[Any] = [seq, row_id, source, 0, *([None] * width)]
+        mask = 0
+        for name, value in changes.items():
+            i = columns[name]
+            mask |= 1 << i
+            values[4 + i] = value
+        values[3] = mask
+        return values
+
+    def apply_updates(self, table: Any, entity: str, rows: list[list[Any]], columns: list[str], *,
+                      quals: bool = False) -> Stage:
+        stage = self.bulk.stage(f"crmxl_{entity}_updates", table, [tuple(r) for r in rows], columns, quals=quals)
+        stage.record(self.recorder.flush(), entity, "update", now_json=self.now_json, with_quals=entity == "contact")
+        stage.apply(self.now, self.step)
+        return stage
 
     # accounts ----------------------------------------------------------------------------------
     def create_accounts(self) -> None:
         creates = self.plan.accounts_create
         if not creates:
             return
-        now = self.now
-        rows = [{"number": c.number, **c.values, "owner_id": self.owner_id(c.owner), "created_at": now,
-                 "updated_at": now, "version": 1} for c in creates]
-        ids = self.create(ACCOUNTS, "account", rows, [c.row for c in creates])
+        now = self.bulk.stored(ACCOUNTS.c.created_at, self.now)
+        values, owner_id = itemgetter(*ACCOUNT_FIELDS), self.owner_id
+        rows = [(c.number, *values(c.values), owner_id(c.owner), now, now, 1) for c in creates]
+        ids = self.create(ACCOUNTS, ["number", *ACCOUNT_FIELDS, "owner_id", "created_at", "updated_at", "version"],
+                          rows)
         self.account_ids.update(zip((c.number for c in creates), ids))
+        self.record_creates(ACCOUNTS, "account", ids, [c.row for c in creates])
 
     def update_accounts(self) -> None:
         updates = self.plan.accounts_update
         if not updates:
             return
-        owner_id = self.owner_id
-        staged = []
-        for upd in updates:
-            values = {k: new for k, (_old, new) in upd.changes.items() if k != "owner"}
-            if "owner" in upd.changes:
-                values["owner_id"] = owner_id(upd.changes["owner"][1])
-            staged.append((upd.id, upd.row, values))
-        stage = self.stage_updates(ACCOUNTS, "crmxl_account_updates", staged)
-        stage.record(self.recorder.flush(), "account", self.now_json)
-        stage.apply(self.now, self.step)
-        stage.drop()
+        columns = updatable(ACCOUNTS)
+        positions = {c: i for i, c in enumerate(columns)}
+        positions["owner"] = positions["owner_id"]
+        rows = []
+        for seq, upd in enumerate(updates, start=1):
+            changes = {k: new for k, (_old, new) in upd.changes.items()}
+            if "owner" in changes:
+                changes["owner"] = self.owner_id(changes["owner"])
+            rows.append(self.staged_row(seq, upd.id, upd.row, changes, positions, len(columns)))
+        self.apply_updates(ACCOUNTS, "account", rows, columns).drop()
 
     # contacts ----------------------------------------------------------------------------------
     def create_contacts(self) -> None:
         creates = self.plan.contacts_create
         if not creates:
             return
-        now = self.now
-        rows = [{"account_id": c.account_id if c.account_id is not None else self.account_ids[c.identifier],
-                 "identifier": c.identifier, "name": c.name, **{f: c.values.get(f) for f in CONTACT_FIELDS},
-                 "created_at": now, "updated_at": now, "version": 1} for c in creates]
-        quals = [self.quals(c.qualifications) for c in creates]
-        ids = self.create(CONTACTS, "contact", rows, [c.row for c in creates],
-                          [{"qualifications": q} for q in quals])
-        links = [(new_id, q) for new_id, qs in zip(ids, quals) for q in qs]
+        now = self.bulk.stored(CONTACTS.c.created_at, self.now)
+        birth = CONTACTS.c.birth_date
+        rows = []
+        for c in creates:
+            values = {f: c.values.get(f) for f in CONTACT_FIELDS}
+            values["birth_date"] = self.bulk.stored(birth, values["birth_date"])
+            account_id = c.account_id if c.account_id is not None else self.account_ids[c.identifier]
+            rows.append((account_id, c.identifier, c.name, *values.values(), now, now, 1))
+        ids = self.create(CONTACTS, ["account_id", "identifier", "name", *CONTACT_FIELDS, "created_at",
+                                     "updated_at", "version"], rows)
+        links = [(new_id, q) for new_id, c in zip(ids, creates) for q in self.quals(c.qualifications)]
         self.bulk.insert_rows(LINKS.name, ["contact_id", "qualification_id"], links)
+        self.record_creates(CONTACTS, "contact", ids, [c.row for c in creates])
 
     def update_contacts(self) -> None:
         updates = self.plan.contacts_update
         if not updates:
             return
-        staged = []
+        columns = updatable(CONTACTS)
+        positions = {c: i for i, c in enumerate(columns)}
+        birth = CONTACTS.c.birth_date
+        rows = []
         links: dict[int, list[int]] = {}
-        for upd in updates:
-            values = {k: new for k, (_old, new) in upd.changes.items() if k != "qualifications"}
+        for seq, upd in enumerate(updates, start=1):
+            changes = {k: new for k, (_old, new) in upd.changes.items() if k != "qualifications"}
+            if "birth_date" in changes:
+                changes["birth_date"] = self.bulk.stored(birth, changes["birth_date"])
+            row = self.staged_row(seq, upd.id, upd.row, changes, positions, len(columns))
+            new_quals = None
             if "qualifications" in upd.changes:
-                links[upd.id] = self.quals(upd.changes["qualifications"][1])
-            staged.append((upd.id, upd.row, values))
-        stage = self.stage_updates(CONTACTS, "crmxl_contact_updates", staged, links)
-        stage.record(self.recorder.flush(), "contact", self.now_json, quals="v_quals")
-        stage.apply(self.now, self.step)
+                new_quals = links[upd.id] = self.quals(upd.changes["qualifications"][1])
+                row[3] |= 1 << len(columns)
+            rows.append([*row, None if new_quals is None else self.bulk.dumps(new_quals)])
+        stage = self.apply_updates(CONTACTS, "contact", rows, columns, quals=True)
         if links:
             self.conn.execute(text(f"DELETE FROM {LINKS.name} WHERE contact_id IN ({stage.ids_where(stage.quals_bit)})"))
             self.bulk.insert_rows(LINKS.name, ["contact_id", "qualification_id"],
                                   [(cid, q) for cid, qs in links.items() for q in qs])
         stage.drop()
+
+
+def updatable(table: Any) -> list[str]:
+    """The columns an update may set (all but those the commit itself sets)."""
+    return [c.name for c in table.columns if c.name not in FIXED_COLUMNS]
 
 
 __all__ = ["ACCOUNT_FIELDS", "ImportHasErrors", "check_fresh", "check_rights", "commit_plan"]
