@@ -42,6 +42,9 @@ def cnpj_check_digits(first12: str) -> str:
 
 def format_cnpj(compact: str) -> str:
     """'12ABC34501DE35' -> '12.ABC.345/01DE-35'."""
+    if len(compact) == 14 and compact.isascii() and compact.isalnum():  # the stored form: no cleaning needed
+        n = compact.upper()
+        return f"{n[:2]}.{n[2:5]}.{n[5:8]}/{n[8:12]}-{n[12:]}"
     return _cnpj.format(compact)
 
 

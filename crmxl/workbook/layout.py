@@ -31,6 +31,7 @@ from crmxl.schema import (
 )
 from crmxl.services.progress import Progress, no_progress
 from crmxl.workbook.instructions import instruction_lines
+from crmxl.workbook.sheet_rows import splice, write_rows
 
 NOTE_AUTHOR = "crmxl template"  # not "crmxl": a report clears only its own notes
 MANDATORY_FILL = "#C00000"
@@ -80,6 +81,37 @@ def write_model_workbook(target: Path, tpl: Template, *, lang: str = "en", lists
     cols = [tpl.column(f) for f in (columns or tpl.fields)]
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
+    if rows == ():
+        return _write(target, tpl, lang, lists, cols, (), with_keys, portfolio_default, progress)[0]
+    # Data rows: xlsxwriter writes the rest, the rows are rendered apart and spliced into the data sheet.
+    head = target.with_name(f".{target.stem}-head{target.suffix}")
+    try:
+        _count, date_format = _write(head, tpl, lang, lists, cols, None, with_keys, portfolio_default, progress)
+        width = len(cols) + (2 if with_keys else 0)
+        prefill = _prefill_rows(cols, portfolio_default)
+        writer, count = write_rows(rows, width, 2, date_format.xf_index, progress, extra=prefill)
+        try:
+            splice(head, target, writer, width)
+        finally:
+            writer.close()
+    finally:
+        head.unlink(missing_ok=True)
+    return count
+
+
+def _prefill_rows(cols: list[Column], portfolio_default: str | None) -> list[list[str | None]]:
+    fields = [c.field for c in cols]
+    if not portfolio_default or "portfolio" not in fields:
+        return []
+    column = fields.index("portfolio")
+    return [[None] * column + [portfolio_default]] * PREFILL_ROWS
+
+
+def _write(target: Path, tpl: Template, lang: str, lists: Lists, cols: list[Column],
+           rows: Iterable[Sequence[Any]] | None, with_keys: bool, portfolio_default: str | None,
+           progress: Progress) -> tuple[int, Any]:
+    """xlsxwriter's part: the whole workbook, with ``rows`` in the data sheet (None: header only).
+    Returns the rows written and the date format (its index is known once the book is closed)."""
     book = xlsxwriter.Workbook(str(target), {"constant_memory": True, "strings_to_formulas": False,
                                              "strings_to_urls": False, "strings_to_numbers": False})
     book.set_properties({"title": f"crmxl {tpl.id} template", "author": "crmxl", "created": FIXED_DATE})
@@ -98,9 +130,9 @@ def write_model_workbook(target: Path, tpl: Template, *, lang: str = "en", lists
     _validations(data, cols, LISTS_SHEET[lang], lang, portfolio_default)
     data.freeze_panes(1, 0)
     data.activate()
-    count = _data_rows(data, cols, rows, with_keys, portfolio_default, formats, progress)
+    count = 0 if rows is None else _data_rows(data, cols, rows, with_keys, portfolio_default, formats, progress)
     book.close()
-    return count
+    return count, formats["date"]
 
 
 def _formats(book) -> dict[str, Any]:

@@ -179,3 +179,23 @@ def test_the_same_input_builds_the_same_bytes(tmp_path):
 
     assert build("a.xlsx", ["agent.sp1"]) == build("b.xlsx", ["agent.sp1"])
     assert build("c.xlsx", ["agent.sp1", "agent.sp2"]) != build("d.xlsx", ["agent.sp1"])
+
+
+def test_awkward_text_and_the_sheet_extent_survive_the_row_writer(tmp_path):
+    from python_calamine import CalamineWorkbook
+
+    awkward = ["  leading", "trailing  ", "a & b < c > d", "line\nbreak", "tab\there", "bell\x07",
+               "_x0041_ stays literal", "ção ü 漢字 🙂", "\"quotes\" 'apos'", "]]>"]
+    path = tmp_path / "a.xlsx"
+    name = ACCOUNTS.fields.index("name")
+    rows = [[None] * name + [text] for text in awkward]
+    assert write_model_workbook(path, ACCOUNTS, rows=iter(rows), with_keys=True) == len(awkward)
+    letter = get_column_letter(name + 1)
+    sheet = openpyxl.load_workbook(path)[ACCOUNTS.sheet()]
+    # openpyxl leaves the OOXML escapes (a control character, a literal _xHHHH_) as they are; Excel decodes them
+    expected = [t.replace("\x07", "_x0007_").replace("_x0041_", "_x005F_x0041_") for t in awkward]
+    assert [sheet[f"{letter}{r}"].value for r in range(2, 2 + len(awkward))] == expected
+    read_only = openpyxl.load_workbook(path, read_only=True)[ACCOUNTS.sheet()]
+    assert read_only.max_row == len(awkward) + 1 and read_only.max_column == len(ACCOUNTS.fields) + 2
+    grid = CalamineWorkbook.from_path(str(path)).get_sheet_by_name(ACCOUNTS.sheet()).to_python()
+    assert [row[name] for row in grid[1:]] == awkward
