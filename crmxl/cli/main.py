@@ -6,6 +6,7 @@ import sys
 
 import click
 import typer
+from typer.exceptions import TyperException
 
 from sqlalchemy.exc import OperationalError
 
@@ -45,11 +46,15 @@ def run(argv: list[str] | None = None) -> int:
         return result if isinstance(result, int) else 0
     except typer.Exit as exc:
         return exc.exit_code
-    except click.exceptions.Abort:
+    except (click.exceptions.Abort, typer.Abort):
         common.err_console.print("Aborted.")
         return 2
-    except click.ClickException as exc:
-        exc.show()
+    except (click.ClickException, TyperException) as exc:  # usage errors (typer 0.29 bundles its own click)
+        show = getattr(exc, "show", None)
+        if show is None:
+            common.err_console.print(f"[bold red]Error:[/] {exc}", highlight=False)
+        else:
+            show()
         return 2
     except CrmxlError as exc:
         common.err_console.print(f"[bold red]Error:[/] {exc.render(_lang(argv))}", highlight=False)

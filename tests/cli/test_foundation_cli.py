@@ -6,6 +6,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from crmxl.db.session import Database
 from crmxl.services.setup import count_rows
 from crmxl.db.models import Account, User
@@ -66,3 +68,14 @@ def test_unknown_acting_user_is_refused(cli, sqlite_demo_db):
     result = cli("history", "--db", sqlite_demo_db.url, "--as", "nobody")
     assert result.exit_code == 2
     assert "nobody" in result.stderr
+
+
+@pytest.mark.parametrize("args, says", [
+    (["export", "accounts"], "Missing option"),
+    (["export", "accounts", "--entity", "x"], "No such option"),
+    (["no-such-command"], "No such command"),
+])
+def test_usage_errors_are_exit_2_with_the_reason_not_an_unexpected_error(cli, args, says):
+    result = cli(*args)
+    assert result.exit_code == 2
+    assert says in result.stderr and "Unexpected error" not in result.stderr + result.stdout
