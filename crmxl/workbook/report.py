@@ -183,6 +183,10 @@ def _csv_book(source: Path, table: Table) -> Workbook:
     sheet.title = table.sheet
     for row in read_csv_grid(source):
         sheet.append(row)
+    for row in sheet.iter_rows():
+        for cell in row:
+            if cell.data_type == "f":  # CSV text that starts with '=' stays text in the report
+                cell.data_type = "s"
     for index, _header in enumerate(next(sheet.iter_rows(min_row=table.header_row, max_row=table.header_row))):
         sheet.column_dimensions[get_column_letter(index + 1)].width = 20
     return book

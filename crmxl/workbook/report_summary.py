@@ -133,3 +133,7 @@ def write_summary(book: Workbook, table: Table, result: ValidationResult, findin
             sheet.append([f.message])
     for letter, width in (("A", 30), ("B", 22), ("C", 12), ("D", 90)):
         sheet.column_dimensions[letter].width = width
+    for row in sheet.iter_rows():
+        for cell in row:
+            if cell.data_type == "f":  # a user's text that starts with '=' (a name, a message quoting it) stays text
+                cell.data_type = "s"
