@@ -296,6 +296,17 @@ def _udfs(db: Database, numbers: list[str]) -> Stage:
             os.environ["CRMXL_DATABASE_URL"] = previous
 
 
+def machine() -> dict[str, Any]:
+    """What the figures were measured on."""
+    import platform
+    import sqlite3
+
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else ""
+    return {"date": time.strftime("%Y-%m-%d"), "cpu": cpu, "cores": os.cpu_count(),
+            "python": platform.python_version(), "sqlite": sqlite3.sqlite_version}
+
+
 def table(stages: list[Stage], n: int) -> str:
     lines = [f"N = {n:,} rows", f"{'stage':34} {'rows':>9} {'seconds':>8} {'rows/s':>10} {'peak MB':>8}  ratio to floor"]
     for s in stages:
@@ -321,6 +332,9 @@ def main(argv: list[str] | None = None) -> int:
         else:
             server = None
     results = {}
+    info = machine()
+    if not args.json:
+        print(", ".join(f"{k}: {v}" for k, v in info.items()), flush=True)
     try:
         for n in args.rows:
             with tempfile.TemporaryDirectory(prefix="crmxl-bench-") as tmp:
@@ -332,10 +346,10 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if server:
             server.stop()
-    print(json.dumps({str(n): [{"stage": s.name, "rows": s.rows, "seconds": round(s.seconds, 3),
+    print(json.dumps({"machine": info, **{str(n): [{"stage": s.name, "rows": s.rows, "seconds": round(s.seconds, 3),
                                 "rows_per_s": round(s.rate), "peak_mb": round(s.peak_mb, 1),
                                 "floor": s.floor, "ratio": None if s.ratio is None else round(s.ratio, 3)}
-                               for s in stages] for n, stages in results.items()}))
+                               for s in stages] for n, stages in results.items()}}))
     return 0
 
 
