@@ -346,3 +346,45 @@ def test_libreoffice_opens_the_report(tmp_path):
         lines = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
         assert lines[0][ERRORS_COL - 1] == "Errors" and lines[1][ERRORS_COL - 1] == "OK"
         assert "is not an account type" in lines[2][ERRORS_COL - 1]
+
+
+def test_formats_that_differ_only_by_fill_each_get_their_own_back(tmp_path):
+    from openpyxl.styles import PatternFill
+
+    source = write_xlsx(tmp_path / "in.xlsx", rows())
+    book = openpyxl.load_workbook(source)
+    book["Accounts"]["C3"].fill = PatternFill(fill_type="solid", fgColor="FF00B050")  # the user's green
+    book.save(source)
+    first, _ = report(source, tmp_path / "first.xlsx")
+    ws = openpyxl.load_workbook(first.path)["Accounts"]
+    assert fill_of(ws["C3"]) == fill_of(ws["E4"]) == ERROR_FILL
+    fixed = tmp_path / "fixed.xlsx"
+    shutil.copy(first.path, fixed)
+    _edit_cell(fixed, "C3", "COMPANY")
+    _edit_cell(fixed, "E4", "SP")
+    second, _ = report(fixed, tmp_path / "second.xlsx")
+    ws = openpyxl.load_workbook(second.path)["Accounts"]
+    assert fill_of(ws["C3"]) == "FF00B050" and fill_of(ws["E4"]) is None
+    assert fill_of(ws["D4"]) == ERROR_FILL
+
+
+def test_an_errors_column_in_shared_strings_is_found_and_reused(tmp_path):
+    import xlsxwriter
+
+    source = tmp_path / "in.xlsx"
+    book = xlsxwriter.Workbook(str(source))  # shared strings, as Excel writes them
+    sheet = book.add_worksheet("Accounts")
+    sheet.write_row(0, 0, [ACCOUNTS.column(f).header() for f in ACCOUNTS.fields] + ["Errors"])
+    for r, row in enumerate(rows(), 1):
+        sheet.write_row(r, 0, [v if v is not None else "" for v in row] + ["stale text from before"])
+    summary = book.add_worksheet("Summary")
+    summary.write_string(0, 0, "crmxl - import summary")  # an earlier run's Summary: replaced
+    book.close()
+    assert b"<sst" in zipfile.ZipFile(source).read("xl/sharedStrings.xml")
+    written, _ = report(source, tmp_path / "out.xlsx")
+    assert written.writer == "patch"
+    book = openpyxl.load_workbook(written.path)
+    ws = book["Accounts"]
+    assert [c.value for c in ws[1]].count("Errors") == 1 and ws.max_column == ERRORS_COL
+    assert [ws.cell(r, ERRORS_COL).value for r in (2, 5)] == ["OK", None]
+    assert book.sheetnames == ["Accounts", "Summary"] and book["Summary"]["A2"].value.startswith("Warning")

@@ -115,7 +115,7 @@ def plan_notes(archive, sheet_part: str, rels: list[Rel], notes: dict[tuple[int,
     vml_data: bytes | None = None
     for rel in vml_rels:
         data = read(archive, resolve(sheet_part, rel.target))
-        if b"<x:ClientData" in data or comments_part is not None and len(vml_rels) == 1:
+        if re.search(rb"<[\w.-]+:ClientData\b", data) or comments_part is not None and len(vml_rels) == 1:
             if legacy is not None:
                 raise Unpatchable("several legacy drawings")
             legacy, vml_data = rel, data

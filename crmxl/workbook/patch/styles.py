@@ -120,6 +120,8 @@ class Styles:
             if found is None:
                 xf = _with(self._base(s), fillId=str(fill).encode(), applyFill=b"1")
                 found = self._xf(xf)
+                if self.mapping.get(found, s) != s:  # formats that differ only by their fill: one mark each,
+                    found = self._append(b"cellXfs", xf)  # so each cell gets its own fill back
                 self.marks.add(found)
                 self.mapping[found] = s
             self._cache[key] = found
