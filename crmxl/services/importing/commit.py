@@ -10,6 +10,7 @@ difference and nothing is written.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterable
 from operator import itemgetter
 from typing import Any
 
@@ -153,9 +154,10 @@ class _Writer:
                   "reported_rows": len(plan.error_rows)}
         return self.recorder.finish(counts)
 
-    def create(self, table: Any, columns: list[str], rows: list[tuple]) -> list[int]:
-        """Insert ``rows`` (driver-ready tuples of ``columns``, no id) with new ids; returns the ids."""
-        ids = self.bulk.next_ids(table, len(rows))
+    def create(self, table: Any, columns: list[str], rows: Iterable[tuple], count: int) -> list[int]:
+        """Insert ``count`` rows: ``rows`` yields, for each new id, the driver-ready tuple of ``columns``
+        after the id. Returns the ids."""
+        ids = self.bulk.next_ids(table, count)
         self.bulk.insert_rows(table.name, ["id", *columns], [(new_id, *row) for new_id, row in zip(ids, rows)],
                               self.step)
         return ids
@@ -167,21 +169,27 @@ class _Writer:
         stage.record(self.recorder.flush(), entity, "create", with_quals=entity == "contact")
         stage.drop()
 
-    def staged_row(self, seq: int, row_id: int, source: int, changes: dict[str, Any], columns: dict[str, int],
-                   width: int) -> list[Any]:
-        """(seq, id, row, mask, v_<column>...) of one update; ``columns``: column -> position."""
-        values: list[Any] = [seq, row_id, source, 0, *([None] * width)]
-        mask = 0
-        for name, value in changes.items():
-            i = columns[name]
-            mask |= 1 << i
-            values[4 + i] = value
-        values[3] = mask
-        return values
-
-    def apply_updates(self, table: Any, entity: str, rows: list[list[Any]], columns: list[str], *,
-                      quals: bool = False) -> Stage:
-        stage = self.bulk.stage(f"crmxl_{entity}_updates", table, [tuple(r) for r in rows], columns, quals=quals)
+    def update(self, table: Any, entity: str, updates: list[Any],
+               convert: dict[str, Callable[[Any], tuple[str, Any]]], *, quals: bool = False) -> Stage:
+        """Stage ``updates`` (plan updates: id, row, changes), record their images, apply them. A change of
+        a key in ``convert`` is staged as ``convert[key](new value)``: (column or "quals", value)."""
+        columns = updatable(table)
+        slots = {c: (4 + i, 1 << i) for i, c in enumerate(columns)}
+        slots["quals"] = (4 + len(columns), 1 << len(columns))
+        blank = [None] * (len(columns) + (1 if quals else 0))
+        rows = []
+        for seq, upd in enumerate(updates, start=1):
+            row = [seq, upd.id, upd.row, 0, *blank]
+            mask = 0
+            for key, (_old, new) in upd.changes.items():
+                if key in convert:
+                    key, new = convert[key](new)
+                slot, bit = slots[key]
+                row[slot] = new
+                mask |= bit
+            row[3] = mask
+            rows.append(tuple(row))
+        stage = self.bulk.stage(f"crmxl_{entity}_updates", table, rows, columns, quals=quals)
         stage.record(self.recorder.flush(), entity, "update", now_json=self.now_json, with_quals=entity == "contact")
         stage.apply(self.now, self.step)
         return stage
@@ -193,26 +201,17 @@ class _Writer:
             return
         now = self.bulk.stored(ACCOUNTS.c.created_at, self.now)
         values, owner_id = itemgetter(*ACCOUNT_FIELDS), self.owner_id
-        rows = [(c.number, *values(c.values), owner_id(c.owner), now, now, 1) for c in creates]
         ids = self.create(ACCOUNTS, ["number", *ACCOUNT_FIELDS, "owner_id", "created_at", "updated_at", "version"],
-                          rows)
+                          ((c.number, *values(c.values), owner_id(c.owner), now, now, 1) for c in creates),
+                          len(creates))
         self.account_ids.update(zip((c.number for c in creates), ids))
         self.record_creates(ACCOUNTS, "account", ids, [c.row for c in creates])
 
     def update_accounts(self) -> None:
-        updates = self.plan.accounts_update
-        if not updates:
-            return
-        columns = updatable(ACCOUNTS)
-        positions = {c: i for i, c in enumerate(columns)}
-        positions["owner"] = positions["owner_id"]
-        rows = []
-        for seq, upd in enumerate(updates, start=1):
-            changes = {k: new for k, (_old, new) in upd.changes.items()}
-            if "owner" in changes:
-                changes["owner"] = self.owner_id(changes["owner"])
-            rows.append(self.staged_row(seq, upd.id, upd.row, changes, positions, len(columns)))
-        self.apply_updates(ACCOUNTS, "account", rows, columns).drop()
+        if self.plan.accounts_update:
+            owner_id = self.owner_id
+            self.update(ACCOUNTS, "account", self.plan.accounts_update,
+                        {"owner": lambda login: ("owner_id", owner_id(login))}).drop()
 
     # contacts ----------------------------------------------------------------------------------
     def create_contacts(self) -> None:
@@ -228,7 +227,7 @@ class _Writer:
             account_id = c.account_id if c.account_id is not None else self.account_ids[c.identifier]
             rows.append((account_id, c.identifier, c.name, *values.values(), now, now, 1))
         ids = self.create(CONTACTS, ["account_id", "identifier", "name", *CONTACT_FIELDS, "created_at",
-                                     "updated_at", "version"], rows)
+                                     "updated_at", "version"], rows, len(rows))
         links = [(new_id, q) for new_id, c in zip(ids, creates) for q in self.quals(c.qualifications)]
         self.bulk.insert_rows(LINKS.name, ["contact_id", "qualification_id"], links)
         self.record_creates(CONTACTS, "contact", ids, [c.row for c in creates])
@@ -237,22 +236,12 @@ class _Writer:
         updates = self.plan.contacts_update
         if not updates:
             return
-        columns = updatable(CONTACTS)
-        positions = {c: i for i, c in enumerate(columns)}
-        birth = CONTACTS.c.birth_date
-        rows = []
-        links: dict[int, list[int]] = {}
-        for seq, upd in enumerate(updates, start=1):
-            changes = {k: new for k, (_old, new) in upd.changes.items() if k != "qualifications"}
-            if "birth_date" in changes:
-                changes["birth_date"] = self.bulk.stored(birth, changes["birth_date"])
-            row = self.staged_row(seq, upd.id, upd.row, changes, positions, len(columns))
-            new_quals = None
-            if "qualifications" in upd.changes:
-                new_quals = links[upd.id] = self.quals(upd.changes["qualifications"][1])
-                row[3] |= 1 << len(columns)
-            rows.append([*row, None if new_quals is None else self.bulk.dumps(new_quals)])
-        stage = self.apply_updates(CONTACTS, "contact", rows, columns, quals=True)
+        birth, dumps = CONTACTS.c.birth_date, self.bulk.dumps
+        stage = self.update(CONTACTS, "contact", updates, {
+            "birth_date": lambda value: ("birth_date", self.bulk.stored(birth, value)),
+            "qualifications": lambda names: ("quals", dumps(self.quals(names))),
+        }, quals=True)
+        links = {u.id: self.quals(u.changes["qualifications"][1]) for u in updates if "qualifications" in u.changes}
         if links:
             self.conn.execute(text(f"DELETE FROM {LINKS.name} WHERE contact_id IN ({stage.ids_where(stage.quals_bit)})"))
             self.bulk.insert_rows(LINKS.name, ["contact_id", "qualification_id"],
