@@ -32,6 +32,7 @@ from crmxl.services.importing.reference import load_reference
 from crmxl.services.progress import Progress, no_progress
 from crmxl.validation import check_against, validate_cells
 from crmxl.validation.model import ValidationResult
+from crmxl.validation.speed import paused_gc
 from crmxl.workbook.reader import read_table
 
 SUMMARY_CHANGES = 200  # changes listed one by one on the report's Summary sheet
@@ -54,13 +55,14 @@ def plan_result(db: Database, actor: Actor, result: ValidationResult, *, lang: s
     table = result.table
     total = result.rows
     progress("plan", 0, total)
-    with db.transaction() as conn:
-        lookup = load_reference(conn, actor, result)
-    check_against(result, lookup.ref, lang=lang, allow_transfers=allow_transfers)
-    plan = ImportPlan(result=result, actor=actor.login, template_id=table.template.id,
-                      template_version=table.template_version, file_name=Path(table.file).name,
-                      sha256=table.sha256, allow_transfers=allow_transfers, lang=lang)
-    build_plan(plan, lookup)
+    with paused_gc():
+        with db.transaction() as conn:
+            lookup = load_reference(conn, actor, result)
+        check_against(result, lookup.ref, lang=lang, allow_transfers=allow_transfers)
+        plan = ImportPlan(result=result, actor=actor.login, template_id=table.template.id,
+                          template_version=table.template_version, file_name=Path(table.file).name,
+                          sha256=table.sha256, allow_transfers=allow_transfers, lang=lang)
+        build_plan(plan, lookup)
     progress("plan", total, total)
     return plan
 
