@@ -62,6 +62,8 @@ class Vml:
     def spell(self, template: str) -> bytes:
         """``template`` (written with v:, o:, x:) with this drawing's prefixes."""
         p = {k.decode(): v.decode() for k, v in self.p.items()}
+        if all(k == v for k, v in p.items()):
+            return template.encode()
         return re.sub(r"(</?|\s)([vox]):(?=[A-Za-z])", lambda m: m.group(1) + p[m.group(2)] + ":", template).encode()
 
 
@@ -184,12 +186,15 @@ def plan_notes(archive, sheet_part: str, rels: list[Rel], notes: dict[tuple[int,
     if legacy is not None:
         vml_part = resolve(sheet_part, legacy.target)
         spelling = _checked_vml(vml_data)
-        vml = vml_data
-        shapes = spelling.shape.findall(vml)
-        removed = [s for s in shapes if _note_cell(s, spelling) in gone]
-        left = len(shapes) - len(removed)
-        for shape in removed:
-            vml = vml.replace(shape, b"", 1)
+        pieces, pos, left = [], 0, 0
+        for shape in spelling.shape.finditer(vml_data):
+            if _note_cell(shape.group(), spelling) in gone:
+                pieces.append(vml_data[pos:shape.start()])
+                pos = shape.end()
+            else:
+                left += 1
+        pieces.append(vml_data[pos:])
+        vml = b"".join(pieces)
         if not new and not left:
             plan.removes.add(vml_part)
             plan.rels = [r for r in plan.rels if r is not legacy]
@@ -310,7 +315,7 @@ def _add_shapes(data: bytes, vml: Vml, notes: dict[tuple[int, int], str], blocks
         at = re.search(rb"<xml\b[^>]*>", data).end()
         data = data[:at] + layout + data[at:]
     ids = (block * 1024 + k for block in blocks for k in range(1, 1024))
-    shapes = b"".join(vml.spell(_shape(next(ids), row, col, z)) for z, (row, col) in enumerate(sorted(notes), start=1))
+    shapes = vml.spell("".join(_shape(next(ids), row, col, z) for z, (row, col) in enumerate(sorted(notes), start=1)))
     at = data.rfind(b"</xml>")
     return data[:at] + shapes + data[at:]
 

@@ -282,6 +282,11 @@ class _Patch:
             raise Unpatchable("several Summary sheets of ours")
         index = ours[0]
         part = self._part_of(self.sheets[index][0])
+        if any(n.endswith("calcChain.xml") for n in self.names):
+            with self.archive.open(part) as handle:
+                while chunk := handle.read(CHUNK):
+                    if b"<f" in chunk:
+                        raise Unpatchable("formulas in the Summary sheet to remove (the calculation chain names it)")
         _, _, rid = self.sheets.pop(index)
         self.book_rels = [r for r in self.book_rels if r.id != rid]
         self.removes.add(part)
