@@ -95,12 +95,6 @@ class Annotations:
     macro: bool = False  # the report is an .xlsm
 
 
-@dataclass
-class _Member:
-    name: str
-    data: bytes
-
-
 def patch_workbook(source: Path, target: Path, ann: Annotations) -> None:
     """Write to ``target`` the workbook ``source`` with ``ann`` in place (raises ``Unpatchable``)."""
     try:
