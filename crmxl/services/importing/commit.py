@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import String, any_, bindparam, func, select, text
+from sqlalchemy import Date, DateTime, String, any_, bindparam, func, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
@@ -35,6 +35,8 @@ from crmxl.validation.cells import name_key
 
 STALE_LIST = 10
 FIXED_COLUMNS = ("id", "created_at", "updated_at", "version")  # set by the commit itself, never staged
+DATE_COLUMNS = {c.name for table in (ACCOUNTS, CONTACTS) for c in table.columns
+                if isinstance(c.type, (Date, DateTime))}
 
 
 class ImportHasErrors(CrmxlError):
@@ -154,20 +156,41 @@ class _Writer:
                   "reported_rows": len(plan.error_rows)}
         return self.recorder.finish(counts)
 
-    def create(self, table: Any, columns: list[str], rows: Iterable[tuple], count: int) -> list[int]:
-        """Insert ``count`` rows: ``rows`` yields, for each new id, the driver-ready tuple of ``columns``
-        after the id. Returns the ids."""
-        ids = self.bulk.next_ids(table, count)
-        self.bulk.insert_rows(table.name, ["id", *columns], [(new_id, *row) for new_id, row in zip(ids, rows)],
-                              self.step)
+    def create(self, table: Any, entity: str, columns: list[str], rows: Iterable[tuple], sources: list[int],
+               quals: list[list[int]] | None = None) -> list[int]:
+        """Insert one row per item of ``sources`` (its worksheet row): ``rows`` yields the driver-ready tuple
+        of ``columns`` after the id. Records their creation; returns the new ids."""
+        ids = self.bulk.next_ids(table, len(sources))
+        rows = [(new_id, *row) for new_id, row in zip(ids, rows)]
+        self.bulk.insert_rows(table.name, ["id", *columns], rows, self.step)
+        if quals is not None:
+            self.bulk.insert_rows(LINKS.name, ["contact_id", "qualification_id"],
+                                  [(new_id, q) for new_id, qs in zip(ids, quals) for q in qs])
+        if self.bulk.pg:
+            self.record_creates_here(entity, ["id", *columns], rows, sources, quals)
+        else:
+            stage = self.bulk.stage(f"crmxl_{entity}_creates", table,
+                                    [(seq, i, source, 0) for seq, (i, source) in enumerate(zip(ids, sources), start=1)])
+            stage.record(self.recorder.flush(), entity, "create", with_quals=quals is not None)
+            stage.drop()
         return ids
 
-    def record_creates(self, table: Any, entity: str, ids: list[int], sources: list[int]) -> None:
-        """The created rows' changes: their stored rows as after images."""
-        stage = self.bulk.stage(f"crmxl_{entity}_creates", table,
-                                [(seq, i, source, 0) for seq, (i, source) in enumerate(zip(ids, sources), start=1)])
-        stage.record(self.recorder.flush(), entity, "create", with_quals=entity == "contact")
-        stage.drop()
+    def record_creates_here(self, entity: str, columns: list[str], rows: list[tuple], sources: list[int],
+                            quals: list[list[int]] | None) -> None:
+        """PostgreSQL: the after images of created rows built and serialised here, copied in with the row
+        changes (the server's JSON building costs more than ``json.dumps`` streamed into a COPY)."""
+        now_json = self.now_json
+        dates = [c for c in columns if c not in ("created_at", "updated_at") and c in DATE_COLUMNS]
+        add = self.recorder.add
+        for i, (row, source) in enumerate(zip(rows, sources, strict=True)):
+            after = dict(zip(columns, row))
+            after["created_at"] = after["updated_at"] = now_json
+            for name in dates:
+                after[name] = to_json(after[name])
+            if quals is not None:
+                after["qualifications"] = quals[i]
+            add(entity, row[0], "create", None, after, source)
+        self.recorder.flush()
 
     def update(self, table: Any, entity: str, updates: list[Any],
                convert: dict[str, Callable[[Any], tuple[str, Any]]], *, quals: bool = False) -> Stage:
@@ -201,11 +224,11 @@ class _Writer:
             return
         now = self.bulk.stored(ACCOUNTS.c.created_at, self.now)
         values, owner_id = itemgetter(*ACCOUNT_FIELDS), self.owner_id
-        ids = self.create(ACCOUNTS, ["number", *ACCOUNT_FIELDS, "owner_id", "created_at", "updated_at", "version"],
+        ids = self.create(ACCOUNTS, "account", ["number", *ACCOUNT_FIELDS, "owner_id", "created_at", "updated_at",
+                                                "version"],
                           ((c.number, *values(c.values), owner_id(c.owner), now, now, 1) for c in creates),
-                          len(creates))
+                          [c.row for c in creates])
         self.account_ids.update(zip((c.number for c in creates), ids))
-        self.record_creates(ACCOUNTS, "account", ids, [c.row for c in creates])
 
     def update_accounts(self) -> None:
         if self.plan.accounts_update:
@@ -226,11 +249,9 @@ class _Writer:
             values["birth_date"] = self.bulk.stored(birth, values["birth_date"])
             account_id = c.account_id if c.account_id is not None else self.account_ids[c.identifier]
             rows.append((account_id, c.identifier, c.name, *values.values(), now, now, 1))
-        ids = self.create(CONTACTS, ["account_id", "identifier", "name", *CONTACT_FIELDS, "created_at",
-                                     "updated_at", "version"], rows, len(rows))
-        links = [(new_id, q) for new_id, c in zip(ids, creates) for q in self.quals(c.qualifications)]
-        self.bulk.insert_rows(LINKS.name, ["contact_id", "qualification_id"], links)
-        self.record_creates(CONTACTS, "contact", ids, [c.row for c in creates])
+        self.create(CONTACTS, "contact", ["account_id", "identifier", "name", *CONTACT_FIELDS, "created_at",
+                                          "updated_at", "version"], rows, [c.row for c in creates],
+                    [self.quals(c.qualifications) for c in creates])
 
     def update_contacts(self) -> None:
         updates = self.plan.contacts_update
