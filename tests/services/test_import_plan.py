@@ -144,3 +144,19 @@ def test_plan_is_picklable_and_commits_after_a_round_trip(db, demo_db, tmp_path)
     assert copy.fingerprint.digest == plan.fingerprint.digest
     commit_import(db, actor(db), copy)
     assert demo_accounts(demo_db.url, "agent.sp1", 1)[0]["city"] == "Jundiaí"
+
+
+def test_change_lines_words_the_first_changes_in_row_order_and_counts_the_rest(db, demo_db, tmp_path):
+    from crmxl.services.imports import change_lines
+
+    rows = [{"account_number": cnpj(f"7766{i:04d}0001"), "name": f"New {i}", "type": "COMPANY",
+             "portfolio": "agent.sp1", "uf": "SP", "contact_name": f"Contact {i}", "contact_type": "OTHERS"}
+            for i in range(6)]
+    plan, first = plan_rows(db, tmp_path, rows)
+    lines = change_lines(plan, limit=5)
+    assert len(lines) == 6 and "7" in lines[-1][0]  # 12 changes: 5 worded, "7 more"
+    assert [label.split()[0] for label, _ in lines[:5]] == [label.split()[0] for label, _ in change_lines(plan)[:5]]
+    every = change_lines(plan, limit=None)
+    assert len(every) == 12
+    assert every[0][1] == "agent.sp1" and every[1][1] == "Contact 0"  # row 1: its account, then its contact
+    assert str(first) in every[0][0] and str(first + 5) in every[-1][0]

@@ -148,28 +148,37 @@ def _show(value: Any, lang: str) -> str:
 
 
 def change_lines(plan: ImportPlan, limit: int | None = SUMMARY_CHANGES) -> list[tuple[str, str]]:
-    """(label, what changes) per planned change, in row order: for the Summary sheet and the details."""
+    """(label, what changes) per planned change, in row order: for the Summary sheet and the details.
+
+    Only the first ``limit`` changes are put into words (a plan may hold 100,000 of them)."""
     lang = plan.lang
     t = lambda code, **p: i18n.message(code, lang, **p)  # noqa: E731
     login = lambda v: v or without_portfolio_label(lang)  # noqa: E731
-    lines: list[tuple[int, str, str]] = []
-    for c in plan.accounts_create:
-        lines.append((c.row, t("change_account_create", row=c.row, number=c.number), login(c.owner)))
-    for u in plan.accounts_update:
+
+    def account_create(c: AccountCreate) -> tuple[str, str]:
+        return t("change_account_create", row=c.row, number=c.number), login(c.owner)
+
+    def account_update(u: AccountUpdate) -> tuple[str, str]:
         parts = [f"{'portfolio' if k == 'owner' else k}: "
                  f"{login(o) if k == 'owner' else _show(o, lang)} → {login(n) if k == 'owner' else _show(n, lang)}"
                  for k, (o, n) in u.changes.items()]
-        lines.append((u.row, t("change_account_update", row=u.row, number=u.number), ", ".join(parts)))
-    for c in plan.contacts_create:
-        lines.append((c.row, t("change_contact_create", row=c.row, identifier=c.identifier), c.name))
-    for u in plan.contacts_update:
+        return t("change_account_update", row=u.row, number=u.number), ", ".join(parts)
+
+    def contact_create(c: ContactCreate) -> tuple[str, str]:
+        return t("change_contact_create", row=c.row, identifier=c.identifier), c.name
+
+    def contact_update(u: ContactUpdate) -> tuple[str, str]:
         parts = [f"{k}: {_show(o, lang)} → {_show(n, lang)}" for k, (o, n) in u.changes.items()]
-        lines.append((u.row, t("change_contact_update", row=u.row, identifier=u.identifier, name=u.name),
-                      ", ".join(parts)))
-    lines.sort(key=lambda line: line[0])
-    chosen = [(label, text) for _, label, text in (lines if limit is None else lines[:limit])]
-    if limit is not None and len(lines) > limit:
-        chosen.append((t("change_more", count=len(lines) - limit), ""))
+        return t("change_contact_update", row=u.row, identifier=u.identifier, name=u.name), ", ".join(parts)
+
+    changes: list[tuple[int, Any, Any]] = []
+    for items, words in ((plan.accounts_create, account_create), (plan.accounts_update, account_update),
+                         (plan.contacts_create, contact_create), (plan.contacts_update, contact_update)):
+        changes += [(item.row, words, item) for item in items]
+    changes.sort(key=lambda change: change[0])  # stable: on one row, accounts before contacts
+    chosen = [words(item) for _, words, item in (changes if limit is None else changes[:limit])]
+    if limit is not None and len(changes) > limit:
+        chosen.append((t("change_more", count=len(changes) - limit), ""))
     return chosen
 
 
