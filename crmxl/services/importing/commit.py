@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Date, DateTime, String, any_, bindparam, func, select, text
+from sqlalchemy import String, any_, bindparam, func, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
@@ -35,8 +35,6 @@ from crmxl.validation.cells import name_key
 
 STALE_LIST = 10
 FIXED_COLUMNS = ("id", "created_at", "updated_at", "version")  # set by the commit itself, never staged
-DATE_COLUMNS = {c.name for table in (ACCOUNTS, CONTACTS) for c in table.columns
-                if isinstance(c.type, (Date, DateTime))}
 
 
 class ImportHasErrors(CrmxlError):
@@ -159,38 +157,19 @@ class _Writer:
     def create(self, table: Any, entity: str, columns: list[str], rows: Iterable[tuple], sources: list[int],
                quals: list[list[int]] | None = None) -> list[int]:
         """Insert one row per item of ``sources`` (its worksheet row): ``rows`` yields the driver-ready tuple
-        of ``columns`` after the id. Records their creation; returns the new ids."""
+        of ``columns`` after the id (contacts: ``quals``, their qualification ids). Records their creation,
+        the stored rows as after images; returns the new ids."""
         ids = self.bulk.next_ids(table, len(sources))
         rows = [(new_id, *row) for new_id, row in zip(ids, rows)]
         self.bulk.insert_rows(table.name, ["id", *columns], rows, self.step)
         if quals is not None:
             self.bulk.insert_rows(LINKS.name, ["contact_id", "qualification_id"],
                                   [(new_id, q) for new_id, qs in zip(ids, quals) for q in qs])
-        if self.bulk.pg:
-            self.record_creates_here(entity, ["id", *columns], rows, sources, quals)
-        else:
-            stage = self.bulk.stage(f"crmxl_{entity}_creates", table,
-                                    [(seq, i, source, 0) for seq, (i, source) in enumerate(zip(ids, sources), start=1)])
-            stage.record(self.recorder.flush(), entity, "create", with_quals=quals is not None)
-            stage.drop()
+        stage = self.bulk.stage(f"crmxl_{entity}_creates", table,
+                                [(seq, i, source, 0) for seq, (i, source) in enumerate(zip(ids, sources), start=1)])
+        stage.record(self.recorder.flush(), entity, "create", with_quals=quals is not None)
+        stage.drop()
         return ids
-
-    def record_creates_here(self, entity: str, columns: list[str], rows: list[tuple], sources: list[int],
-                            quals: list[list[int]] | None) -> None:
-        """PostgreSQL: the after images of created rows built and serialised here, copied in with the row
-        changes (the server's JSON building costs more than ``json.dumps`` streamed into a COPY)."""
-        now_json = self.now_json
-        dates = [c for c in columns if c not in ("created_at", "updated_at") and c in DATE_COLUMNS]
-        add = self.recorder.add
-        for i, (row, source) in enumerate(zip(rows, sources, strict=True)):
-            after = dict(zip(columns, row))
-            after["created_at"] = after["updated_at"] = now_json
-            for name in dates:
-                after[name] = to_json(after[name])
-            if quals is not None:
-                after["qualifications"] = quals[i]
-            add(entity, row[0], "create", None, after, source)
-        self.recorder.flush()
 
     def update(self, table: Any, entity: str, updates: list[Any],
                convert: dict[str, Callable[[Any], tuple[str, Any]]], *, quals: bool = False) -> Stage:
