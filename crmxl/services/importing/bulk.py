@@ -15,7 +15,7 @@ only the JSON spelling differs (spacing, non-ASCII characters not escaped).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -32,7 +32,8 @@ STAGE_COLUMNS = ("seq", "id", "src_row", "mask")
 EXECUTEMANY_CHUNK = 10_000  # rows per SQLite executemany (a progress step)
 COPY_CHUNK = 20_000  # rows per progress step of a COPY
 STATEMENT_CHUNK = 25_000  # staged rows per INSERT ... SELECT / UPDATE ... FROM (a progress step)
-JSON_NULL = "null"  # how SQLAlchemy's JSON type stores None (no image)
+JSON_NULL = "null"
+SQLITE_CACHE_KIB = 64 * 1024  # page cache of a commit on SQLite  # how SQLAlchemy's JSON type stores None (no image)
 
 
 def no_step(_count: int) -> None:
@@ -52,6 +53,25 @@ class Bulk:
         self.pg = self.dialect.name == "postgresql"
         self.quote = self.dialect.identifier_preparer.quote
         self.dumps: Callable[[Any], str] = getattr(self.dialect, "_json_serializer", None) or json.dumps
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """Around a commit's transaction. SQLite: take the write lock before anything is read (the
+        plan's fingerprint is then checked against what the writes will change; SQLite otherwise reads
+        outside the transaction until its first write), and a page cache that holds the indexes the
+        commit touches (the connection's own size is restored after)."""
+        if self.pg:
+            yield
+            return
+        driver = self.conn.connection.driver_connection
+        previous = self.conn.exec_driver_sql("PRAGMA cache_size").scalar()
+        self.conn.exec_driver_sql(f"PRAGMA cache_size = -{int(SQLITE_CACHE_KIB)}")
+        try:
+            if not driver.in_transaction:
+                self.conn.exec_driver_sql("BEGIN IMMEDIATE")
+            yield
+        finally:
+            self.conn.exec_driver_sql(f"PRAGMA cache_size = {int(previous)}")
 
     # values -------------------------------------------------------------------------------------
     def storer(self, column: Any) -> Callable[[Any], Any] | None:

@@ -56,7 +56,7 @@ def commit_plan(db: Database, actor: Actor, plan: ImportPlan, *, skip_invalid: b
     total = len(plan.accounts_create) + len(plan.accounts_update) + len(plan.contacts_create) + len(plan.contacts_update)
     progress("commit", 0, total)
     try:
-        with db.transaction() as conn:
+        with db.transaction() as conn, Bulk(conn).writing():
             check_fresh(conn, plan, lock=db.dialect == "postgresql")
             writer = _Writer(conn, actor, plan, progress, total)
             return writer.run()
