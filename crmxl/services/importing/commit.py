@@ -10,7 +10,7 @@ difference and nothing is written.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from operator import itemgetter
 from typing import Any
 
@@ -154,43 +154,41 @@ class _Writer:
                   "reported_rows": len(plan.error_rows)}
         return self.recorder.finish(counts)
 
-    def create(self, table: Any, entity: str, columns: list[str], rows: Iterable[tuple], sources: list[int],
-               quals: list[list[int]] | None = None) -> list[int]:
-        """Insert one row per item of ``sources`` (its worksheet row): ``rows`` yields the driver-ready tuple
-        of ``columns`` after the id (contacts: ``quals``, their qualification ids). Records their creation,
-        the stored rows as after images; returns the new ids."""
-        ids = self.bulk.next_ids(table, len(sources))
-        rows = [(new_id, *row) for new_id, row in zip(ids, rows)]
-        self.bulk.insert_rows(table.name, ["id", *columns], rows, self.step)
+    def create(self, table: Any, entity: str, columns: list[str], rows: list[tuple], sources: list[int],
+               quals: list[list[int]] | None = None) -> None:
+        """Insert ``rows`` (driver-ready tuples of ``columns``, the new id first), from the worksheet rows
+        ``sources`` (contacts: with ``quals``, their qualification ids), and record their creation: the
+        stored rows as after images."""
+        self.bulk.insert_rows(table.name, columns, rows, self.step)
         if quals is not None:
             self.bulk.insert_rows(LINKS.name, ["contact_id", "qualification_id"],
-                                  [(new_id, q) for new_id, qs in zip(ids, quals) for q in qs])
+                                  [(row[0], q) for row, qs in zip(rows, quals) for q in qs])
         stage = self.bulk.stage(f"crmxl_{entity}_creates", table,
-                                [(seq, i, source, 0) for seq, (i, source) in enumerate(zip(ids, sources), start=1)])
+                                [(seq, row[0], source, 0) for seq, (row, source) in enumerate(zip(rows, sources), 1)])
         stage.record(self.recorder.flush(), entity, "create", with_quals=quals is not None)
         stage.drop()
-        return ids
 
-    def update(self, table: Any, entity: str, updates: list[Any],
-               convert: dict[str, Callable[[Any], tuple[str, Any]]], *, quals: bool = False) -> Stage:
+    def update(self, table: Any, entity: str, updates: list[Any], convert: dict[str, tuple[str, Callable[[Any], Any]]],
+               *, quals: bool = False) -> Stage:
         """Stage ``updates`` (plan updates: id, row, changes), record their images, apply them. A change of
-        a key in ``convert`` is staged as ``convert[key](new value)``: (column or "quals", value)."""
+        a key in ``convert`` (column or "quals", function) is staged in that column as the function of the
+        new value."""
         columns = updatable(table)
-        slots = {c: (4 + i, 1 << i) for i, c in enumerate(columns)}
-        slots["quals"] = (4 + len(columns), 1 << len(columns))
-        blank = [None] * (len(columns) + (1 if quals else 0))
+        slots = {c: i for i, c in enumerate([*columns, "quals"])}
+        layouts: dict[tuple[str, ...], tuple[int, Any, list[tuple[int, Callable[[Any], Any]]]]] = {}
         rows = []
         for seq, upd in enumerate(updates, start=1):
-            row = [seq, upd.id, upd.row, 0, *blank]
-            mask = 0
-            for key, (_old, new) in upd.changes.items():
-                if key in convert:
-                    key, new = convert[key](new)
-                slot, bit = slots[key]
-                row[slot] = new
-                mask |= bit
-            row[3] = mask
-            rows.append(tuple(row))
+            changes = upd.changes
+            keys = tuple(changes)
+            layout = layouts.get(keys)
+            if layout is None:
+                layout = layouts[keys] = _layout(keys, slots, convert, len(columns) + quals)
+            mask, scatter, conversions = layout
+            news = [new for _old, new in changes.values()]
+            for i, function in conversions:
+                news[i] = function(news[i])
+            news.append(None)
+            rows.append((seq, upd.id, upd.row, mask, *scatter(news)))
         stage = self.bulk.stage(f"crmxl_{entity}_updates", table, rows, columns, quals=quals)
         stage.record(self.recorder.flush(), entity, "update", now_json=self.now_json, with_quals=entity == "contact")
         stage.apply(self.now, self.step)
@@ -203,17 +201,16 @@ class _Writer:
             return
         now = self.bulk.stored(ACCOUNTS.c.created_at, self.now)
         values, owner_id = itemgetter(*ACCOUNT_FIELDS), self.owner_id
-        ids = self.create(ACCOUNTS, "account", ["number", *ACCOUNT_FIELDS, "owner_id", "created_at", "updated_at",
-                                                "version"],
-                          ((c.number, *values(c.values), owner_id(c.owner), now, now, 1) for c in creates),
-                          [c.row for c in creates])
+        ids = self.bulk.next_ids(ACCOUNTS, len(creates))
+        rows = [(new_id, c.number, *values(c.values), owner_id(c.owner), now, now, 1)
+                for new_id, c in zip(ids, creates, strict=True)]
+        self.create(ACCOUNTS, "account", ["id", "number", *ACCOUNT_FIELDS, "owner_id", "created_at", "updated_at",
+                                          "version"], rows, [c.row for c in creates])
         self.account_ids.update(zip((c.number for c in creates), ids))
 
     def update_accounts(self) -> None:
         if self.plan.accounts_update:
-            owner_id = self.owner_id
-            self.update(ACCOUNTS, "account", self.plan.accounts_update,
-                        {"owner": lambda login: ("owner_id", owner_id(login))}).drop()
+            self.update(ACCOUNTS, "account", self.plan.accounts_update, {"owner": ("owner_id", self.owner_id)}).drop()
 
     # contacts ----------------------------------------------------------------------------------
     def create_contacts(self) -> None:
@@ -222,13 +219,14 @@ class _Writer:
             return
         now = self.bulk.stored(CONTACTS.c.created_at, self.now)
         birth = CONTACTS.c.birth_date
+        ids = self.bulk.next_ids(CONTACTS, len(creates))
         rows = []
-        for c in creates:
+        for new_id, c in zip(ids, creates, strict=True):
             values = {f: c.values.get(f) for f in CONTACT_FIELDS}
             values["birth_date"] = self.bulk.stored(birth, values["birth_date"])
             account_id = c.account_id if c.account_id is not None else self.account_ids[c.identifier]
-            rows.append((account_id, c.identifier, c.name, *values.values(), now, now, 1))
-        self.create(CONTACTS, "contact", ["account_id", "identifier", "name", *CONTACT_FIELDS, "created_at",
+            rows.append((new_id, account_id, c.identifier, c.name, *values.values(), now, now, 1))
+        self.create(CONTACTS, "contact", ["id", "account_id", "identifier", "name", *CONTACT_FIELDS, "created_at",
                                           "updated_at", "version"], rows, [c.row for c in creates],
                     [self.quals(c.qualifications) for c in creates])
 
@@ -238,8 +236,8 @@ class _Writer:
             return
         birth, dumps = CONTACTS.c.birth_date, self.bulk.dumps
         stage = self.update(CONTACTS, "contact", updates, {
-            "birth_date": lambda value: ("birth_date", self.bulk.stored(birth, value)),
-            "qualifications": lambda names: ("quals", dumps(self.quals(names))),
+            "birth_date": ("birth_date", lambda value: self.bulk.stored(birth, value)),
+            "qualifications": ("quals", lambda names: dumps(self.quals(names))),
         }, quals=True)
         links = {u.id: self.quals(u.changes["qualifications"][1]) for u in updates if "qualifications" in u.changes}
         if links:
@@ -247,6 +245,23 @@ class _Writer:
             self.bulk.insert_rows(LINKS.name, ["contact_id", "qualification_id"],
                                   [(cid, q) for cid, qs in links.items() for q in qs])
         stage.drop()
+
+
+def _layout(keys: tuple[str, ...], slots: dict[str, int], convert: dict[str, tuple[str, Callable[[Any], Any]]],
+            width: int) -> tuple[int, Any, list[tuple[int, Callable[[Any], Any]]]]:
+    """How an update changing ``keys`` is staged: (mask, a function placing the new values (and a last
+    None) in the staged columns, [(position, conversion)])."""
+    places = [len(keys)] * width  # the None after the new values
+    mask = 0
+    conversions = []
+    for i, key in enumerate(keys):
+        if key in convert:
+            key, function = convert[key]
+            conversions.append((i, function))
+        places[slots[key]] = i
+        mask |= 1 << slots[key]
+    scatter = itemgetter(*places) if width > 1 else lambda values: (values[places[0]],)
+    return mask, scatter, conversions
 
 
 def updatable(table: Any) -> list[str]:
