@@ -25,7 +25,7 @@ from crmxl.schema import ACCOUNTS, CONTACTS
 from crmxl.validation import validate_cells
 from crmxl.workbook import layout, report as report_module
 from crmxl.workbook.patch import Unpatchable, writer as patch_writer
-from crmxl.workbook.patch.sheet import _with_width
+from crmxl.workbook.patch.sheet_frame import _with_width
 from crmxl.workbook.reader import read_table
 from crmxl.workbook.report import AUTHOR, ERROR_FILL, WARNING_FILL, produce_report
 from tests.validation.builders import account_row, cnpj, contact_row, write_csv, write_xlsx

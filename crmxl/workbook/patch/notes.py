@@ -96,7 +96,6 @@ class NotesPlan:
     writes: dict[str, bytes] = field(default_factory=dict)
     removes: set[str] = field(default_factory=set)
     rels: list[Rel] = field(default_factory=list)
-    legacy_rid: str | None = None  # the <legacyDrawing> the sheet must have when the stream ends
     legacy_add: str | None = None  # r:id of a <legacyDrawing> to add
     legacy_remove: bool = False
     assumed_legacy: str | None = None  # which relationship the sheet's <legacyDrawing> is believed to use
@@ -201,7 +200,6 @@ def plan_notes(archive, sheet_part: str, rels: list[Rel], notes: dict[tuple[int,
             plan.legacy_remove = True
             types.remove(vml_part)
             return plan
-        plan.legacy_rid = legacy.id
         if new:
             staying = [int(n) // 1024 for n in _SHAPE_ID.findall(vml)]
             blocks = _free_blocks(archive, len(new), vml_part, set(staying))
@@ -217,7 +215,7 @@ def plan_notes(archive, sheet_part: str, rels: list[Rel], notes: dict[tuple[int,
     plan.writes[vml_part] = _add_shapes(vml, STANDARD, new, blocks)
     rid = new_rel_id(plan.rels)
     plan.rels.append(Rel(rid, REL_VML, _relative(sheet_part, vml_part)))
-    plan.legacy_rid = plan.legacy_add = rid
+    plan.legacy_add = rid
     if types.of(vml_part) != CT_VML:
         types.add(vml_part, CT_VML)
     return plan

@@ -26,7 +26,6 @@ REL_WORKSHEET = f"{REL}/worksheet"
 REL_STYLES = f"{REL}/styles"
 REL_STRINGS = f"{REL}/sharedStrings"
 REL_CUSTOM_PROPS = f"{REL}/custom-properties"
-REL_THREADED = "http://schemas.microsoft.com/office/2017/10/relationships/threadedComment"
 CT_COMMENTS = "application/vnd.openxmlformats-officedocument.spreadsheetml.comments+xml"
 CT_VML = "application/vnd.openxmlformats-officedocument.vmlDrawing"
 CT_WORKSHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
@@ -35,6 +34,7 @@ CT_BOOK = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.mai
 CT_BOOK_MACROS = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
 XML_DECL = b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 MAX_PART = 50_000_000  # a styles, comments, VML or workbook part bigger than this is not one we patch
+MAX_TEXT = 32_767  # the most a cell holds
 
 
 class Unpatchable(Exception):
@@ -121,9 +121,6 @@ class ContentTypes:
     def add(self, part: str, content_type: str) -> None:
         if self.of(part) != content_type:
             self.overrides[f"/{part}"] = content_type
-
-    def add_default(self, extension: str, content_type: str) -> None:
-        self.defaults.setdefault(extension, content_type)
 
     def remove(self, part: str) -> None:
         self.overrides.pop(f"/{part}", None)

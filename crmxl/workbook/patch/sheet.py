@@ -1,11 +1,11 @@
-"""The data worksheet, patched as a stream: marks, the Errors column, column width, dimension, notes' drawing.
+"""The data worksheet, patched as a stream: its rows cut at ``</row>`` and given their Errors cells.
 
 The part is fed in decompressed chunks; what is ready comes out as bytes to compress. Nothing builds a
-tree: rows are cut at ``</row>`` and most of them only get the Errors cell appended (one bytes format per
-row). A row with a mark to set or to clear, or a cell at or after the Errors column, is taken apart cell
-by cell. Rows before the header row pass through as they were. What precedes ``<sheetData>`` is held
-until the header row has said where the Errors column goes; what follows ``</sheetData>`` is small and
-is rewritten at the end (``<legacyDrawing>`` added or removed).
+tree: most rows only get the Errors cell appended (one bytes format per row). A row with a mark to set
+or to clear, or a cell at or after the Errors column, is taken apart cell by cell (see ``cells``). Rows
+before the header row pass through as they were. What precedes ``<sheetData>`` is held until the header
+row has said where the Errors column goes; what follows ``</sheetData>`` is small and is rewritten at the
+end (see ``sheet_frame``).
 
 Anything unexpected -- a row or cell without its ``r`` reference, rows out of order, a data row the
 stream never shows -- raises ``Unpatchable``.
@@ -19,46 +19,16 @@ from collections.abc import Callable
 from itertools import accumulate
 from dataclasses import dataclass, field
 
-from crmxl.schema import header_key
-from crmxl.workbook.patch.package import MAIN, MAX_PART, Unpatchable, attributes, set_attr, string_item, unescape
+from crmxl.workbook.patch.cells import RowEditor, errors_column
+from crmxl.workbook.patch.package import MAIN, MAX_PART, Unpatchable
+from crmxl.workbook.patch.sheet_frame import column_styles, patch_head, patch_tail
 from crmxl.workbook.patch.styles import Styles
 
-ERRORS_WIDTH = b"60"
 _ROW_NUMBER = re.compile(rb'<row\b[^>]*?\sr="([0-9]+)"')
 _ROW_FIRST = re.compile(rb'<row r="([0-9]+)"')
-_CELL = re.compile(rb"<c\b[^>]*?(?:/>|>.*?</c>)", re.S)
-_CELL_START = re.compile(rb"<c\b[^>]*?/?>")
-_CELL_REF = re.compile(rb'\sr="([A-Z]{1,3})([0-9]+)"')
 _LETTERS = re.compile(rb"[A-Z]{1,3}")
 _SPANS = re.compile(rb'\sspans="[^"]*"')
-_S = re.compile(rb'\ss="([0-9]+)"')
-_V = re.compile(rb"<v>([^<]*)</v>")
-_IS = re.compile(rb"<is>(.*?)</is>", re.S)
-_DIMENSION = re.compile(rb'<dimension\b[^>]*?\bref="([^"]*)"[^>]*/>')
-_COLS = re.compile(rb"<cols>(.*?)</cols>|<cols\s*/>", re.S)
-_COL = re.compile(rb"<col\b[^>]*?(?:/>|>\s*</col>)", re.S)
-_TAG = re.compile(rb"<(/?)([A-Za-z_][\w.:-]*)[^>]*?(/?)>")
-# CT_Worksheet: what may follow <legacyDrawing> (it goes before the first of these)
-_AFTER_LEGACY = {b"legacyDrawingHF", b"drawingHF", b"picture", b"oleObjects", b"controls", b"webPublishItems",
-                 b"tableParts", b"extLst"}
 MAX_ROW_BYTES = 200_000_000
-
-
-def column_index(letters: bytes) -> int:
-    """b"A" -> 0, b"AA" -> 26."""
-    index = 0
-    for char in letters:
-        index = index * 26 + char - 64
-    return index - 1
-
-
-def column_letters(index: int) -> bytes:
-    letters = b""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = bytes((65 + rest,)) + letters
-    return letters
 
 
 def _before(a: bytes, b: bytes) -> bool:
@@ -98,7 +68,7 @@ class SheetPatch:
         self.column_styles: list[tuple[int, int, int]] = []  # 0-based first and last column, xf
         self.last_row = 0
         self.data_seen = 0
-        self.errors_column: int | None = None
+        self.editor: RowEditor | None = None  # once the header row has placed the Errors column
         self.errors_letters = b""
         old = sorted(styles.mark_ids)
         self._old_marks = re.compile(rb' s="(?:' + b"|".join(str(i).encode() for i in old) + rb')"') if old else None
@@ -134,23 +104,25 @@ class SheetPatch:
     def finish(self) -> list[bytes]:
         if self.phase != "tail":
             raise Unpatchable("the sheet data does not end")
-        if self.errors_column is None:
+        if self.editor is None:
             raise Unpatchable("the header row is not in the sheet")
-        if self.data_seen != len(self.m.data_rows) or set(self.m.marks) - self.m.seen_marks:
+        m = self.m
+        if self.data_seen != len(m.data_rows) or set(m.marks) - m.seen_marks:
             raise Unpatchable("rows of the table are not in the sheet")
         out = self._emit([])
-        out.append(self._patch_tail(self.tail))
+        out.append(patch_tail(self.tail, m.legacy_expected, m.legacy_remove, m.legacy_add))
         return out
 
     def _emit(self, out: list[bytes]) -> list[bytes]:
         if self.held is None:
             return out
         self.held.extend(out)
-        if self.errors_column is None:
+        if self.editor is None:
             if sum(map(len, self.held)) > MAX_ROW_BYTES:
                 raise Unpatchable("the header row is too far down")
             return []
-        ready = [self._patch_head(self.head), *self.held]
+        head = patch_head(self.head, self.editor.column, self.m.header_row, max(self.m.data_rows, default=0))
+        ready = [head, *self.held]
         self.held = None
         return ready
 
@@ -173,25 +145,14 @@ class SheetPatch:
             raise Unpatchable("the worksheet is not in the transitional namespace, unprefixed")
         self.head, self.buffer = head, self.buffer[end + 1:]
         self.phase = "rows"
-        block = _COLS.search(head)
-        for item in _COL.findall(block.group(1) or b"") if block else ():
-            a = attributes(item)
-            if a.get(b"style", b"0").isdigit() and a.get(b"min", b"").isdigit() and a.get(b"max", b"").isdigit():
-                self.column_styles.append((int(a[b"min"]) - 1, int(a[b"max"]) - 1, int(a.get(b"style", b"0"))))
-
-    def _empty_cell_style(self, row_tag: bytes, col: int) -> int:
-        """The format an empty cell shows: its row's (if the row has one), else its column's."""
-        a = attributes(row_tag)
-        if a.get(b"customFormat") in (b"1", b"true") and a.get(b"s", b"").isdigit():
-            return int(a[b"s"])
-        return next((style for low, high, style in self.column_styles if low <= col <= high), 0)
+        self.column_styles = column_styles(head)
 
     # -- rows ---------------------------------------------------------------------------------------------
 
     def _rows(self, region: bytes, out: list[bytes]) -> None:
         if b' spans="' in region:
             region = _SPANS.sub(b"", region)
-        if self.errors_column is not None and self._bulk(region, out):
+        if self.editor is not None and self._bulk(region, out):
             return
         self._each_row(region, out)
 
@@ -247,7 +208,7 @@ class SheetPatch:
             start = piece.rfind(b"<row")
             row = rows[at]
             text = get(row, ok) if row in data_rows else None
-            pieces[at] = self._row(piece, start, piece.find(b">", start), row, text, None)
+            pieces[at] = self.editor.row(piece, start, piece.find(b">", start), row, text)
             cells[at] = b""
         joined: list[bytes] = [b""] * (2 * len(pieces))
         joined[0::2] = pieces
@@ -318,145 +279,22 @@ class SheetPatch:
                     else:
                         append(b"</row>")
                     continue
-            append(self._row(piece, start, tag_end, row, text, None))
+            append(self.editor.row(piece, start, tag_end, row, text))
         if rest:
             append(rest)
 
-    def _row(self, piece: bytes, start: int, tag_end: int, row: int, text: bytes | None,
-             header_style: int | None) -> bytes:
-        """A row taken apart: marks set or cleared, the Errors cell (``text``) put in column order.
-
-        ``header_style``: the header row's Errors cell is bold (the style of a cell already there, in bold).
-        """
-        body = piece[tag_end + 1:]
-        marks = self.m.marks.get(row, {})
-        if marks:
-            self.m.seen_marks.add(row)
-        column = self.errors_column
-        styles = self.styles
-        new_cells = sorted(c for c in marks if c != column)  # marked cells the row may not have
-        errors_pending = text is not None
-        parts = [piece[:tag_end + 1]]
-        pos = 0
-
-        def errors_cell(style: int | None) -> bytes:
-            attr = b' s="%d"' % style if style else b""
-            return b'<c r="%b%d"%b t="inlineStr">%b</c>' % (self.errors_letters, row, attr, text)
-
-        def empty_marked(col: int) -> bytes:
-            base = self._empty_cell_style(piece[start:tag_end + 1], col)
-            return b'<c r="%b%d" s="%d"/>' % (column_letters(col), row, styles.mark(base, marks[col]))
-
-        for cell in _CELL.finditer(body):
-            xml = cell.group()
-            tag = _CELL_START.match(xml).group()
-            ref = _CELL_REF.search(tag)
-            if ref is None:
-                raise Unpatchable("a cell without its r reference")
-            col = column_index(ref.group(1))
-            parts.append(body[pos:cell.start()])
-            pos = cell.end()
-            while new_cells and new_cells[0] < col:
-                parts.append(empty_marked(new_cells.pop(0)))
-            if errors_pending and column < col:
-                parts.append(errors_cell(header_style))
-                errors_pending = False
-            s_match = _S.search(tag)
-            s = int(s_match.group(1)) if s_match else 0
-            if col == column:  # the Errors cell of an earlier run (or an empty styled cell): replaced
-                if errors_pending:
-                    parts.append(errors_cell(styles.bold(s) if header_style is not None else None))
-                    errors_pending = False
-                continue
-            if new_cells and new_cells[0] == col:
-                new_cells.pop(0)
-            new = styles.mark(s, marks[col]) if col in marks else styles.restore(s)
-            if new != s:
-                parts.append(set_attr(tag, b"s", str(new).encode() if new else None) + xml[len(tag):])
-            else:
-                parts.append(xml)
-        trailing = body[pos:]
-        for col in new_cells:
-            if errors_pending and column < col:
-                parts.append(errors_cell(header_style))
-                errors_pending = False
-            parts.append(empty_marked(col))
-        if errors_pending:
-            parts.append(errors_cell(header_style))
-        parts.append(trailing)
-        parts.append(b"</row>")
-        return b"".join(parts)
-
     def _header_row(self, piece: bytes, start: int, row: int) -> bytes:
-        """Find the Errors column from the header cells, then patch the header row."""
+        """Place the Errors column from the header cells, then patch the header row."""
         tag_end = piece.find(b">", start)
-        body = piece[tag_end + 1:]
-        cells = []
-        wanted: set[int] = set()
-        for cell in _CELL.finditer(body):
-            tag = _CELL_START.match(cell.group()).group()
-            ref = _CELL_REF.search(tag)
-            if ref is None:
-                raise Unpatchable("a cell without its r reference")
-            kind = attributes(tag).get(b"t", b"n")
-            value = _V.search(cell.group())
-            if kind == b"s" and value:
-                wanted.add(int(value.group(1)))
-            cells.append((column_index(ref.group(1)), kind, cell.group(), value))
-        strings = self.strings(wanted) if wanted else {}
-        found, last = None, -1
-        errors_keys = self._errors_keys()
-        for col, kind, xml, value in cells:
-            if kind == b"s":
-                text = strings.get(int(value.group(1))) if value else None
-            elif kind == b"inlineStr":
-                inline = _IS.search(xml)
-                text = string_item(inline.group(1)) if inline else None
-            else:
-                text = unescape(value.group(1)) if value else None
-            if text not in (None, ""):
-                last = max(last, col)
-                if found is None and isinstance(text, str) and header_key(text) in errors_keys:
-                    found = col
-        column = found if found is not None else max(self.m.min_errors_column, last + 1)
-        self.errors_column = column
-        self.errors_letters = letters = column_letters(column)
+        column = errors_column(piece[tag_end + 1:], self.strings, self.m.min_errors_column)
+        self.editor = RowEditor(column, self.styles, self.column_styles, self.m.marks, self.m.seen_marks)
+        self.errors_letters = letters = self.editor.letters
         # a cell at the Errors column (an earlier run's, replaced), and any cell at or after it (or without its
         # leading r reference): after those are stripped, a row with neither only needs its Errors cell appended
         self._at_errors = re.compile(rb'<c r="' + letters + rb'[0-9]+"[^>]*?(?:/>|>.*?</c>)', re.S)
         self._at_errors_prefix = b'<c r="' + letters
         self._problem = re.compile(rb'<c(?:(?! r=")[\s>/]| r="(?:' + _at_least(letters) + rb")[0-9])")
-        return self._row(piece, start, tag_end, row, self.m.header, self.styles.bold(0))
-
-    @staticmethod
-    def _errors_keys() -> set[str]:
-        from crmxl.schema import ERRORS_HEADER
-
-        return {header_key(v) for v in ERRORS_HEADER.values()}
-
-    # -- before and after the rows ------------------------------------------------------------------------
-
-    def _patch_head(self, head: bytes) -> bytes:
-        column = self.errors_column
-        dimension = _DIMENSION.search(head)
-        if dimension is not None:
-            new = _widen(dimension.group(1), column, self.m.header_row, max(self.m.data_rows, default=0))
-            tag = dimension.group()
-            replacement = set_attr(tag, b"ref", new) if new else b""
-            head = head[:dimension.start()] + replacement + head[dimension.end():]
-        return _with_width(head, column)
-
-    def _patch_tail(self, tail: bytes) -> bytes:
-        legacy = re.search(rb"<legacyDrawing\b[^>]*>", tail)
-        found = re.search(rb':id="([^"]*)"', legacy.group()) if legacy else None
-        if (found.group(1).decode() if found else None) != self.m.legacy_expected or (legacy and not found):
-            raise Unpatchable("the sheet's notes drawing is not the one its relationships suggest")
-        if self.m.legacy_remove:
-            tail = re.sub(rb"<legacyDrawing\b[^>]*/>", b"", tail, count=1)
-        if self.m.legacy_add is not None:
-            end = tail.index(b"</sheetData>") + len(b"</sheetData>")
-            tail = tail[:end] + _insert_legacy(tail[end:], self.m.legacy_add)
-        return tail
+        return self.editor.row(piece, start, tag_end, row, self.m.header, self.styles.bold(0))
 
 
 def _at_least(letters: bytes) -> bytes:
@@ -469,73 +307,3 @@ def _at_least(letters: bytes) -> bytes:
     if len(letters) < 3:
         options.append(b"[A-Z]{%d,3}" % (len(letters) + 1))
     return b"|".join(options)
-
-
-def _widen(ref: bytes, column: int, header_row: int, last_row: int) -> bytes | None:
-    """The dimension ``ref`` grown to hold the Errors column (None: drop an unreadable one)."""
-    match = re.fullmatch(rb"([A-Z]{1,3})([0-9]+)(?::([A-Z]{1,3})([0-9]+))?", ref)
-    if match is None:
-        return None
-    c1, r1 = column_index(match.group(1)), int(match.group(2))
-    c2, r2 = (column_index(match.group(3)), int(match.group(4))) if match.group(3) else (c1, r1)
-    c1, r1 = min(c1, column), min(r1, header_row)
-    c2, r2 = max(c2, column), max(r2, last_row, header_row)
-    return column_letters(c1) + str(r1).encode() + b":" + column_letters(c2) + str(r2).encode()
-
-
-def _with_width(head: bytes, column: int) -> bytes:
-    """``head`` with column ``column`` (0-based) 60 wide in ``<cols>`` (a covering range is split)."""
-    number = column + 1
-    ours = b'<col min="%d" max="%d" width="%b" customWidth="1"/>' % (number, number, ERRORS_WIDTH)
-    block = _COLS.search(head)
-    if block is None:
-        at = head.rfind(b"<sheetData")
-        return head[:at] + b"<cols>" + ours + b"</cols>" + head[at:]
-    items = _COL.findall(block.group(1) or b"")
-    out, placed = [], False
-    for item in items:
-        a = attributes(item)
-        try:
-            low, high = int(a.get(b"min", b"0")), int(a.get(b"max", b"0"))
-        except ValueError:
-            raise Unpatchable("a column range without numbers") from None
-        if low <= number <= high:
-            if low < number:
-                out.append(set_attr(item, b"max", str(number - 1).encode()))
-            mine = set_attr(set_attr(item, b"min", str(number).encode()), b"max", str(number).encode())
-            mine = set_attr(set_attr(mine, b"width", ERRORS_WIDTH), b"customWidth", b"1")
-            out.append(mine)
-            if number < high:
-                out.append(set_attr(item, b"min", str(number + 1).encode()))
-            placed = True
-        else:
-            if not placed and low > number:
-                out.append(ours)
-                placed = True
-            out.append(item)
-    if not placed:
-        out.append(ours)
-    return head[:block.start()] + b"<cols>" + b"".join(out) + b"</cols>" + head[block.end():]
-
-
-def _insert_legacy(tail: bytes, element: bytes) -> bytes:
-    """``element`` put in the tail where CT_Worksheet wants ``<legacyDrawing>``."""
-    depth = 0
-    for match in _TAG.finditer(tail):
-        closing, name, empty = match.groups()
-        if tail[match.start():match.start() + 4] in (b"<!--", b"<?xm"):
-            continue
-        if closing:
-            depth -= 1
-            if depth < 0:  # </worksheet>
-                return tail[:match.start()] + element + tail[match.start():]
-            continue
-        if depth == 0:
-            local = name.rpartition(b":")[2]
-            if b":" in name and local == b"AlternateContent":
-                raise Unpatchable("alternate content where the notes' drawing goes")
-            if local in _AFTER_LEGACY:
-                return tail[:match.start()] + element + tail[match.start():]
-        if not empty:
-            depth += 1
-    raise Unpatchable("the worksheet does not end")

@@ -2,7 +2,7 @@
 
 A marked cell keeps its own format (number format, font, border, alignment) with our fill: for each
 (original xf, severity) one xf is appended that copies the original with our fill. Which original an
-xf of ours came from is kept in the workbook's custom properties (``writer.MAPPING_PROPERTY``, e.g.
+xf of ours came from is kept in the workbook's custom properties (``docprops.MAPPING_PROPERTY``, e.g.
 ``"40=7,41=9"``), so a second run gives a fixed cell its original format back -- the user's own fill
 included. The mapping is only trusted where it still holds (the mark xf has our fill and equals the
 original apart from the fill), since a spreadsheet program may renumber the formats when it saves;
