@@ -302,3 +302,26 @@ def test_accounts_only_plan_without_contacts(db, demo_db, tmp_path):
     batch_id = commit_import(db, actor(db), plan)
     (change,) = check_images(db, demo_db.url, plan, batch_id, before)
     assert {k for k, v in change["after"].items() if change["before"][k] != v} == {"name", "version", "updated_at"}
+
+
+def test_sqlite_reads_the_fingerprint_under_the_write_lock_and_restores_its_cache(sqlite_demo_db, tmp_path,
+                                                                                monkeypatch):
+    db = Database(sqlite_demo_db.url)
+    plan = plan_accounts(db, sqlite_demo_db.url, tmp_path)
+    seen = {}
+    original = commit.check_fresh
+
+    def watching(conn, plan, *, lock):
+        driver = conn.connection.driver_connection
+        seen.update(driver=driver, in_transaction=driver.in_transaction,
+                    cache=driver.execute("PRAGMA cache_size").fetchone()[0])
+        return original(conn, plan, lock=lock)
+
+    monkeypatch.setattr(commit, "check_fresh", watching)
+    with db.engine.connect() as conn:
+        default = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+    assert commit_import(db, actor(db), plan) is not None
+    assert seen["in_transaction"]  # a concurrent commit cannot slip in between the check and the writes
+    assert seen["cache"] == -bulk.SQLITE_CACHE_KIB != default
+    assert seen["driver"].execute("PRAGMA cache_size").fetchone()[0] == default  # the pooled connection as it was
+    db.dispose()
