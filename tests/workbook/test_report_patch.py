@@ -71,7 +71,7 @@ def sheet_xml(path: Path, part: str = "xl/worksheets/sheet1.xml") -> bytes:
 
 PATCHED = {"[Content_Types].xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/worksheets/sheet1.xml",
            "xl/styles.xml", "docProps/custom.xml", "xl/comments1.xml", "xl/drawings/vmlDrawing1.vml",
-           "xl/worksheets/_rels/sheet1.xml.rels", "_rels/.rels"}
+           "xl/worksheets/_rels/sheet1.xml.rels", "_rels/.rels", "docProps/app.xml"}
 
 
 @pytest.mark.parametrize("tpl,lang", [(ACCOUNTS, "en"), (ACCOUNTS, "pt-BR"), (CONTACTS, "en")])

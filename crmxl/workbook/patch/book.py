@@ -55,6 +55,7 @@ class Book:
             raise Unpatchable("the workbook is not in the transitional namespace")
         self.sheets = [(s.get("name", ""), s.get("sheetId", ""), s.get(f"{{{REL}}}id", ""))
                        for s in root.iter(f"{{{MAIN}}}sheet")]
+        self.very_hidden = {s.get("name", "") for s in root.iter(f"{{{MAIN}}}sheet") if s.get("state") == "veryHidden"}
         self.book_rels_part = rels_part(self.book_part)
         self.book_rels = read_rels(read(archive, self.book_rels_part))
         self.sheet_part = self.part_of(sheet)
@@ -81,6 +82,12 @@ class Book:
         rid = next((rid for name, _, rid in self.sheets if name == sheet), None)
         rel = next((r for r in self.book_rels if r.id == rid and r.mode != "External"), None)
         return resolve(self.book_part, rel.target) if rel and rel.type == REL_WORKSHEET else None
+
+    def worksheets(self) -> list[str]:
+        """The names of the worksheets as ``docProps/app.xml`` lists them: in order, very hidden ones left out."""
+        kinds = {r.id: r.type for r in self.book_rels if r.mode != "External"}
+        hidden = self.very_hidden
+        return [name for name, _, rid in self.sheets if kinds.get(rid) == REL_WORKSHEET and name not in hidden]
 
     def strings(self, wanted: set[int]) -> dict[int, str]:
         return shared_strings(self.archive, self.strings_part, wanted)

@@ -4,7 +4,8 @@ Every other member is copied as it was, compressed bytes and all. Rewritten: the
 stream, see ``sheet``), ``xl/styles.xml`` (our formats, see ``styles``), the sheet's notes (see
 ``notes``), the Summary sheet (a new part; an earlier one of ours removed, see ``summary``),
 ``xl/workbook.xml`` and the relationships and content types that name them, ``docProps/custom.xml``
-(the format mapping, see ``docprops``). This module plans those changes and writes the archive.
+(the format mapping) and ``docProps/app.xml`` (the sheet names, see ``docprops``). This module plans
+those changes and writes the archive.
 
 ``patch_workbook`` raises ``Unpatchable`` for anything it does not understand; the caller then writes the
 report another way.
@@ -23,11 +24,12 @@ from pathlib import Path
 from typing import Any
 
 from crmxl.workbook.patch.book import Book
-from crmxl.workbook.patch.docprops import custom_xml, read_mapping
+from crmxl.workbook.patch.docprops import REL_EXTENDED_PROPS, app_xml, custom_xml, read_mapping
 from crmxl.workbook.patch.notes import plan_notes
 from crmxl.workbook.patch.package import (
     CHUNK,
     CT_CUSTOM_PROPS,
+    MAX_PART,
     MAX_TEXT,
     REL,
     REL_CUSTOM_PROPS,
@@ -103,7 +105,8 @@ class _Patch:
 
     def write(self, target: Path) -> None:
         ann, book = self.ann, self.book
-        remove_old_summary(book, ann.sheet, ann.summary_names, ann.summary_title_prefix)
+        worksheets = book.worksheets()
+        removed = remove_old_summary(book, ann.sheet, ann.summary_names, ann.summary_title_prefix)
         notes = plan_notes(book.archive, book.sheet_part, self.sheet_rels, ann.notes, ann.author, book.types)
         book.writes.update(notes.writes)
         book.removes |= notes.removes
@@ -118,6 +121,7 @@ class _Patch:
             legacy_add = (b"<legacyDrawing " + (b"" if r_prefix else f'xmlns:r="{REL}" '.encode())
                           + (r_prefix or b"r") + b':id="' + notes.legacy_add.encode() + b'"/>')
         summary_part = add_summary(book, ann.summary_base)
+        self._app_properties(worksheets, removed)
         needs_custom = bool(ann.marks) or bool(self.mapping_before)
         if needs_custom and self.custom_part is None:
             self.custom_part = free_name(set(book.names) | set(book.writes), "docProps/custom.xml"
@@ -147,6 +151,18 @@ class _Patch:
             raise Unpatchable("the worksheet is not an unprefixed <worksheet>")
         bound = re.search(rb'xmlns:([\w.-]+)="' + re.escape(REL.encode()) + rb'"', root.group())
         return bound.group(1) if bound else None
+
+    def _app_properties(self, before: list[str], removed: str | None) -> None:
+        """``docProps/app.xml`` naming the worksheets there are now, where it named those there were."""
+        book = self.book
+        parts = [resolve("", r.target) for r in book.root_rels if r.type == REL_EXTENDED_PROPS and r.mode != "External"]
+        if len(parts) != 1 or parts[0] not in book.names or parts[0] in book.writes or parts[0] in book.removes:
+            return
+        if book.archive.getinfo(parts[0]).file_size > MAX_PART:
+            return
+        data = app_xml(read(book.archive, parts[0]), before, book.worksheets(), removed)
+        if data is not None:
+            book.writes[parts[0]] = data
 
     def _write_zip(self, target: Path, marks: SheetMarks, late: set[str], needs_custom: bool) -> None:
         book, archive = self.book, self.book.archive
