@@ -32,8 +32,8 @@ STAGE_COLUMNS = ("seq", "id", "src_row", "mask")
 EXECUTEMANY_CHUNK = 10_000  # rows per SQLite executemany (a progress step)
 COPY_CHUNK = 20_000  # rows per progress step of a COPY
 STATEMENT_CHUNK = 25_000  # staged rows per INSERT ... SELECT / UPDATE ... FROM (a progress step)
-JSON_NULL = "null"
-SQLITE_CACHE_KIB = 64 * 1024  # page cache of a commit on SQLite  # how SQLAlchemy's JSON type stores None (no image)
+JSON_NULL = "null"  # how SQLAlchemy's JSON type stores None (no image)
+SQLITE_CACHE_KIB = 64 * 1024  # page cache of a commit on SQLite
 
 
 def no_step(_count: int) -> None:
@@ -53,6 +53,11 @@ class Bulk:
         self.pg = self.dialect.name == "postgresql"
         self.quote = self.dialect.identifier_preparer.quote
         self.dumps: Callable[[Any], str] = getattr(self.dialect, "_json_serializer", None) or json.dumps
+
+    @property
+    def temp_schema(self) -> str:
+        """Where temporary tables live (a stage is dropped there, never a table of the same name elsewhere)."""
+        return "pg_temp" if self.pg else "temp"
 
     @contextmanager
     def writing(self) -> Iterator[None]:
@@ -150,7 +155,7 @@ class Bulk:
         driver-ready tuples in that order, seq counting from 1, the mask's bit i set when the row sets
         ``columns[i]`` (bit ``len(columns)``: new qualification ids, a JSON array in v_quals)."""
         quoted = self.quote(name)
-        self.conn.execute(text(f"DROP TABLE IF EXISTS {quoted}"))
+        self.conn.execute(text(f"DROP TABLE IF EXISTS {self.temp_schema}.{quoted}"))
         kinds = ["seq INTEGER PRIMARY KEY", "id INTEGER NOT NULL", "src_row INTEGER", "mask INTEGER NOT NULL"]
         kinds += [f"{self.quote('v_' + c)} {self._type(table.c[c])}" for c in columns]
         if quals:
@@ -160,9 +165,11 @@ class Bulk:
         self.insert_rows(name, [*STAGE_COLUMNS, *(f"v_{c}" for c in columns), *(["v_quals"] if quals else [])],
                          rows)
         if self.pg:  # the row count and the ids' distinctness for the join plans: a small sample does
+            previous = self.conn.execute(text("SHOW default_statistics_target")).scalar()
             self.conn.execute(text("SET LOCAL default_statistics_target = 1"))
             self.conn.execute(text(f"ANALYZE {quoted}"))
-            self.conn.execute(text("SET LOCAL default_statistics_target TO DEFAULT"))
+            self.conn.execute(text("SELECT set_config('default_statistics_target', :previous, true)"),
+                              {"previous": previous})
         used = 0
         for row in rows:
             used |= row[3]
@@ -197,9 +204,10 @@ class Bulk:
         arguments = ", ".join(f"'{key}', {value}" for key, value in pairs)
         return f"json_object({arguments})"
 
-    def quote_always(self, name: str) -> str:
+    @staticmethod
+    def quote_always(name: str) -> str:
+        """A quoted identifier, kept exactly (a JSON key named by a column alias)."""
         return '"' + name.replace('"', '""') + '"'
-
 
     def qualification_ids(self, contact_expr: str) -> str:
         """SQL: the JSON array of a contact's qualification ids, ascending (``[]`` when none)."""
@@ -310,7 +318,7 @@ class Stage:
         return f"SELECT u.id FROM {self.bulk.quote(self.name)} u WHERE {self._sets(bit)}"
 
     def drop(self) -> None:
-        self.bulk.conn.execute(text(f"DROP TABLE {self.bulk.quote(self.name)}"))
+        self.bulk.conn.execute(text(f"DROP TABLE {self.bulk.temp_schema}.{self.bulk.quote(self.name)}"))
 
 
 __all__ = ["Bulk", "RowsVanished", "Stage"]
