@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any
 
 from sqlalchemy import Date, DateTime, Integer, String, Table, bindparam, text
@@ -75,8 +75,9 @@ class Bulk:
             if not driver.in_transaction:
                 self.conn.exec_driver_sql("BEGIN IMMEDIATE")
             yield
-        finally:
-            self.conn.exec_driver_sql(f"PRAGMA cache_size = {int(previous)}")
+        finally:  # best effort: never hide the error that ends the commit
+            with suppress(DBAPIError):
+                self.conn.exec_driver_sql(f"PRAGMA cache_size = {int(previous)}")
 
     # values -------------------------------------------------------------------------------------
     def storer(self, column: Any) -> Callable[[Any], Any] | None:

@@ -1,10 +1,11 @@
 """Apply an ``ImportPlan`` in one transaction, with a batch holding a before/after image of every row.
 
-Set-based, no per-row queries (see ``bulk``): creates get their ids up front and go in by ``COPY``
-(PostgreSQL) or one ``executemany`` (SQLite), their after images serialised once; updates are staged
-in a temporary table, their images written by one ``INSERT ... SELECT`` and the rows changed by one
-``UPDATE ... FROM``. The plan's fingerprint is re-read first (rows locked on PostgreSQL): any
-difference and nothing is written.
+Set-based, no per-row queries, the ORM off the path (see ``bulk``): created rows get their ids up
+front and go in by ``COPY`` (PostgreSQL) or ``executemany`` of tuples (SQLite); updates are staged in a
+temporary table and applied by ``UPDATE ... FROM``; the row changes are written by ``INSERT ... SELECT``
+with the images built by the database from the stored rows. The plan's fingerprint is read first, in
+the write transaction (rows locked on PostgreSQL, the write lock held on SQLite): any difference and
+nothing is written.
 """
 
 from __future__ import annotations
