@@ -37,32 +37,67 @@ def _in_transaction(url: str, backend: str) -> bool:
     engine = create_engine(url.rsplit("/", 1)[0] + "/postgres")
     name = url.rsplit("/", 1)[1]
     with engine.connect() as conn:
-        busy = conn.execute(text(
+        busy = conn.execute(text(  # a transaction that has written something has a transaction id
             "SELECT count(*) FROM pg_stat_activity WHERE datname = :db AND pid <> pg_backend_pid() "
-            "AND (state = 'idle in transaction' OR (state = 'active' AND query ~* '^\\s*(insert|update|copy)'))"),
-            {"db": name}).scalar()
+            "AND backend_xid IS NOT NULL"), {"db": name}).scalar()
     engine.dispose()
     return bool(busy)
 
 
-@pytest.mark.parametrize("extra_delay", [0.0, 0.05])
-def test_sigkill_mid_commit_leaves_the_database_as_before(demo_db, tmp_path, extra_delay):
+def _held(url: str, backend: str, probes: int = 3) -> bool:
+    """In a write transaction at each of ``probes`` looks 10 ms apart."""
+    for _ in range(probes):
+        if not _in_transaction(url, backend):
+            return False
+        time.sleep(0.01)
+    return True
+
+
+def _waiting_on_a_lock(url: str) -> bool:
+    engine = create_engine(url.rsplit("/", 1)[0] + "/postgres")
+    with engine.connect() as conn:
+        waiting = conn.execute(text(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = :db AND wait_event_type = 'Lock'"),
+            {"db": url.rsplit("/", 1)[1]}).scalar()
+    engine.dispose()
+    return bool(waiting)
+
+
+@pytest.mark.parametrize("when", ["first write", "history"])
+def test_sigkill_mid_commit_leaves_the_database_as_before(demo_db, tmp_path, when):
+    """Killed as soon as the commit's transaction shows, or later: on PostgreSQL once its rows are written
+    and it waits for the history table (held by this test); on SQLite a moment into its write lock."""
     rows, _ = generate_rows(60_000, [])
     path = tmp_path / "big.xlsx"
     write_raw(path, rows)
     before = table_dump(demo_db.url)
+    blocker = None
+    if when == "history" and demo_db.backend == "postgresql":
+        blocker = create_engine(demo_db.url).connect()
+        blocker.execute(text("LOCK TABLE row_changes IN SHARE MODE"))  # the commit's history insert waits
     proc = subprocess.Popen(_command(path, demo_db.url), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                             env={**os.environ, "CRMXL_HOME": str(tmp_path)})
     deadline = time.monotonic() + 120
     killed_in_transaction = False
-    while proc.poll() is None and time.monotonic() < deadline:
-        if _in_transaction(demo_db.url, demo_db.backend):
-            time.sleep(extra_delay)
-            killed_in_transaction = proc.poll() is None and _in_transaction(demo_db.url, demo_db.backend)
-            proc.send_signal(signal.SIGKILL)
-            break
-        time.sleep(0.01)
-    proc.wait(timeout=30)
+    try:
+        while proc.poll() is None and time.monotonic() < deadline:
+            if blocker is not None:
+                seen = _waiting_on_a_lock(demo_db.url)
+            else:  # held for a while: the commit, not a moment's lock when the database is first opened
+                seen = _held(demo_db.url, demo_db.backend)
+                if seen and when == "history":
+                    time.sleep(0.05)
+            if seen:
+                killed_in_transaction = proc.poll() is None and (
+                    blocker is not None or _in_transaction(demo_db.url, demo_db.backend))
+                proc.send_signal(signal.SIGKILL)
+                break
+            time.sleep(0.01)
+        proc.wait(timeout=30)
+    finally:
+        if blocker is not None:
+            blocker.rollback()
+            blocker.close()
     assert killed_in_transaction, "the commit finished before it could be killed: make the file larger"
     assert proc.returncode == -signal.SIGKILL
     assert table_dump(demo_db.url) == before
