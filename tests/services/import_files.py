@@ -74,3 +74,11 @@ def qualification_names(url: str, contact_id: int) -> list[str]:
 
 
 CONTACT_TPL = CONTACTS
+
+
+def actor(db, login="admin"):
+    """The acting user ``login`` of ``db``."""
+    from crmxl.services.access import resolve_actor
+
+    with db.session() as session:
+        return resolve_actor(session, login)

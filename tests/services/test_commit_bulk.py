@@ -13,27 +13,14 @@ from crmxl.db.session import Database
 from crmxl.errors import Conflict
 from crmxl.schema import ACCOUNTS, CONTACTS
 from crmxl.services import history
-from crmxl.services.access import resolve_actor
 from crmxl.services.images import load_images
 from crmxl.services.importing import bulk, commit
 from crmxl.services.imports import commit_import, plan_import
 from tests.conftest import table_dump
-from tests.services.import_files import contacts_of, demo_accounts, execute, query, workbook
+from tests.services.import_files import actor, contacts_of, demo_accounts, execute, query, workbook
 from tests.validation.builders import cnpj
 
 ODD_NAME = 'Clínica "Ação" \\ São João – 🩺 <b>&amp;</b>'
-
-
-@pytest.fixture
-def db(demo_db):
-    database = Database(demo_db.url)
-    yield database
-    database.dispose()
-
-
-def actor(db, login="admin"):
-    with db.session() as session:
-        return resolve_actor(session, login)
 
 
 def accounts_rows(url):

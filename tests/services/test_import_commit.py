@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from crmxl.db.session import Database
 from crmxl.errors import Conflict, PermissionDenied
 from crmxl.schema import ACCOUNTS, CONTACTS
 from crmxl.services import history
-from crmxl.services.access import resolve_actor
 from crmxl.services.imports import ImportHasErrors, commit_import, plan_import
 from tests.conftest import table_dump
 from tests.services.import_files import (
+    actor,
     contacts_of,
     demo_accounts,
     execute,
@@ -22,18 +21,6 @@ from tests.services.import_files import (
 from tests.validation.builders import cnpj
 
 NEW_CNPJ = cnpj("998877660001")
-
-
-@pytest.fixture
-def db(demo_db):
-    database = Database(demo_db.url)
-    yield database
-    database.dispose()
-
-
-def actor(db, login="admin"):
-    with db.session() as session:
-        return resolve_actor(session, login)
 
 
 def plan_file(db, tmp_path, rows, tpl=ACCOUNTS, login="admin", name=None, **kwargs):

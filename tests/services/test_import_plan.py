@@ -4,29 +4,14 @@ from __future__ import annotations
 
 import pickle
 
-import pytest
 
-from crmxl.db.session import Database
 from crmxl.schema import ACCOUNTS, CONTACTS
-from crmxl.services.access import resolve_actor
 from crmxl.services.imports import Move, commit_import, plan_as_json, plan_import
 from tests.conftest import table_dump
-from tests.services.import_files import contacts_of, demo_accounts, first_row, workbook
+from tests.services.import_files import actor, contacts_of, demo_accounts, first_row, workbook
 from tests.validation.builders import cnpj
 
 NEW_CNPJ = cnpj("998877660001")
-
-
-@pytest.fixture
-def db(demo_db):
-    database = Database(demo_db.url)
-    yield database
-    database.dispose()
-
-
-def actor(db, login="admin"):
-    with db.session() as session:
-        return resolve_actor(session, login)
 
 
 def plan_rows(db, tmp_path, rows, login="admin", tpl_id="accounts", keys=None, **kwargs):
