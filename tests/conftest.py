@@ -170,3 +170,13 @@ def pytest_sessionfinish(session, exitstatus):
     if skipped:
         reporter.write_line(f"{len(skipped)} PostgreSQL tests were skipped but CRMXL_REQUIRE_POSTGRES is set", red=True)
         session.exitstatus = 1
+
+
+def soffice_binary() -> str:
+    """The LibreOffice binary; a failure where it must be installed (CI, CRMXL_REQUIRE_SOFFICE), else a skip."""
+    found = shutil.which("soffice") or shutil.which("libreoffice")
+    if found is None and (os.environ.get("CI") or os.environ.get("CRMXL_REQUIRE_SOFFICE")):
+        pytest.fail("soffice is required here (CI / CRMXL_REQUIRE_SOFFICE) but is not installed")
+    if found is None:
+        pytest.skip("LibreOffice (soffice) is not installed: apt-get install libreoffice-calc-nogui")
+    return found

@@ -89,3 +89,21 @@ def registry():
     from crmxl.domain.specialties import SpecialtyRegistry, default_specialties
 
     return SpecialtyRegistry(default_specialties())
+
+
+def write_xlsm(path: Path, rows: Iterable[Sequence[Any]], vba: bytes, *, tpl: Template = ACCOUNTS) -> Path:
+    """A macro-enabled workbook (xlsxwriter) with ``tpl``'s headers, ``rows`` as text and ``vba`` as its project."""
+    import xlsxwriter
+
+    project = path.with_name(f"{path.stem}-vbaProject.bin")
+    project.write_bytes(vba)
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet(tpl.sheet())
+    sheet.write_row(0, 0, [tpl.column(f).header() for f in tpl.fields])
+    for r, row in enumerate(rows, 1):
+        for c, value in enumerate(row):
+            if value is not None:
+                sheet.write_string(r, c, value)
+    book.add_vba_project(str(project))
+    book.close()
+    return path

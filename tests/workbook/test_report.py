@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-import zipfile
 import shutil
+import zipfile
 
 import openpyxl
 import pytest
@@ -17,7 +17,7 @@ from crmxl.schema import ACCOUNTS, STAMP_SHEET
 from crmxl.validation import validate_cells
 from crmxl.workbook.reader import read_table
 from crmxl.workbook.report import AUTHOR, ERROR_FILL, WARNING_FILL, write_report
-from tests.validation.builders import account_row, cnpj, write_csv, write_xlsx
+from tests.validation.builders import account_row, cnpj, write_csv, write_xlsm, write_xlsx
 
 ERRORS_COL = 15  # O: right after the 14 template columns
 
@@ -245,23 +245,11 @@ def test_report_of_a_copy_in_another_folder(tmp_path):
 
 
 def test_macro_enabled_workbook_keeps_its_vba(tmp_path):
-    import xlsxwriter
-
-    vba = tmp_path / "vbaProject.bin"
-    vba.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(range(256)) * 8)
-    source = tmp_path / "in.xlsm"
-    book = xlsxwriter.Workbook(str(source))
-    sheet = book.add_worksheet("Accounts")
-    sheet.write_row(0, 0, [ACCOUNTS.column(f).header() for f in ACCOUNTS.fields])
-    for r, row in enumerate(sample_rows(), 1):
-        for c, value in enumerate(row):
-            if value is not None:
-                sheet.write_string(r, c, value)
-    book.add_vba_project(str(vba))
-    book.close()
+    vba = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(range(256)) * 8
+    source = write_xlsm(tmp_path / "in.xlsm", sample_rows(), vba)
     out, _ = report(source, tmp_path / "out.xlsm")
     with zipfile.ZipFile(out) as archive:
-        assert archive.read("xl/vbaProject.bin") == vba.read_bytes()
+        assert archive.read("xl/vbaProject.bin") == vba
         assert b"macroEnabled" in archive.read("[Content_Types].xml")
     assert fill_of(openpyxl.load_workbook(out)["Accounts"]["C3"]) == ERROR_FILL
     plain, _ = report(source, tmp_path / "out.xlsx")

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
 import shutil
 import subprocess
@@ -28,7 +27,8 @@ from crmxl.workbook.patch import Unpatchable, writer as patch_writer
 from crmxl.workbook.patch.sheet_frame import _with_width
 from crmxl.workbook.reader import read_table
 from crmxl.workbook.report import AUTHOR, ERROR_FILL, WARNING_FILL, produce_report
-from tests.validation.builders import account_row, cnpj, contact_row, write_csv, write_xlsx
+from tests.conftest import soffice_binary
+from tests.validation.builders import account_row, cnpj, contact_row, write_csv, write_xlsm, write_xlsx
 
 ERRORS_COL = 15  # O
 
@@ -209,25 +209,13 @@ def test_users_comments_are_kept(tmp_path):
 
 
 def test_macro_workbook_keeps_its_vba_project_byte_for_byte(tmp_path):
-    import xlsxwriter
-
-    vba = tmp_path / "vbaProject.bin"
-    vba.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(range(256)) * 40)
-    source = tmp_path / "in.xlsm"
-    book = xlsxwriter.Workbook(str(source))
-    sheet = book.add_worksheet("Accounts")
-    sheet.write_row(0, 0, [ACCOUNTS.column(f).header() for f in ACCOUNTS.fields])
-    for r, row in enumerate(rows(), 1):
-        for c, value in enumerate(row):
-            if value is not None:
-                sheet.write_string(r, c, value)
-    book.add_vba_project(str(vba))
-    book.close()
+    vba = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(range(256)) * 40
+    source = write_xlsm(tmp_path / "in.xlsm", rows(), vba)
     written, _ = report(source, tmp_path / "out.xlsm")
     assert written.writer == "patch"
     before, after = members(source), members(written.path)
     with zipfile.ZipFile(written.path) as archive:
-        assert archive.read("xl/vbaProject.bin") == vba.read_bytes()
+        assert archive.read("xl/vbaProject.bin") == vba
         assert b"macroEnabled" in archive.read("[Content_Types].xml")
     assert after["xl/vbaProject.bin"].compress_size == before["xl/vbaProject.bin"].compress_size
     assert fill_of(openpyxl.load_workbook(written.path)["Accounts"]["C3"]) == ERROR_FILL
@@ -321,17 +309,8 @@ def test_a_big_sheet_through_the_streaming_pipeline_gives_what_openpyxl_gives(tm
     assert WARNING_FILL != ERROR_FILL
 
 
-def _soffice() -> str:
-    found = shutil.which("soffice") or shutil.which("libreoffice")
-    if found is None and (os.environ.get("CI") or os.environ.get("CRMXL_REQUIRE_SOFFICE")):
-        pytest.fail("soffice is required here (CI / CRMXL_REQUIRE_SOFFICE) but is not installed")
-    if found is None:
-        pytest.skip("LibreOffice (soffice) is not installed: apt-get install libreoffice-calc-nogui")
-    return found
-
-
 def test_libreoffice_opens_the_report(tmp_path):
-    soffice = _soffice()
+    soffice = soffice_binary()
     source = template(tmp_path / "in.xlsx")
     first, _ = report(source, tmp_path / "first.xlsx")
     second, _ = report(first.path, tmp_path / "second.xlsx")

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-import os
-import shutil
 import subprocess
 import uuid
 from pathlib import Path
@@ -20,6 +18,7 @@ from crmxl.schema import ACCOUNTS, CONTACTS, INSTRUCTIONS_SHEET, LISTS_SHEET, ST
 from crmxl.workbook.layout import NOTE_AUTHOR
 from crmxl.workbook.reader import read_table
 from crmxl.workbook.templates import build_all, build_template, template_filename
+from tests.conftest import soffice_binary
 
 REPO = Path(__file__).resolve().parents[2]
 COMMITTED = REPO / "workbook_templates"
@@ -152,15 +151,6 @@ def test_the_importer_reads_an_empty_template(built, tpl, lang):
     assert table.rows == [] and table.template_version == tpl.version and table.lang == lang
 
 
-def _soffice() -> str:
-    found = shutil.which("soffice") or shutil.which("libreoffice")
-    if found is None and (os.environ.get("CI") or os.environ.get("CRMXL_REQUIRE_SOFFICE")):
-        pytest.fail("soffice is required here (CI / CRMXL_REQUIRE_SOFFICE) but is not installed")
-    if found is None:
-        pytest.skip("LibreOffice (soffice) is not installed: apt-get install libreoffice-calc-nogui")
-    return found
-
-
 def _convert(soffice: str, files: list[Path], fmt: str, out: Path, profile: Path) -> subprocess.CompletedProcess:
     return subprocess.run([soffice, "--headless", f"-env:UserInstallation={profile.as_uri()}",
                            "--convert-to", fmt, "--outdir", str(out), *map(str, files)],
@@ -168,7 +158,7 @@ def _convert(soffice: str, files: list[Path], fmt: str, out: Path, profile: Path
 
 
 def test_libreoffice_opens_every_template(built, tmp_path):
-    soffice = _soffice()
+    soffice = soffice_binary()
     profile = tmp_path / f"lo-profile-{uuid.uuid4().hex}"
     files = list(built.values())
     pdf = _convert(soffice, files, "pdf", tmp_path / "pdf", profile)

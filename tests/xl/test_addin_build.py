@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import os
 import re
 import shutil
 import subprocess
@@ -28,6 +27,7 @@ from crmxl.errors import UnusableInput
 from crmxl.xl import addin_build
 from crmxl.xl.addin_build import build_addin, load_sources
 from crmxl.xl.vba import build_vba_project, compress, write_compound_file
+from tests.conftest import soffice_binary
 
 # The ribbon contract: button label -> function of crmxl.xl.macros it runs.
 BUTTONS = {
@@ -286,18 +286,9 @@ def test_broken_ribbon_source_is_a_clear_error(tmp_path):
 # ---------------------------------------------------------------- LibreOffice
 
 
-def _soffice() -> str:
-    found = shutil.which("soffice") or shutil.which("libreoffice")
-    if not found:
-        if os.environ.get("CI"):
-            pytest.fail("LibreOffice (soffice) is required in CI to check the built workbooks")
-        pytest.skip("LibreOffice (soffice) is not installed")
-    return found
-
-
 def _convert(path: Path, fmt: str, out: Path) -> Path:
     result = subprocess.run(
-        [_soffice(), f"-env:UserInstallation={(out / 'profile').as_uri()}", "--headless",
+        [soffice_binary(), f"-env:UserInstallation={(out / 'profile').as_uri()}", "--headless",
          "--convert-to", fmt, "--outdir", str(out), str(path)],
         capture_output=True, text=True, timeout=120,
     )
