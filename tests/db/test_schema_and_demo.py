@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import func, select, text
 
 from crmxl.db import migrate
-from crmxl.db.models import Account, Base, Contact, ExportProfile, Qualification, User, contact_qualifications
+from crmxl.db.models import UPDATE_ROOM, Account, Base, Contact, ExportProfile, Qualification, User, contact_qualifications
 from crmxl.db.session import Database
 from crmxl.domain.cnpj import is_valid_cnpj
 from crmxl.domain.crm import parse_crm
 from crmxl.domain.enums import UFS, AccountType
 from crmxl.services.demo import load_demo
 from crmxl.services.setup import init_database
-from tests.conftest import table_dump
+from tests.conftest import BACKENDS, table_dump
 
 
 def test_migrations_build_exactly_the_models(empty_db):
@@ -73,3 +74,17 @@ def test_demo_is_idempotent(demo_db):
     result = load_demo(db)
     assert (result.users_added, result.accounts_added, result.contacts_added) == (0, 0, 0)
     assert table_dump(demo_db.url) == before
+
+
+
+@pytest.mark.parametrize("empty_db", [BACKENDS[1]], indirect=True)
+def test_accounts_and_contacts_keep_room_for_updates_on_postgresql(empty_db):
+    """Imports update accounts and contacts in bulk: their pages keep room for the new row versions."""
+    db = Database(empty_db.url)
+    with db.engine.connect() as conn:
+        options = dict(conn.execute(text(
+            "SELECT relname, reloptions FROM pg_class WHERE relname IN ('accounts', 'contacts', 'users')")).all())
+    db.dispose()
+    assert options == {"accounts": [f"fillfactor={UPDATE_ROOM}"], "contacts": [f"fillfactor={UPDATE_ROOM}"],
+                       "users": None}
+    assert 50 <= UPDATE_ROOM < 100

@@ -33,6 +33,7 @@ from crmxl.services.importing.plan import ACCOUNT_FIELDS, CONTACT_FIELDS
 from crmxl.services.importing.reference import ACCOUNTS, CONTACTS, LINKS, QUALIFICATIONS
 from crmxl.services.progress import Progress, no_progress
 from crmxl.validation.cells import name_key
+from crmxl.validation.speed import paused_gc
 
 STALE_LIST = 10
 FIXED_COLUMNS = ("id", "created_at", "updated_at", "version")  # set by the commit itself, never staged
@@ -57,7 +58,7 @@ def commit_plan(db: Database, actor: Actor, plan: ImportPlan, *, skip_invalid: b
     total = len(plan.accounts_create) + len(plan.accounts_update) + len(plan.contacts_create) + len(plan.contacts_update)
     progress("commit", 0, total)
     try:
-        with db.transaction() as conn, Bulk(conn).writing():
+        with paused_gc(), db.transaction() as conn, Bulk(conn).writing():
             check_fresh(conn, plan, lock=db.dialect == "postgresql")
             writer = _Writer(conn, actor, plan, progress, total)
             return writer.run()
