@@ -37,6 +37,7 @@ from crmxl.validation.speed import paused_gc
 from crmxl.workbook import reader_messages  # noqa: F401  (registers the messages)
 from crmxl.workbook.cell_marks import Marks, scan
 from crmxl.workbook.csv_reader import read_csv_grid
+from crmxl.workbook.sheet_parts import read_in_parts
 from crmxl.workbook.sniff import sniff
 
 HEADER_SCAN_ROWS = 10
@@ -141,7 +142,11 @@ def _read_workbook(path: Path, tpl: Template) -> Table:
 
 
 def _grid(book: CalamineWorkbook, path: Path, name: str) -> tuple[list[list[Any]], list]:
-    """The sheet's cells from A1, and its merged ranges (((row, col), (row, col)), 0-based)."""
+    """The sheet's cells from A1, and its merged ranges (((row, col), (row, col)), 0-based): a large
+    sheet parsed in parts on several cores, any other whole."""
+    in_parts = read_in_parts(path, name)
+    if in_parts is not None:
+        return in_parts
     try:
         sheet = book.get_sheet_by_name(name)
         return sheet.to_python(skip_empty_area=False), list(sheet.merged_cell_ranges or ())
