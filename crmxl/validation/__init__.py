@@ -6,6 +6,8 @@ cells give the same findings.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from crmxl.services.progress import Progress, no_progress
 from crmxl.validation.database import AmbiguousContact, check_against, resolve_contact
 from crmxl.validation.findings import finalise
@@ -15,13 +17,15 @@ from crmxl.validation.rows import TableRules
 from crmxl.validation.sheet import sheet_findings
 from crmxl.validation.speed import paused_gc
 
-def validate_cells(table: Table, *, lang: str = "en", progress: Progress = no_progress) -> ValidationResult:
-    """Cell, row and in-file rules (no database): a ``Record`` per non-blank row and the findings."""
+def validate_cells(table: Table, *, lang: str = "en", progress: Progress = no_progress,
+                   on_numbers: Callable[[list[str]], None] | None = None) -> ValidationResult:
+    """Cell, row and in-file rules (no database): a ``Record`` per non-blank row and the findings.
+    ``on_numbers`` gets the well-formed account numbers as soon as they are known (``TableRules.run``)."""
     total = len(table.rows)
     progress("validate", 0, total)
     with paused_gc():
         rules = TableRules(table, lang)
-        records, findings = rules.run()
+        records, findings = rules.run(on_numbers)
         findings[:0] = sheet_findings(table, lang)
         check_duplicates(table, records, findings, rules.render)
         result = ValidationResult(table=table, records=records, findings=findings)

@@ -7,6 +7,7 @@ for doctors, export keys) then walk the parsed columns.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from operator import itemgetter
 from typing import Any
 
@@ -33,6 +34,8 @@ DOCTOR = ContactType.DOCTOR.value
 # The accounts template's contact columns (F-I): they describe a contact only when Contact Name is filled.
 CONTACT_COLUMNS = ("contact_type", "qualifications", "contact_email")
 _MISSING = (ABSENT, INVALID)
+NUMBER_INPUTS = ("type", "uf")  # what the account numbers are parsed against
+NUMBER_FIELDS = ("account_number", "identifier")
 
 
 def header_text(col: Column, lang: str) -> str:
@@ -80,33 +83,46 @@ class TableRules:
         for code, severity, params in issues:
             self.findings.append(self.render.finding(row, field_name, code, severity, params))
 
-    def run(self) -> tuple[list[Record], list[Finding]]:
-        rows = self.table.rows
-        for col in self.tpl.columns:
-            index = self.fields.get(col.field)
-            if index is None or col.kind in (Kind.ACCOUNT_NUMBER, Kind.IDENTIFIER):
-                continue
-            cells = _column(rows, index)
-            if col.kind is Kind.TEXT:
-                values, issues = run_text_column(cells, col.max_length)
-            else:
-                values, issues = run_column(cells, compile_parser(col), col.kind in CACHEABLE, canonical_match(col))
-            for position, found in issues.items():
-                self.emit(position, col.field, found)
-            self.columns[col.field] = values
+    def run(self, on_numbers: Callable[[list[str]], None] | None = None) -> tuple[list[Record], list[Finding]]:
+        """Every rule; ``on_numbers`` gets the file's well-formed account numbers as soon as they are
+        known (the type and UF columns, then the numbers, come first), before the other columns."""
+        first = [col for col in self.tpl.columns if col.field in NUMBER_INPUTS]
+        for col in first:
+            self._run_column(col)
         self._numbers()
+        numbers = self.columns.get("account_number")
+        if on_numbers is not None and numbers is not None:
+            on_numbers([n for n in numbers if n is not ABSENT and n is not INVALID])
+        for col in self.tpl.columns:
+            if col.field not in NUMBER_INPUTS:
+                self._run_column(col)
+        order = [*(c.field for c in self.tpl.columns if c.field not in NUMBER_FIELDS), *NUMBER_FIELDS]
+        self.columns = {f: self.columns[f] for f in order if f in self.columns}  # the records' order
         self._row_rules()
         records = self._records()
         if "_id" in self.table.header_map.hidden:
             self._keys(records)
         return records, self.findings
 
+    def _run_column(self, col: Column) -> None:
+        index = self.fields.get(col.field)
+        if index is None or col.kind in (Kind.ACCOUNT_NUMBER, Kind.IDENTIFIER):
+            return
+        cells = _column(self.table.rows, index)
+        if col.kind is Kind.TEXT:
+            values, issues = run_text_column(cells, col.max_length)
+        else:
+            values, issues = run_column(cells, compile_parser(col), col.kind in CACHEABLE, canonical_match(col))
+        for position, found in issues.items():
+            self.emit(position, col.field, found)
+        self.columns[col.field] = values
+
     def _numbers(self) -> None:
         n = len(self.numbers)
         types = self.columns.get("type") if self.tpl.column("type").kind is Kind.ACCOUNT_TYPE else None
         types = types or [None] * n
         ufs = self.columns.get("uf") or [None] * n
-        for field_name in ("account_number", "identifier"):
+        for field_name in NUMBER_FIELDS:
             index = self.fields.get(field_name)
             if index is None:
                 continue

@@ -28,7 +28,7 @@ from crmxl.services.importing.model import (
     Move,
 )
 from crmxl.services.importing.plan import build_plan
-from crmxl.services.importing.reference import load_reference
+from crmxl.services.importing.reference import AccountPrefetch, load_reference
 from crmxl.services.progress import Progress, no_progress
 from crmxl.validation import check_against, validate_cells
 from crmxl.validation.model import ValidationResult
@@ -45,19 +45,22 @@ def plan_import(db: Database, actor: Actor, path: Path, template_id: str, *, lan
     if tpl is None:
         raise UnusableInput("import_template_unknown", template=template_id, known=", ".join(TEMPLATES))
     table = read_table(Path(path), tpl, progress=progress)
-    result = validate_cells(table, lang=lang, progress=progress)
-    return plan_result(db, actor, result, lang=lang, allow_transfers=allow_transfers, progress=progress)
+    prefetch = AccountPrefetch(db)  # the accounts of the file's numbers, read while the rest is validated
+    result = validate_cells(table, lang=lang, progress=progress, on_numbers=prefetch.start)
+    return plan_result(db, actor, result, lang=lang, allow_transfers=allow_transfers, progress=progress,
+                       prefetch=prefetch)
 
 
 def plan_result(db: Database, actor: Actor, result: ValidationResult, *, lang: str = "en",
-                allow_transfers: bool = False, progress: Progress = no_progress) -> ImportPlan:
+                allow_transfers: bool = False, progress: Progress = no_progress,
+                prefetch: AccountPrefetch | None = None) -> ImportPlan:
     """Plan from an already validated table (any face: a file, a live workbook, an upload)."""
     table = result.table
     total = result.rows
     progress("plan", 0, total)
     with paused_gc():
         with db.transaction() as conn:
-            lookup = load_reference(conn, actor, result)
+            lookup = load_reference(conn, actor, result, prefetch)
         check_against(result, lookup.ref, lang=lang, allow_transfers=allow_transfers)
         plan = ImportPlan(result=result, actor=actor.login, template_id=table.template.id,
                           template_version=table.template_version, file_name=Path(table.file).name,

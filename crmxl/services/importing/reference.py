@@ -6,21 +6,35 @@ contacts of its identifiers, plus the small tables (users, the qualifications re
 
 from __future__ import annotations
 
+import json
 import sqlite3
+import threading
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Table, select
 from sqlalchemy.engine import Connection
 
-from crmxl.db.models import Account, Contact, Qualification, User, contact_qualifications
+from crmxl.db.models import (
+    Account,
+    Contact,
+    Qualification,
+    User,
+    contact_qualifications,
+)
+from crmxl.db.session import Database
 from crmxl.domain.enums import Role
 from crmxl.domain.specialties import SpecialtyRegistry
 from crmxl.services.access import Actor
 from crmxl.services.images import chunks
-from crmxl.validation.model import ExistingAccount, ExistingContact, ReferenceData, ValidationResult
+from crmxl.validation.model import (
+    ExistingAccount,
+    ExistingContact,
+    ReferenceData,
+    ValidationResult,
+)
 
 ACCOUNTS = Account.__table__
 CONTACTS = Contact.__table__
@@ -68,7 +82,10 @@ def wanted_keys(result: ValidationResult) -> tuple[set[str], set[str], set[int],
     return numbers, identifiers, account_keys, contact_keys
 
 
-def load_reference(conn: Connection, actor: Actor, result: ValidationResult) -> Lookup:
+def load_reference(conn: Connection, actor: Actor, result: ValidationResult,
+                   prefetch: AccountPrefetch | None = None) -> Lookup:
+    """What the rules and the plan need (the accounts of the file's numbers from ``prefetch`` when it
+    read them all)."""
     numbers, identifiers, account_keys, contact_keys = wanted_keys(result)
     users = conn.execute(select(USERS.c.id, USERS.c.login, USERS.c.role, USERS.c.active)).all()
     logins_by_id = {u.id: u.login for u in users}
@@ -77,8 +94,10 @@ def load_reference(conn: Connection, actor: Actor, result: ValidationResult) -> 
     qualification_ids = {q.name: q.id for q in quals}
     qualification_names = {q.id: q.name for q in quals}
 
-    accounts = _accounts(conn, "number", sorted(numbers), logins_by_id)
-    accounts.update(_accounts(conn, "id", sorted(account_keys), logins_by_id))
+    prefetched = prefetch.rows_for(numbers) if prefetch is not None else None
+    accounts = _accounts(prefetched if prefetched is not None else account_rows(conn, "number", sorted(numbers)),
+                         logins_by_id)
+    accounts.update(_accounts(account_rows(conn, "id", sorted(account_keys)), logins_by_id))
     contacts = _contacts(conn, "identifier", sorted(identifiers), qualification_names)
     contacts.update(_contacts(conn, "id", sorted(contact_keys), qualification_names))
     by_number = {a.number: a for a in accounts.values()}
@@ -96,15 +115,85 @@ def load_reference(conn: Connection, actor: Actor, result: ValidationResult) -> 
     return Lookup(ref, {u.login: u.id for u in users}, qualification_ids)
 
 
-def _accounts(conn: Connection, column: str, keys: list[Any], logins: dict[int, str]) -> dict[int, ExistingAccount]:
+ACCOUNT_COLUMNS = ("id", "number", "owner_id", "version", "type", *ACCOUNT_VALUES)
+
+
+def _accounts(rows: Iterable[Sequence[Any]], logins: dict[int, str]) -> dict[int, ExistingAccount]:
+    """Rows of ``ACCOUNT_COLUMNS`` -> ``ExistingAccount`` by id."""
     found: dict[int, ExistingAccount] = {}
-    columns = ("id", "number", "owner_id", "version", "type", *ACCOUNT_VALUES)
-    names = columns[4:]
-    for account_id, number, owner_id, version, *values in _rows_where_in(conn, ACCOUNTS, columns, column, keys):
+    names = ACCOUNT_COLUMNS[4:]
+    for account_id, number, owner_id, version, *values in rows:
         owner = logins.get(owner_id) if owner_id is not None else None
         found[account_id] = ExistingAccount(account_id, number, values[0], owner, version,
                                             dict(zip(names, values, strict=True)))
     return found
+
+
+def account_rows(conn: Connection, column: str, keys: list[Any]) -> list[list[Any]]:
+    """The ``ACCOUNT_COLUMNS`` of the accounts whose ``column`` is one of ``keys``, in one statement
+    answered in one step: the database builds one JSON array of them (their values are text and
+    integers, which JSON keeps exactly). The driver thus waits once, without holding the interpreter
+    lock (see ``AccountPrefetch``), and one ``json.loads`` makes the rows."""
+    if not keys:
+        return []
+    items = ", ".join(ACCOUNT_COLUMNS)
+    cursor = conn.connection.cursor()  # this transaction's connection
+    try:
+        if conn.dialect.name == "postgresql":
+            cursor.execute(f"SELECT COALESCE(json_agg(json_build_array({items})), '[]')::text FROM accounts "
+                           f"WHERE {ACCOUNTS.c[column].name} = ANY(%s)", (keys,))
+        elif conn.dialect.name == "sqlite":
+            cursor.execute(f"SELECT json_group_array(json_array({items})) FROM accounts "
+                           f"WHERE {ACCOUNTS.c[column].name} IN (SELECT value FROM json_each(?))", (json.dumps(keys),))
+        else:
+            raise NotImplementedError(conn.dialect.name)
+        (answer,) = cursor.fetchone()
+    finally:
+        cursor.close()
+    return json.loads(answer)
+
+
+class AccountPrefetch:
+    """The accounts of a file's account numbers, read in a thread of its own while the rest of the file
+    is validated: ``start`` is ``validate_cells``'s ``on_numbers``; ``load_reference`` takes the rows.
+
+    ``account_rows`` answers in one step, so the thread waits for the database without the interpreter
+    lock and takes it once to parse the answer: validation goes on meanwhile (a query fetched row by row
+    would take and give back the lock for each row, and both threads would crawl). The rows come from
+    a snapshot a moment older than the plan's: the commit checks every version again anyway."""
+
+    MIN_NUMBERS = 1_000  # fewer: reading them with the plan costs less than a thread
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.keys: frozenset[str] = frozenset()
+        self._rows: list[list[Any]] | None = None
+        self._thread: threading.Thread | None = None
+
+    def start(self, numbers: list[str]) -> None:
+        if self._thread is not None or len(numbers) < self.MIN_NUMBERS:
+            return
+        self.keys = frozenset(numbers)
+        self._thread = threading.Thread(target=self._run, name="crmxl-prefetch", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            with self.db.engine.connect() as conn:
+                self._rows = account_rows(conn, "number", sorted(self.keys))
+        except Exception:  # the plan reads the accounts itself, and reports what is wrong
+            self._rows = None
+
+    def rows_for(self, numbers: set[str]) -> list[list[Any]] | None:
+        """The prefetched rows of ``numbers`` (None: not prefetched, or not all of them: read them)."""
+        if self._thread is None:
+            return None
+        self._thread.join()
+        if self._rows is None or not numbers <= self.keys:
+            return None
+        if len(numbers) == len(self.keys):
+            return self._rows
+        return [row for row in self._rows if row[1] in numbers]
 
 
 def _contacts(conn: Connection, column: str, keys: list[Any], names: dict[int, str]) -> dict[int, ExistingContact]:
