@@ -9,7 +9,8 @@ from crmxl.benchmark import main, run
 
 def test_every_stage_runs_on_a_small_file(tmp_path, monkeypatch):
     stages = {s.name: s for s in run(1000, 3000, tmp_path)}
-    expected = {"raw xlsxwriter write", "raw calamine read", "read", "validate", "plan", "annotated report",
+    expected = {"raw xlsxwriter write", "raw calamine read", "read", "validate", "plan",
+                "dry run (read+validate+plan)", "annotated report",
                 "commit SQLite", "bare upsert SQLite", "export", "10,000 UDF lookups"}
     assert expected <= set(stages)
     assert stages["read"].rows == 1000 and stages["commit SQLite"].rows < 1000  # the bad rows are not committed

@@ -8,7 +8,6 @@ for doctors, export keys) then walk the parsed columns.
 from __future__ import annotations
 
 from collections.abc import Callable
-from operator import itemgetter
 from typing import Any
 
 from crmxl.domain.account_number import well_formed_account_number
@@ -64,8 +63,14 @@ class Renderer:
         return Finding(row, letter, field_name, code, severity, text)  # type: ignore[arg-type]
 
 
-def _column(rows: list[tuple[int, list[Any]]], index: int) -> list[Any]:
-    return list(map(itemgetter(index), map(itemgetter(1), rows)))
+def _columns(rows: list[tuple[int, list[Any]]], indices: set[int]) -> dict[int, list[Any]]:
+    """The cells of columns ``indices``, each column a list (one transposition of the rows)."""
+    if not indices:
+        return {}
+    width = max(indices) + 1
+    pad = [""] * width  # rows are this wide (reader._data_rows); zip would cut the columns to a shorter one
+    cells = list(zip(*(row if len(row) >= width else row + pad for _, row in rows))) if rows else [()] * width
+    return {index: list(cells[index]) for index in indices}
 
 
 class TableRules:
@@ -77,6 +82,7 @@ class TableRules:
         self.numbers = [n for n, _ in table.rows]
         self.findings: list[Finding] = []
         self.columns: dict[str, list[Any]] = {}
+        self.cells = _columns(table.rows, set(self.fields.values()))  # column index -> its cells
 
     def emit(self, position: int, field_name: str | None, issues: tuple[Issue, ...]) -> None:
         row = self.numbers[position]
@@ -108,7 +114,7 @@ class TableRules:
         index = self.fields.get(col.field)
         if index is None or col.kind in (Kind.ACCOUNT_NUMBER, Kind.IDENTIFIER):
             return
-        cells = _column(self.table.rows, index)
+        cells = self.cells[index]
         if col.kind is Kind.TEXT:
             values, issues = run_text_column(cells, col.max_length)
         else:
@@ -127,7 +133,7 @@ class TableRules:
             if index is None:
                 continue
             values: list[Any] = []
-            for position, value in enumerate(_column(self.table.rows, index)):
+            for position, value in enumerate(self.cells[index]):
                 if value is None or value == "" or (value.__class__ is str and value.isspace()):
                     values.append(ABSENT)
                     continue
@@ -188,8 +194,7 @@ class TableRules:
         names = list(self.columns)
         if not names:
             return [Record(row, {}) for row in self.numbers]
-        missing = (ABSENT, INVALID)
-        return [Record(row, {k: v for k, v in zip(names, values) if v not in missing})
+        return [Record(row, {k: v for k, v in zip(names, values) if v is not ABSENT and v is not INVALID})
                 for row, values in zip(self.numbers, zip(*self.columns.values()), strict=True)]
 
     def _keys(self, records: list[Record]) -> None:

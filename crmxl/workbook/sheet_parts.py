@@ -9,6 +9,9 @@ The joined grid is what ``to_python(skip_empty_area=False)`` gives for the whole
 every row as wide as the widest). Only an ordinary sheet is cut: rows numbered by their ``r`` attribute
 where the parts begin, an unprefixed ``<sheetData>``; anything else (or any error) returns None and the
 caller parses the sheet whole, which also reports a damaged file.
+
+The price is memory: while the parts are made, the sheet's XML is held twice (inflated, and in the
+parts), about 120 MB more than a whole parse for 100,000 rows of a template.
 """
 
 from __future__ import annotations
@@ -56,7 +59,7 @@ def read_in_parts(path: Path, sheet: str, parts: int | None = None) -> tuple[Gri
             cuts = _cuts(xml, count)
             if cuts is None:
                 return None
-            packages = [_package(archive, member, xml, cuts, k) for k in range(len(cuts) - 1)]
+            packages = [[_package(archive, member, xml, cuts, k)] for k in range(len(cuts) - 1)]
         del xml
         with ThreadPoolExecutor(max_workers=len(packages), thread_name_prefix="crmxl-part") as pool:
             parsed = list(pool.map(_parse, packages, [sheet] * len(packages), [k == 0 for k in range(len(packages))]))
@@ -124,8 +127,9 @@ class _Part:
     merged: list
 
 
-def _parse(package: bytes, sheet: str, from_a1: bool) -> _Part:
-    book = CalamineWorkbook.from_filelike(io.BytesIO(package))
+def _parse(box: list[bytes], sheet: str, from_a1: bool) -> _Part:
+    """Parse the package in ``box`` (taken out: calamine keeps its own copy, ours is freed at once)."""
+    book = CalamineWorkbook.from_filelike(io.BytesIO(box.pop()))
     try:
         found = book.get_sheet_by_name(sheet)
         merged = list(found.merged_cell_ranges or ())
