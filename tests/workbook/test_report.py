@@ -18,19 +18,14 @@ from crmxl.validation import validate_cells
 from crmxl.workbook.reader import read_table
 from crmxl.workbook.report import AUTHOR, ERROR_FILL, WARNING_FILL, write_report
 from tests.validation.builders import account_row, cnpj, write_csv, write_xlsm, write_xlsx
+from tests.workbook.marks import ERRORS_COL, fill_of
 
-ERRORS_COL = 15  # O: right after the 14 template columns
 
 
 def report(path, out, lang="en", summary=None):
     table = read_table(path, ACCOUNTS)
     result = validate_cells(table, lang=lang)
     return write_report(table, result, out, lang=lang, summary=summary), result
-
-
-def fill_of(cell) -> str | None:
-    fill = cell.fill
-    return fill.fgColor.rgb if fill is not None and fill.fill_type == "solid" else None
 
 
 def sample_rows():

@@ -29,19 +29,14 @@ from crmxl.workbook.reader import read_table
 from crmxl.workbook.report import AUTHOR, ERROR_FILL, WARNING_FILL, produce_report
 from tests.conftest import soffice_binary
 from tests.validation.builders import account_row, cnpj, contact_row, write_csv, write_xlsm, write_xlsx
+from tests.workbook.marks import ERRORS_COL, fill_of
 
-ERRORS_COL = 15  # O
 
 
 def report(path: Path, out: Path, lang: str = "en", summary: dict | None = None, tpl=ACCOUNTS):
     table = read_table(path, tpl)
     result = validate_cells(table, lang=lang)
     return produce_report(table, result, out, lang=lang, summary=summary), result
-
-
-def fill_of(cell) -> str | None:
-    fill = cell.fill
-    return fill.fgColor.rgb if fill is not None and fill.fill_type == "solid" else None
 
 
 def rows():
