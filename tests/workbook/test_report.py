@@ -18,7 +18,7 @@ from crmxl.validation import validate_cells
 from crmxl.workbook.reader import read_table
 from crmxl.workbook.report import AUTHOR, ERROR_FILL, WARNING_FILL, write_report
 from tests.validation.builders import account_row, cnpj, write_csv, write_xlsm, write_xlsx
-from tests.workbook.marks import ERRORS_COL, fill_of
+from tests.workbook.marks import ERRORS_COL, check_bad_cells, fill_of
 
 
 
@@ -44,17 +44,8 @@ def test_bad_cells_are_red_with_notes_and_an_errors_column(tmp_path):
     ws = openpyxl.load_workbook(out)["Accounts"]
     bad = {(f.row, f.column) for f in result.findings if f.severity == "error"}
     assert bad == {(3, "C"), (3, "E"), (5, "D"), (6, "A")}
-    for row in range(1, 7):
-        for col in "ABCDEFGHIJKLMN":
-            cell = ws[f"{col}{row}"]
-            if (row, col) in bad:
-                assert fill_of(cell) == ERROR_FILL, cell.coordinate
-                assert cell.comment.author == AUTHOR
-                expected = [f.message for f in result.findings if (f.row, f.column) == (row, col)]
-                assert cell.comment.text == "\n".join(expected)
-            else:
-                assert fill_of(cell) != ERROR_FILL, cell.coordinate
-                assert cell.comment is None, cell.coordinate
+    for cell in check_bad_cells(ws, result, range(1, 7), bad):
+        assert fill_of(cell) != ERROR_FILL, cell.coordinate
     assert ws.cell(1, ERRORS_COL).value == "Errors"
     assert ws.cell(2, ERRORS_COL).value == "OK"
     assert "is not an account type" in ws.cell(3, ERRORS_COL).value
