@@ -191,11 +191,16 @@ class TableRules:
                     quals[position] = ABSENT
 
     def _records(self) -> list[Record]:
-        names = list(self.columns)
-        if not names:
+        """A record per row: the fields whose value is neither ABSENT nor INVALID (an empty column is left
+        out at once; ``list.count`` compares by identity first, in C)."""
+        n = len(self.numbers)
+        columns = [(f, values) for f, values in self.columns.items()
+                   if not (n and values[0] is ABSENT and values.count(ABSENT) == n)]
+        if not columns:
             return [Record(row, {}) for row in self.numbers]
+        names = [f for f, _ in columns]
         return [Record(row, {k: v for k, v in zip(names, values) if v is not ABSENT and v is not INVALID})
-                for row, values in zip(self.numbers, zip(*self.columns.values()), strict=True)]
+                for row, values in zip(self.numbers, zip(*(values for _, values in columns)), strict=True)]
 
     def _keys(self, records: list[Record]) -> None:
         hidden = self.table.header_map.hidden

@@ -119,9 +119,12 @@ class _Planner:
             account_id = None
         else:
             account_id = existing.id
-            wanted = self.desired(record, _ACCOUNT_MAPPING)
             current = existing.values  # type included
-            changes = {f: (current[f], new) for f, new in wanted.items() if current[f] != new}
+            if record.key_id is None:  # desired() inlined for the common case: the filled cells only
+                changes = {f: (current[f], values[f]) for f in ACCOUNT_FIELDS if f in values and current[f] != values[f]}
+            else:
+                wanted = self.desired(record, _ACCOUNT_MAPPING)
+                changes = {f: (current[f], new) for f, new in wanted.items() if current[f] != new}
             if "portfolio" in values and owner != existing.owner_login:
                 changes["owner"] = (existing.owner_login, owner)
                 plan.moves.append(Move(record.row, existing.id, number, existing.owner_login, owner))
