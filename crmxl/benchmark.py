@@ -7,7 +7,7 @@ preloads a database with accounts, and measures in one run: the raw xlsxwriter w
 python-calamine read of the same data (the floors), then the dry run as every face runs it
 (``plan_import``: read, validate, plan) and each of its steps alone, the annotated report, commit on
 SQLite (and PostgreSQL when its binaries are here) next to a bare Core upsert of the same rows,
-export, and 10,000 worksheet-function lookups.
+export, 10,000 worksheet-function lookups, and the undo of each commit.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from crmxl.db.session import Database
 from crmxl.domain.cnpj import cnpj_check_digits, format_cnpj
 from crmxl.domain.enums import UFS
 from crmxl.schema import ACCOUNTS
+from crmxl.services import history
 from crmxl.services.access import actor_for
 from crmxl.services.demo import load_demo
 from crmxl.services.setup import init_database
@@ -227,8 +228,8 @@ def run(n: int, preload_count: int, workdir: Path, pg_url: str | None = None) ->
     validate_stage, result = measure("validate", n, lambda: validate_cells(table))
     plan_stage, _ = measure("plan", n, lambda: plan_result(db, actor, result, allow_transfers=True))
     report_stage, _ = measure("annotated report", n, lambda: write_import_report(plan, workdir / "report.xlsx"))
-    commit_stage, _ = measure("commit SQLite", plan.valid_rows,
-                              lambda: commit_import(db, actor, plan, skip_invalid=True))
+    commit_stage, batch_id = measure("commit SQLite", plan.valid_rows,
+                                     lambda: commit_import(db, actor, plan, skip_invalid=True))
     upsert_url = _copy_sqlite(base, workdir / "upsert.sqlite3")
     upsert_stage, _ = measure("bare upsert SQLite", n, lambda: bare_upsert(upsert_url, rows))
     stages += [write_floor, read_floor, read_stage, validate_stage, plan_stage, dry, report_stage, commit_stage,
@@ -248,6 +249,9 @@ def run(n: int, preload_count: int, workdir: Path, pg_url: str | None = None) ->
     export_stage.floor, export_stage.ratio = "raw xlsxwriter write", export_stage.rate / write_floor.rate
     stages.append(export_stage)
     stages.append(_udfs(db, existing))
+    undo_stage, _ = measure("undo SQLite", plan.valid_rows, lambda: history.undo(db, actor, batch_id))
+    undo_stage.floor, undo_stage.ratio = "bare upsert", undo_stage.rate / upsert_stage.rate
+    stages.append(undo_stage)
     db.dispose()
     return stages
 
@@ -269,13 +273,15 @@ def _postgres(pg_url: str, existing: list[str], path: Path, n: int) -> list[Stag
     with db.session() as session:
         actor = actor_for(session, "admin")
     plan = plan_import(db, actor, path, "accounts", allow_transfers=True)
-    commit_stage, _ = measure("commit PostgreSQL", plan.valid_rows,
-                              lambda: commit_import(db, actor, plan, skip_invalid=True))
+    commit_stage, batch_id = measure("commit PostgreSQL", plan.valid_rows,
+                                     lambda: commit_import(db, actor, plan, skip_invalid=True))
     rows = [list(r) for _, r in plan.table.rows]
     upsert_stage, _ = measure("bare upsert PostgreSQL", n, lambda: bare_upsert(urls["bench_upsert"], rows))
-    commit_stage.floor, commit_stage.ratio = "bare upsert", commit_stage.rate / upsert_stage.rate
+    undo_stage, _ = measure("undo PostgreSQL", plan.valid_rows, lambda: history.undo(db, actor, batch_id))
+    for stage in (commit_stage, undo_stage):
+        stage.floor, stage.ratio = "bare upsert", stage.rate / upsert_stage.rate
     db.dispose()
-    return [commit_stage, upsert_stage]
+    return [commit_stage, upsert_stage, undo_stage]
 
 
 def _udfs(db: Database, numbers: list[str]) -> Stage:

@@ -11,10 +11,11 @@ def test_every_stage_runs_on_a_small_file(tmp_path, monkeypatch):
     stages = {s.name: s for s in run(1000, 3000, tmp_path)}
     expected = {"raw xlsxwriter write", "raw calamine read", "read", "validate", "plan",
                 "dry run (read+validate+plan)", "annotated report",
-                "commit SQLite", "bare upsert SQLite", "export", "10,000 UDF lookups"}
+                "commit SQLite", "bare upsert SQLite", "export", "10,000 UDF lookups", "undo SQLite"}
     assert expected <= set(stages)
     assert stages["read"].rows == 1000 and stages["commit SQLite"].rows < 1000  # the bad rows are not committed
     assert stages["export"].rows > 1000
+    assert stages["undo SQLite"].rows == stages["commit SQLite"].rows
     assert all(s.seconds > 0 for s in stages.values())
 
 

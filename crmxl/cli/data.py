@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from crmxl.cli.common import AsOption, DbOption, acting_user, console, open_database, settings
+from crmxl.cli.common import AsOption, DbOption, acting_user, console, open_database, progress_bar, settings
 from crmxl.services import history
 from crmxl.services.demo import DEMO_PASSWORD, load_demo
 from crmxl.services.setup import init_database
@@ -105,7 +105,8 @@ def undo_cmd(
     cfg = settings(db=db, login=as_login)
     database = open_database(cfg.database_url)
     actor = acting_user(database, cfg.login)
-    new_id = history.undo(database, actor, batch_id)
+    with progress_bar() as progress:
+        new_id = history.undo(database, actor, batch_id, progress=progress)
     console.print(f"Batch {batch_id} undone (recorded as batch {new_id}).")
 
 

@@ -8,11 +8,10 @@ transaction and refuses if any of those rows changed again since.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection
 
 from crmxl import i18n
@@ -20,7 +19,9 @@ from crmxl.db.models import AuditEvent, ImportBatch, RowChange, User, utcnow
 from crmxl.db.session import Database, bump_data_version
 from crmxl.errors import Conflict, NotFound, PermissionDenied
 from crmxl.services.access import Actor
-from crmxl.services.images import TABLES, chunks, from_image, load_images, replace_qualifications
+from crmxl.services.bulk import Bulk
+from crmxl.services.progress import Progress, no_progress
+from crmxl.services.restore import ENTITIES, Restore
 
 BATCHES = ImportBatch.__table__
 CHANGES = RowChange.__table__
@@ -70,8 +71,6 @@ class BatchRecorder:
         if self.batch_id is None:
             self.start()
         if self.changes:
-            from crmxl.services.importing.bulk import Bulk
-
             Bulk(self.conn).write_changes(self.batch_id, self.changes)
             self.changes = []
         return self.batch_id
@@ -154,94 +153,39 @@ def _owner_logins(conn: Connection, owner_ids: set[int]) -> dict[int, str]:
     return {uid: login for uid, login in conn.execute(select(users.c.id, users.c.login).where(users.c.id.in_(ids)))}
 
 
-def undo(db: Database, actor: Actor, batch_id: int) -> int:
-    """Restore every row of ``batch_id`` to its before-image; returns the undo batch's id."""
-    with db.transaction() as conn:
+def undo(db: Database, actor: Actor, batch_id: int, *, progress: Progress = no_progress) -> int:
+    """Restore every row of ``batch_id`` to its before-image (set-based, see ``restore``); returns the
+    undo batch's id. Nothing is written when a row changed again since, or the actor may not touch it."""
+    with db.transaction() as conn, Bulk(conn).writing():
         batch = conn.execute(select(BATCHES).where(BATCHES.c.id == batch_id).with_for_update()).first()
         if batch is None:
             raise NotFound("batch_unknown", batch_id=batch_id)
         if batch.status != "committed" or batch.kind == "undo":
             raise Conflict("batch_not_undoable", batch_id=batch_id, status=batch.status, kind=batch.kind)
-        changes = conn.execute(
-            select(CHANGES).where(CHANGES.c.batch_id == batch_id).order_by(CHANGES.c.id)
-        ).all()
-        _check_permissions(conn, actor, changes)
-        by_entity: dict[str, list[Any]] = defaultdict(list)
-        for change in changes:
-            by_entity[change.entity].append(change)
-        current = {e: load_images(conn, e, [c.entity_id for c in cs]) for e, cs in by_entity.items()}
-        _check_unchanged(batch_id, by_entity, current)
+        restore = Restore(conn, batch_id)
+        restore.lock()
+        total = restore.count()
+        progress("undo", 0, total)
+        if actor.portfolios is not None:
+            owner_ids = restore.owner_ids()
+            logins = _owner_logins(conn, owner_ids)
+            for owner_id in owner_ids:
+                actor.require(logins.get(owner_id) if owner_id is not None else None)
+        changed = restore.changed_again()
+        if changed:
+            raise Conflict("undo_conflict", batch_id=batch_id, count=len(changed), rows=", ".join(changed[:10]))
 
         recorder = BatchRecorder(conn, "undo", actor, batch.file_name, batch.file_sha256)
         new_id = recorder.start()
-        # Contacts before accounts: a created contact must go before its created account.
-        for entity in ("contact", "account"):
-            _restore(conn, entity, by_entity.get(entity, []), current.get(entity, {}), recorder)
-        counts = {"rows_restored": len(changes)}
-        recorder.finish(counts)
+        restored = restore.record(new_id)
+        progress("undo", total // 2, total)
+        for entity in ENTITIES:
+            restore.apply(entity)
+        recorder.finish({"rows_restored": restored})
         conn.execute(update(BATCHES).where(BATCHES.c.id == batch_id).values(status="undone", undone_by=new_id))
         conn.execute(update(BATCHES).where(BATCHES.c.id == new_id).values(undo_of=batch_id))
+        progress("undo", total, total)
         return new_id
-
-
-def _check_permissions(conn: Connection, actor: Actor, changes: list[Any]) -> None:
-    if actor.portfolios is None:
-        return
-    owner_ids: set[int] = set()
-    for change in changes:
-        if change.entity == "account":
-            for img in (change.before, change.after):
-                if img is not None:
-                    owner_ids.add(img.get("owner_id"))
-    logins = _owner_logins(conn, owner_ids)
-    for owner_id in owner_ids:
-        actor.require(logins.get(owner_id) if owner_id is not None else None)
-
-
-def _check_unchanged(batch_id: int, by_entity: dict[str, list[Any]], current: dict[str, dict[int, dict]]) -> None:
-    changed: list[str] = []
-    for entity, changes in by_entity.items():
-        for change in changes:
-            now = current[entity].get(change.entity_id)
-            expected = change.after
-            if expected is None:  # the batch deleted the row: it must still be absent
-                if now is not None:
-                    changed.append(f"{entity} {change.entity_id}")
-            elif now is None or now.get("version") != expected.get("version"):
-                changed.append(f"{entity} {change.entity_id}")
-    if changed:
-        raise Conflict("undo_conflict", batch_id=batch_id, count=len(changed), rows=", ".join(changed[:10]))
-
-
-def _restore(conn: Connection, entity: str, changes: list[Any], current: dict[int, dict],
-             recorder: BatchRecorder) -> None:
-    table = TABLES[entity]
-    to_delete = [c.entity_id for c in changes if c.before is None]
-    to_insert = [c.before for c in changes if c.after is None and c.before is not None]
-    to_update = [c.before for c in changes if c.before is not None and c.after is not None]
-    for change in changes:
-        recorder.add(entity, change.entity_id, "restore", current.get(change.entity_id), change.before, change.row)
-    if entity == "contact":
-        replace_qualifications(conn, {cid: [] for cid in to_delete})
-    for part in chunks(to_delete):
-        conn.execute(delete(table).where(table.c.id.in_(part)))
-    if to_insert:
-        conn.execute(insert(table), [from_image(img, table) for img in to_insert])
-    if to_update:
-        columns = [c.name for c in table.columns if c.name != "id"]
-        stmt = (
-            update(table)
-            .where(table.c.id == bindparam("_id"))
-            .values({name: bindparam(name) for name in columns})
-        )
-        rows = [{**from_image(img, table), "_id": img["id"]} for img in to_update]
-        for row in rows:
-            row.pop("id", None)
-        conn.execute(stmt, rows)
-    if entity == "contact":
-        restored = {img["id"]: img.get("qualifications", []) for img in to_insert + to_update}
-        if restored:
-            replace_qualifications(conn, restored)
 
 
 i18n.register(

@@ -137,6 +137,7 @@ def undo_last_import(ctx: Context) -> int | None:
         return None
     if ctx.alert("xl_confirm_undo", buttons="yes_no", batch_id=batch_id) != "yes":
         return None
+    ctx.status("xl_status_undoing", batch_id=batch_id)
     new_id = history.undo(ctx.db, ctx.actor, batch_id)
     ctx.alert("xl_undone", mode="info", batch_id=batch_id, undo_id=new_id)
     return new_id
@@ -148,6 +149,7 @@ i18n.register({
     "xl_status_reading": {"en": "CRM: reading {sheet}...", "pt-BR": "CRM: lendo {sheet}..."},
     "xl_status_validating": {"en": "CRM: validating {rows} rows...", "pt-BR": "CRM: validando {rows} linhas..."},
     "xl_status_marking": {"en": "CRM: marking the cells...", "pt-BR": "CRM: marcando as células..."},
+    "xl_status_undoing": {"en": "CRM: undoing batch {batch_id}...", "pt-BR": "CRM: desfazendo o lote {batch_id}..."},
     "xl_status_committing": {"en": "CRM: importing {rows} rows...", "pt-BR": "CRM: importando {rows} linhas..."},
     "xl_data_correct": {"en": "The data is correct: {rows} rows.", "pt-BR": "Os dados estão corretos: {rows} linhas."},
     "xl_warning": {

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import openpyxl
-import pytest
 
 from crmxl.schema import ACCOUNTS, CONTACTS, column_letter
 from crmxl.workbook.report import ERROR_FILL

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import threading
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,7 @@ from crmxl.services.history import undo
 from crmxl.services.imports import commit_file, commit_import, plan_import
 from tests.conftest import table_dump
 from tests.reliability.conftest import start
-from tests.services.import_files import demo_accounts, execute, workbook
+from tests.services.import_files import demo_accounts, execute, query, workbook
 
 pytestmark = pytest.mark.postgres
 
@@ -149,3 +150,36 @@ def test_undo_refuses_when_another_batch_touched_the_same_rows(pg_demo_db, tmp_p
     result = cli("undo", first_batch, "--db", url, "--as", "agent.sp1")
     assert result.exit_code == 2 and "changed again" in result.stderr and "Traceback" not in result.stderr
     assert table_dump(url) == before
+
+
+def test_an_undo_waits_for_a_writer_holding_its_rows_and_then_refuses(pg_demo_db, tmp_path):
+    """A commit in flight on one of the batch's rows: the undo locks the rows before it checks them, so it
+    waits for that commit and then sees the row changed again (it never writes over it)."""
+    (a,) = demo_accounts(pg_demo_db.url, "agent.sp1", limit=1)
+    db = Database(pg_demo_db.url)
+    with db.session() as session:
+        admin = actor_for(session, "admin")
+    batch = commit_import(db, admin, plan_import(db, admin, workbook(tmp_path / "a.xlsx", [{**a, "city": "Campinas"}]),
+                                                 "accounts"))
+    writer = create_engine(pg_demo_db.url)
+    outcome: list[object] = []
+    with writer.connect() as conn:
+        conn.execute(text("UPDATE accounts SET city = 'Sorocaba', version = version + 1 WHERE id = :i"), {"i": a["id"]})
+
+        def run() -> None:
+            try:
+                outcome.append(undo(db, admin, batch))
+            except Conflict as exc:
+                outcome.append(exc)
+
+        thread = threading.Thread(target=run)
+        thread.start()
+        thread.join(1.5)
+        assert thread.is_alive() and not outcome  # waiting for the row
+        conn.commit()
+    thread.join(30)
+    writer.dispose()
+    (result,) = outcome
+    assert isinstance(result, Conflict) and result.code == "undo_conflict"
+    assert query(pg_demo_db.url, "SELECT city FROM accounts WHERE id = :i", i=a["id"]) == [("Sorocaba",)]
+    db.dispose()

@@ -1,4 +1,4 @@
-"""The set-based commit (``crmxl.services.importing.bulk``): the images the database builds are exactly the
+"""The set-based commit (``crmxl.services.bulk``): the images the database builds are exactly the
 images of the rows, PostgreSQL's COPY path and SQLite's path write the same tables and history, every
 chunk boundary works, a failure half way leaves nothing, and undo restores the database exactly."""
 
@@ -12,9 +12,9 @@ from sqlalchemy import create_engine, text
 from crmxl.db.session import Database
 from crmxl.errors import Conflict
 from crmxl.schema import ACCOUNTS, CONTACTS
-from crmxl.services import history
+from crmxl.services import bulk, history
 from crmxl.services.images import load_images
-from crmxl.services.importing import bulk, commit
+from crmxl.services.importing import commit
 from crmxl.services.imports import commit_import, plan_import
 from tests.conftest import table_dump
 from tests.services.import_files import actor, contacts_of, demo_accounts, execute, query, workbook

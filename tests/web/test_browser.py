@@ -13,7 +13,6 @@ import openpyxl
 import pytest
 
 from tests.conftest import table_dump
-from tests.web.conftest import workbook
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"

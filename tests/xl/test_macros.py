@@ -120,6 +120,7 @@ def test_import_asks_commits_and_undo_restores(env):
     book.app.impl.answers = ["yes"]
     assert macros.undo_last_import(book)
     assert table_dump(db.url) == before
+    assert f"CRM: undoing batch {batch_id}..." in book.app.impl.status_bar_history
 
 
 def test_errors_become_an_alert_not_a_traceback(env, monkeypatch):

@@ -25,9 +25,9 @@ from crmxl.db.models import utcnow
 from crmxl.db.session import Database
 from crmxl.errors import Conflict, CrmxlError, PermissionDenied
 from crmxl.services.access import Actor
+from crmxl.services.bulk import Bulk, RowsVanished, Stage
 from crmxl.services.history import BatchRecorder
 from crmxl.services.images import to_json
-from crmxl.services.importing.bulk import Bulk, RowsVanished, Stage
 from crmxl.services.importing.model import ImportPlan
 from crmxl.services.importing.plan import ACCOUNT_FIELDS, CONTACT_FIELDS
 from crmxl.services.importing.reference import ACCOUNTS, CONTACTS, LINKS, QUALIFICATIONS

@@ -210,6 +210,14 @@ class Bulk:
         """A quoted identifier, kept exactly (a JSON key named by a column alias)."""
         return '"' + name.replace('"', '""') + '"'
 
+    def row_image(self, table: Table, alias: str, *, with_quals: bool = False) -> list[tuple[str, str]]:
+        """(key, SQL value) pairs of the image of ``table``'s row ``alias`` as stored (``json_object`` makes
+        it one JSON value); with ``with_quals``, a contact's qualification ids last."""
+        pairs = [(c.name, self.as_json(c, f"{alias}.{self.quote(c.name)}")) for c in table.columns]
+        if with_quals:
+            pairs.append(("qualifications", self.qualification_ids(f"{alias}.id")))
+        return pairs
+
     def qualification_ids(self, contact_expr: str) -> str:
         """SQL: the JSON array of a contact's qualification ids, ascending (``[]`` when none)."""
         links = self.quote(LINKS.name)
@@ -255,24 +263,22 @@ class Stage:
     def _image(self, *, after: bool, with_quals: bool) -> str:
         """SQL: the image of stored row ``a``; with ``after``, as the staged update ``u`` leaves it."""
         b = self.bulk
-        pairs = []
-        for column in self.table.columns:
-            name = column.name
-            value = b.as_json(column, f"a.{b.quote(name)}")
-            if after and name == "version":
+        pairs = b.row_image(self.table, "a", with_quals=with_quals)
+        if not after:
+            return b.json_object(pairs)
+        changed = []
+        for name, value in pairs:
+            if name == "version":
                 value = f"a.{b.quote(name)} + 1"
-            elif after and name == "updated_at":
+            elif name == "updated_at":
                 value = "CAST(:now_json AS TEXT)" if b.pg else ":now_json"
-            elif after and name in self.columns:
-                staged = b.as_json(column, f"u.{b.quote('v_' + name)}")
+            elif name in self.columns:
+                staged = b.as_json(self.table.c[name], f"u.{b.quote('v_' + name)}")
                 value = f"CASE WHEN {self._sets(self.bit(name))} THEN {staged} ELSE {value} END"
-            pairs.append((name, value))
-        if with_quals:
-            value = b.qualification_ids("a.id")
-            if after and self.quals:
+            elif name == "qualifications" and self.quals:
                 value = f"CASE WHEN {self._sets(self.quals_bit)} THEN {b.json_text('u.v_quals')} ELSE {value} END"
-            pairs.append(("qualifications", value))
-        return b.json_object(pairs)
+            changed.append((name, value))
+        return b.json_object(changed)
 
     def record(self, batch_id: int, entity: str, action: str, *, now_json: str | None = None,
                with_quals: bool = False, step: Callable[[int], None] = no_step) -> None:
