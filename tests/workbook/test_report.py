@@ -21,7 +21,6 @@ from tests.validation.builders import account_row, cnpj, write_csv, write_xlsm, 
 from tests.workbook.marks import ERRORS_COL, check_bad_cells, fill_of
 
 
-
 def report(path, out, lang="en", summary=None):
     table = read_table(path, ACCOUNTS)
     result = validate_cells(table, lang=lang)

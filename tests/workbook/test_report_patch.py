@@ -32,7 +32,6 @@ from tests.validation.builders import account_row, cnpj, contact_row, write_csv,
 from tests.workbook.marks import ERRORS_COL, check_bad_cells, fill_of
 
 
-
 def report(path: Path, out: Path, lang: str = "en", summary: dict | None = None, tpl=ACCOUNTS):
     table = read_table(path, tpl)
     result = validate_cells(table, lang=lang)
