@@ -174,6 +174,9 @@ def undo(db: Database, actor: Actor, batch_id: int, *, progress: Progress = no_p
         changed = restore.changed_again()
         if changed:
             raise Conflict("undo_conflict", batch_id=batch_id, count=len(changed), rows=", ".join(changed[:10]))
+        parents = restore.accounts_with_new_contacts()
+        if parents:
+            raise Conflict("undo_contacts_added", batch_id=batch_id, accounts=", ".join(parents[:10]))
 
         recorder = BatchRecorder(conn, "undo", actor, batch.file_name, batch.file_sha256)
         new_id = recorder.start()
@@ -198,6 +201,12 @@ i18n.register(
         "batch_not_undoable": {
             "en": "Batch {batch_id} cannot be undone (it is {status}, kind {kind}).",
             "pt-BR": "O lote {batch_id} não pode ser desfeito (situação {status}, tipo {kind}).",
+        },
+        "undo_contacts_added": {
+            "en": "Batch {batch_id} cannot be undone: contacts were added since to accounts it created "
+                  "({accounts}). Undo the batches that added them first.",
+            "pt-BR": "O lote {batch_id} não pode ser desfeito: foram adicionados contatos às contas que ele "
+                     "criou ({accounts}). Desfaça antes os lotes que os adicionaram.",
         },
         "undo_conflict": {
             "en": "Batch {batch_id} cannot be undone: {count} of its rows changed again since ({rows}).",

@@ -87,6 +87,15 @@ class Restore:
             found += [f"{entity} {entity_id}" for entity_id in rows.scalars()]
         return found
 
+    def accounts_with_new_contacts(self) -> list[str]:
+        """The numbers of the accounts the batch created that have a contact it did not create (a later
+        batch added it): deleting such an account would leave that contact without one."""
+        created = f"SELECT rc.entity_id FROM {self.changes('account', self.no_image('rc.before'))}"
+        own = f"SELECT rc.entity_id FROM {self.changes('contact', self.no_image('rc.before'))}"
+        accounts, contacts = self.quote(TABLES["account"].name), self.quote(TABLES["contact"].name)
+        return list(self.run(f"SELECT DISTINCT a.number FROM {contacts} c JOIN {accounts} a ON a.id = c.account_id "
+                             f"WHERE c.account_id IN ({created}) AND c.id NOT IN ({own}) ORDER BY a.number").scalars())
+
     def owner_ids(self) -> set[int | None]:
         """The portfolios (owner ids, None: Without Portfolio) of the batch's accounts, before and after."""
         owner = f"CAST({self.field('img', 'owner_id')} AS INTEGER)"

@@ -1,6 +1,6 @@
 """Undo written back by the database (``crmxl.services.restore``), on SQLite and PostgreSQL: the undo's
-own history, rows gone or changed again since the batch, a batch that deleted rows, images written as
-SQL NULL by an older writer, progress."""
+own history, rows gone or changed again since the batch, accounts that got contacts from a later batch,
+a batch that deleted rows, images written as SQL NULL by an older writer, progress."""
 
 from __future__ import annotations
 
@@ -12,10 +12,12 @@ from crmxl.errors import Conflict
 from crmxl.services import history
 from crmxl.services.history import BATCHES, CHANGES, BatchRecorder
 from crmxl.services.images import ACCOUNTS, CONTACTS, LINKS, load_images
-from crmxl.services.imports import commit_import
+from crmxl.schema import CONTACTS as CONTACTS_TEMPLATE
+from crmxl.services.imports import commit_import, plan_import
 from tests.conftest import table_dump
-from tests.services.import_files import actor, contacts_of, demo_accounts, execute, query
+from tests.services.import_files import actor, contacts_of, demo_accounts, execute, query, workbook
 from tests.services.test_commit_bulk import images_now, plan_accounts
+from tests.validation.builders import cnpj
 
 
 def test_the_undo_records_each_row_as_it_was_and_what_it_goes_back_to(db, demo_db, tmp_path):
@@ -94,3 +96,26 @@ def test_a_batch_that_deleted_rows_gets_them_back_and_old_null_images_are_no_ima
     with db.transaction() as conn:
         status = conn.execute(select(BATCHES.c.status).where(BATCHES.c.id == batch_id)).scalar_one()
     assert status == "undone"
+
+
+def test_an_account_that_got_contacts_from_a_later_batch_is_not_deleted_by_the_undo(db, demo_db, tmp_path):
+    """Undoing the batch that created an account, after another batch added a contact to it, would leave
+    that contact without its account: refused, nothing written; undone in the other order, both go."""
+    dump = table_dump(demo_db.url)
+    number = cnpj("551122330001")
+    accounts = workbook(tmp_path / "a.xlsx", [{"account_number": number, "name": "Nova", "type": "COMPANY",
+                                               "portfolio": "agent.sp1", "uf": "SP"}])
+    first = commit_import(db, actor(db), plan_import(db, actor(db), accounts, "accounts"))
+    contacts = workbook(tmp_path / "c.xlsx", [{"account_number": number, "identifier": number, "name": "Ana Lima",
+                                               "type": "OTHERS"}], tpl=CONTACTS_TEMPLATE)
+    second = commit_import(db, actor(db), plan_import(db, actor(db), contacts, "contacts"))
+    before = table_dump(demo_db.url)
+
+    with pytest.raises(Conflict) as caught:
+        history.undo(db, actor(db), first)
+
+    assert caught.value.code == "undo_contacts_added" and number in caught.value.render("en")
+    assert table_dump(demo_db.url) == before
+    history.undo(db, actor(db), second)
+    history.undo(db, actor(db), first)
+    assert table_dump(demo_db.url) == dump
