@@ -164,6 +164,8 @@ def test_microseconds_and_seconds_in_stored_datetimes(db, demo_db, tmp_path):
     assert before[("account", a["id"])]["created_at"] == "2024-05-06 07:08:09.012300"
     batch_id = commit_import(db, actor(db), plan)
     check_images(db, demo_db.url, plan, batch_id, before)
+    history.undo(db, actor(db), batch_id)  # the images' datetimes go back as they were stored
+    assert images_now(demo_db.url, [{"entity": "account", "entity_id": i} for i in (a["id"], b["id"])]) == before
 
 
 def test_every_chunk_boundary(db, demo_db, tmp_path, monkeypatch):
