@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from crmxl.schema import column_letter
 from crmxl.services.progress import Progress, no_progress
 from crmxl.validation.database import AmbiguousContact, check_against, resolve_contact
 from crmxl.validation.findings import finalise
@@ -26,6 +27,9 @@ def validate_cells(table: Table, *, lang: str = "en", progress: Progress = no_pr
     with paused_gc():
         rules = TableRules(table, lang)
         records, findings = rules.run(on_numbers)
+        if table.marks.errors:  # a cell holding an error value reads as empty: say that, not what follows from it
+            marked = {(row, column_letter(col)) for row, col in table.marks.errors}
+            findings = [f for f in findings if (f.row, f.column) not in marked]
         findings[:0] = sheet_findings(table, lang)
         check_duplicates(table, records, findings, rules.render)
         result = ValidationResult(table=table, records=records, findings=findings)

@@ -22,6 +22,25 @@ FINDINGS: dict[str, dict[str, str]] = {
         "pt-BR": "{file} usa a versão {version} do modelo de {template} (atual: {current}); foi lida como "
                  "compatível",
     },
+    # cells the values do not show (found by the reader)
+    "cell_error_value": {
+        "en": "Cell {cell} holds the error value {value}: fix the formula or type the value",
+        "pt-BR": "A célula {cell} tem o valor de erro {value}: corrija a fórmula ou digite o valor",
+    },
+    "formula_cached_value": {
+        "en": "Cell {cell} holds a formula: its last computed value is imported",
+        "pt-BR": "A célula {cell} tem uma fórmula: o último valor calculado é importado",
+    },
+    "hidden_row": {
+        "en": "Row {row} is hidden in {file}: it is imported like the others",
+        "pt-BR": "A linha {row} está oculta em {file}: ela é importada como as outras",
+    },
+    "merged_cells": {
+        "en": "Cells {cells} are merged: Excel shows only the value of {cell}, but each cell is read on its "
+              "own; unmerge them and check the values",
+        "pt-BR": "As células {cells} estão mescladas: o Excel mostra só o valor de {cell}, mas cada célula é "
+                 "lida separadamente; desfaça a mesclagem e confira os valores",
+    },
     "unknown_column": {
         "en": "Column {column} '{header}' is not a column of the {template} template: it is not imported",
         "pt-BR": "A coluna {column} '{header}' não é uma coluna do modelo de {template}: ela não é importada",

@@ -40,6 +40,17 @@ class Finding:
 
 
 @dataclass
+class CellMarks:
+    """What the values of a sheet do not show, found by the reader in the sheet itself. Cells by
+    (worksheet row, 0-based column)."""
+
+    errors: dict[tuple[int, int], str] = field(default_factory=dict)  # -> the error value, e.g. "#N/A"
+    formulas: set[tuple[int, int]] = field(default_factory=set)
+    hidden_rows: set[int] = field(default_factory=set)
+    merged: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)  # 0-based (top, left), (bottom, right)
+
+
+@dataclass
 class Table:
     """A data sheet as read: raw cell values exactly as the spreadsheet typed them."""
 
@@ -51,8 +62,15 @@ class Table:
     header_map: HeaderMap
     rows: list[tuple[int, list[Any]]]  # (worksheet row number, raw values by column index), blank rows skipped
     header_row: int = 1
-    findings: list[Finding] = field(default_factory=list)  # file-level notices/errors from reading
+    marks: CellMarks = field(default_factory=CellMarks)
     sha256: str | None = None
+
+    @property
+    def findings(self) -> list[Finding]:
+        """The findings about the sheet itself (stamp, columns, marked cells), in the headers' language."""
+        from crmxl.validation.sheet import sheet_findings
+
+        return sheet_findings(self, self.lang)
 
     def letter(self, field_name: str) -> str | None:
         from crmxl.schema import column_letter

@@ -1,4 +1,5 @@
-"""Findings about the sheet as a whole (stamp, unknown and repeated columns), derived from the ``Table``.
+"""Findings about the sheet itself (stamp, unknown and repeated columns, cells whose values do not show
+what the sheet holds: error values, formulas, hidden rows, merged cells), derived from the ``Table``.
 
 They are derived rather than stored so every face renders them in its own language.
 """
@@ -10,7 +11,7 @@ from pathlib import Path
 from crmxl.i18n import message
 from crmxl.schema import column_letter
 from crmxl.validation import messages  # noqa: F401  (registers the catalogue)
-from crmxl.validation.model import Finding, Table
+from crmxl.validation.model import Finding, Severity, Table
 
 
 def sheet_findings(table: Table, lang: str = "en") -> list[Finding]:
@@ -31,7 +32,39 @@ def sheet_findings(table: Table, lang: str = "en") -> list[Finding]:
         first = table.letter(field) if field else "?"
         findings.append(_finding(row, column_letter(index), "duplicate_column", "warning", lang,
                                  header=header.strip(), column=column_letter(index), first=first))
+    findings += _mark_findings(table, lang)
     return findings
+
+
+def _mark_findings(table: Table, lang: str) -> list[Finding]:
+    """An error value is an error (the cell reads as empty); a formula, a hidden row, merged cells warn."""
+    marks = table.marks
+    if not (marks.errors or marks.formulas or marks.hidden_rows or marks.merged):
+        return []
+    hm = table.header_map
+    fields = {index: name for name, index in {**hm.hidden, **hm.fields}.items()}
+    data_rows = {number for number, _ in table.rows} if marks.formulas or marks.hidden_rows else set()
+    name = Path(table.file).name
+    found: list[Finding] = []
+
+    def add(row: int, col: int, code: str, severity: Severity, **params: object) -> None:
+        letter = column_letter(col)
+        found.append(Finding(row, letter, fields.get(col), code, severity,
+                             message(code, lang, cell=f"{letter}{row}", file=name, **params)))
+
+    for (row, col), value in sorted(marks.errors.items()):
+        if row > table.header_row and col in fields:
+            add(row, col, "cell_error_value", "error", value=value)
+    for row, col in sorted(marks.formulas - set(marks.errors)):
+        if row in data_rows and col in fields:
+            add(row, col, "formula_cached_value", "warning")
+    for row in sorted(marks.hidden_rows & data_rows):
+        found.append(Finding(row, None, None, "hidden_row", "warning", message("hidden_row", lang, row=row, file=name)))
+    for (top, left), (bottom, right) in marks.merged:
+        if bottom + 1 > table.header_row and any(c in fields for c in range(left, right + 1)):
+            cells = f"{column_letter(left)}{top + 1}:{column_letter(right)}{bottom + 1}"
+            add(top + 1, left, "merged_cells", "warning", cells=cells)
+    return found
 
 
 def _field_of(table: Table, header: str) -> str | None:

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import re
 import zipfile
-from dataclasses import dataclass, field
 from pathlib import Path
 from posixpath import normpath
 
 from defusedxml import ElementTree
+
+from crmxl.validation.model import CellMarks
 
 CHUNK = 1 << 20
 OVERLAP = 4096  # a tag cut by a chunk boundary is whole in the next buffer
@@ -26,15 +27,6 @@ _CELL_ERROR = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"[^>]*?\bt="e"[^>]*>(?
                          rb'(?:<v>([^<]{0,20})</v>)?')
 _CELL_FORMULA = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"[^>]*>(?:<v>[^<]*</v>)?<f[ >/]')
 _ROW_HIDDEN = re.compile(rb'<row r="([0-9]{1,7})"[^>]*?\bhidden="(?:1|true)"')
-
-
-@dataclass
-class Marks:
-    """Cells by (worksheet row, 0-based column)."""
-
-    errors: dict[tuple[int, int], str] = field(default_factory=dict)  # -> the error value, e.g. "#N/A"
-    formulas: set[tuple[int, int]] = field(default_factory=set)
-    hidden_rows: set[int] = field(default_factory=set)
 
 
 def column_index(letters: bytes) -> int:
@@ -58,10 +50,10 @@ def sheet_part(archive: zipfile.ZipFile, sheet: str) -> str | None:
     return target.lstrip("/") if target.startswith("/") else normpath(f"xl/{target}")
 
 
-def scan(path: Path, sheet: str) -> Marks:
+def scan(path: Path, sheet: str) -> CellMarks:
     """The formulas, error values and hidden rows of worksheet ``sheet`` of ``path`` (best effort: empty
     marks when the part cannot be found or read)."""
-    marks = Marks()
+    marks = CellMarks()
     try:
         with zipfile.ZipFile(path) as archive:
             part = sheet_part(archive, sheet)
@@ -78,7 +70,7 @@ def scan(path: Path, sheet: str) -> Marks:
     return marks
 
 
-def _collect(buffer: bytes, marks: Marks) -> None:
+def _collect(buffer: bytes, marks: CellMarks) -> None:
     if len(marks.formulas) + len(marks.errors) + len(marks.hidden_rows) > MAX_MARKS:
         return
     if b't="e"' in buffer:

@@ -17,7 +17,6 @@ from typing import Any
 from python_calamine import CalamineWorkbook, PasswordError, SheetTypeEnum, SheetVisibleEnum
 
 from crmxl.errors import UnusableInput
-from crmxl.i18n import message
 from crmxl.schema import (
     INSTRUCTIONS_SHEET,
     LISTS_SHEET,
@@ -26,16 +25,14 @@ from crmxl.schema import (
     TEMPLATES,
     HeaderMap,
     Template,
-    column_letter,
     header_key,
     map_headers,
 )
 from crmxl.services.progress import Progress, no_progress
-from crmxl.validation.model import Finding, Table
-from crmxl.validation.sheet import sheet_findings
+from crmxl.validation.model import CellMarks, Table
 from crmxl.validation.speed import paused_gc
 from crmxl.workbook import reader_messages  # noqa: F401  (registers the messages)
-from crmxl.workbook.cell_marks import Marks, scan
+from crmxl.workbook.cell_marks import scan
 from crmxl.workbook.csv_reader import read_csv_grid
 from crmxl.workbook.sheet_parts import read_in_parts
 from crmxl.workbook.sniff import sniff
@@ -116,7 +113,7 @@ def _read_workbook(path: Path, tpl: Template) -> Table:
                 marks = pool.submit(scan, path, named[0])
                 grid, merged = _grid(book, path, named[0])
                 table = _table(path, tpl, named[0], grid, stamp, by_name=True)
-                return _marked(table, path, merged, marks.result())
+                return _marked(table, merged, marks.result())
         other = _other_template(tpl, worksheets)
         if other is not None:
             raise UnusableInput("wrong_template", file=path.name, found=other.id, expected=tpl.id,
@@ -130,8 +127,7 @@ def _read_workbook(path: Path, tpl: Template) -> Table:
             if score >= _min_score(tpl) and (best is None or score > best[0]):
                 best = (score, name, grid, merged)
         if best is not None:
-            return _marked(_table(path, tpl, best[1], best[2], stamp, by_name=False), path, best[3],
-                           scan(path, best[1]))
+            return _marked(_table(path, tpl, best[1], best[2], stamp, by_name=False), best[3], scan(path, best[1]))
         raise UnusableInput("no_data_sheet", file=path.name, expected=tpl.id, sheets=" / ".join(tpl.sheet_names),
                             headers=_expected_headers(tpl))
     finally:
@@ -154,32 +150,11 @@ def _grid(book: CalamineWorkbook, path: Path, name: str) -> tuple[list[list[Any]
         raise UnusableInput("corrupted_sheet", file=path.name, sheet=name) from None
 
 
-def _marked(table: Table, path: Path, merged: list, marks: Marks) -> Table:
-    """Add the findings the bulk read cannot make: error values, formulas, hidden rows, merged cells."""
-    hm = table.header_map
-    fields = {index: name for name, index in {**hm.hidden, **hm.fields}.items()}
-    data_rows = {number for number, _ in table.rows}
-    lang, name = table.lang, path.name
-    found: list[Finding] = []
-
-    def add(row: int, col: int, code: str, severity: str, **params: object) -> None:
-        letter = column_letter(col)
-        found.append(Finding(row, letter, fields.get(col), code, severity,  # type: ignore[arg-type]
-                             message(code, lang, cell=f"{letter}{row}", file=name, **params)))
-
-    for (row, col), value in sorted(marks.errors.items()):
-        if row > table.header_row and col in fields:
-            add(row, col, "cell_error_value", "error", value=value)
-    for row, col in sorted(marks.formulas - set(marks.errors)):
-        if row in data_rows and col in fields:
-            add(row, col, "formula_cached_value", "warning")
-    for row in sorted(marks.hidden_rows & data_rows):
-        found.append(Finding(row, None, None, "hidden_row", "warning", message("hidden_row", lang, row=row, file=name)))
-    for (top, left), (bottom, right) in merged:
-        if bottom + 1 > table.header_row and any(c in fields for c in range(left, right + 1)):
-            cells = f"{column_letter(left)}{top + 1}:{column_letter(right)}{bottom + 1}"
-            add(top + 1, left, "merged_cells", "warning", cells=cells)
-    table.findings.extend(found)
+def _marked(table: Table, merged: list, marks: CellMarks) -> Table:
+    """Keep what the bulk read cannot show (error values, formulas, hidden rows: ``marks``; the merged
+    ranges), for the validation to report (``sheet_findings``)."""
+    marks.merged = list(merged)
+    table.marks = marks
     return table
 
 
@@ -277,7 +252,6 @@ def _table(path: Path, tpl: Template, sheet: str, grid: list[list[Any]], stamp: 
         rows=_without_default_only(_data_rows(grid, header_index + 1, header_map), header_map, stamp),
         header_row=header_index + 1,
     )
-    table.findings = sheet_findings(table, lang)
     return table
 
 

@@ -82,24 +82,6 @@ i18n.register(
             "pt-BR": "{file} é a versão {version} do modelo de {expected}, que este crmxl não consegue ler: "
                      "baixe o modelo atual (versão {expected_version}) e copie os dados para ele",
         },
-        "cell_error_value": {
-            "en": "Cell {cell} holds the error value {value}: fix the formula or type the value",
-            "pt-BR": "A célula {cell} tem o valor de erro {value}: corrija a fórmula ou digite o valor",
-        },
-        "formula_cached_value": {
-            "en": "Cell {cell} holds a formula: its last computed value is imported",
-            "pt-BR": "A célula {cell} tem uma fórmula: o último valor calculado é importado",
-        },
-        "hidden_row": {
-            "en": "Row {row} is hidden in {file}: it is imported like the others",
-            "pt-BR": "A linha {row} está oculta em {file}: ela é importada como as outras",
-        },
-        "merged_cells": {
-            "en": "Cells {cells} are merged: Excel shows only the value of {cell}, but each cell is read on its "
-                  "own; unmerge them and check the values",
-            "pt-BR": "As células {cells} estão mescladas: o Excel mostra só o valor de {cell}, mas cada célula é "
-                     "lida separadamente; desfaça a mesclagem e confira os valores",
-        },
         "package_too_large": {
             "en": "{file} would inflate to {size} MB ({part}) when opened: refused as a possible zip bomb",
             "pt-BR": "{file} ocuparia {size} MB ({part}) ao ser aberto: recusado como possível bomba zip",

@@ -55,10 +55,16 @@ def template_of(sheet_name: str, headers: list[Any]) -> Template:
     return best
 
 
+# Excel's error values, as xlwings gives them with ``err_to_str`` (otherwise an error cell reads as empty)
+ERROR_VALUES = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA",
+                          "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!", "#PYTHON!"})
+
+
 def read_grid(sheet) -> list[list[Any]]:
-    """The sheet's values from A1 to the end of its used range, in one bulk read."""
+    """The sheet's values from A1 to the end of its used range, in one bulk read (error values as their
+    text, e.g. ``#N/A``)."""
     used = sheet.used_range
-    values = used.options(ndim=2).value or [[]]
+    values = used.options(ndim=2, err_to_str=True).value or [[]]
     top, left = used.row, used.column
     if left > 1:
         values = [[None] * (left - 1) + list(row) for row in values]
@@ -76,7 +82,22 @@ def read_table(book, sheet=None) -> Table:
     stamp = None
     if STAMP_SHEET in _sheet_names(book):
         stamp = stamp_from_rows(book.sheets[STAMP_SHEET].range("A1:B5").options(ndim=2).value)
-    return table_from_grid(book.name, tpl, sheet.name, grid, stamp)
+    errors = _error_cells(grid)
+    table = table_from_grid(book.name, tpl, sheet.name, grid, stamp)
+    table.marks.errors = errors
+    return table
+
+
+def _error_cells(grid: list[list[Any]]) -> dict[tuple[int, int], str]:
+    """The cells holding an error value, by (worksheet row, 0-based column); emptied in ``grid`` (the
+    validation reports them as such, not as empty or as text)."""
+    found: dict[tuple[int, int], str] = {}
+    for r, row in enumerate(grid):
+        for c, value in enumerate(row):
+            if value.__class__ is str and value in ERROR_VALUES:
+                found[(r + 1, c)] = value
+                row[c] = None
+    return found
 
 
 @dataclass

@@ -7,6 +7,7 @@ import resource
 import subprocess
 from pathlib import Path
 
+import openpyxl
 import pytest
 
 from crmxl.schema import ACCOUNTS
@@ -32,10 +33,10 @@ EXPECTED = {
     "old .xls": (2, "97-2003"),
     ".ods": (2, "OpenDocument"),
     "wrong template": (2, "contacts template"),
-    "formulas in data cells": (0, None),
-    "error values": (1, "required"),
-    "merged cells across data": (0, None),
-    "hidden rows and sheets": (0, None),
+    "formulas in data cells": (0, "formula_cached_value"),
+    "error values": (1, "cell_error_value"),
+    "merged cells across data": (0, "merged_cells"),
+    "hidden rows and sheets": (0, "hidden_row"),
     "10,000 columns": (0, "unknown_column"),
     "very long strings": (1, "too_long"),
     "CSV in an unknown encoding": (2, "not a spreadsheet"),
@@ -83,6 +84,20 @@ def test_the_reader_sees_what_the_bulk_read_hides(case, code, cells, hostile):
     assert found == cells
     if code == "formula_cached_value":
         assert dict(table.rows)[2][1] == "Dr. House"
+
+
+def test_a_cell_holding_an_error_value_is_an_error_of_its_own_row(hostile, cli, sqlite_demo_db, tmp_path):
+    """calamine reads #N/A and #REF! as empty cells: the import says which cells hold them, does not take
+    them for empty (B2 is not "mandatory", M3 is not an account without CEP), and marks them in the report."""
+    report = tmp_path / "report.xlsx"
+    result = cli("import", "accounts", hostile["error values"], "--json", "--db", sqlite_demo_db.url,
+                 "--report", report)
+    data = json.loads(result.stdout)
+    bad = [(f["row"], f["column"], f["code"]) for f in data["findings"] if f["severity"] == "error"]
+    assert bad == [(2, "B", "cell_error_value"), (3, "M", "cell_error_value")]
+    assert "#N/A" in data["findings"][1]["message"] and (data["rows"], data["valid_rows"]) == (4, 2)
+    sheet = openpyxl.load_workbook(report)["Accounts"]
+    assert "#N/A" in sheet["B2"].comment.text and "#REF!" in sheet["M3"].comment.text
 
 
 @pytest.mark.parametrize("case", ["zip bomb", "huge dimension", "billion laughs", "10,000 columns"])

@@ -91,6 +91,27 @@ def test_validate_marks_bad_cells_and_warns_then_clears_fixed_ones(env):
     assert [c.value for c in ws["Q"]][1:5] == ["OK"] * 4
 
 
+def test_validate_marks_a_cell_holding_an_error_value(env):
+    """xlwings reads an error cell as empty unless asked: the macro reports #N/A where it is, not an
+    account without a CEP."""
+    db, tmp = env
+    path = _workbook(tmp / "errors.xlsx", [
+        _row("11.222.333/0001-81", "Clínica Boa Vista", "COMPANY", "agent.sp1", "SP", cep="01310-100"),
+        _row("45.997.418/0001-53", "Clínica Nova", "COMPANY", "agent.sp1", "SP"),
+    ])
+    book = openpyxl.load_workbook(path)
+    cell = book["Accounts"]["L2"]
+    cell.value, cell.data_type = "#N/A", "e"
+    book.save(path)
+    book = open_book(path)
+    macros.validate(book)
+    assert _alerts(book)[-1]["prompt"].startswith("Warning: 1 errors in 1 of 2 rows")
+    book.save()
+    ws = openpyxl.load_workbook(path)["Accounts"]
+    assert "error value #N/A" in ws["L2"].comment.text
+    assert ws["L3"].comment is None and [c.value for c in ws["Q"]][2] == "OK"
+
+
 def test_import_asks_commits_and_undo_restores(env):
     db, tmp = env
     before = table_dump(db.url)
