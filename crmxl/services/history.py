@@ -160,6 +160,9 @@ def undo(db: Database, actor: Actor, batch_id: int, *, progress: Progress = no_p
         batch = conn.execute(select(BATCHES).where(BATCHES.c.id == batch_id).with_for_update()).first()
         if batch is None:
             raise NotFound("batch_unknown", batch_id=batch_id)
+        logins = _visible_logins(conn, actor)
+        if logins is not None and batch.user_login not in logins:  # as get_batch: undo only what one may see
+            raise PermissionDenied("batch_forbidden", login=actor.login, batch_id=batch_id)
         if batch.status != "committed" or batch.kind == "undo":
             raise Conflict("batch_not_undoable", batch_id=batch_id, status=batch.status, kind=batch.kind)
         restore = Restore(conn, batch_id)

@@ -97,12 +97,20 @@ class Restore:
                              f"WHERE c.account_id IN ({created}) AND c.id NOT IN ({own}) ORDER BY a.number").scalars())
 
     def owner_ids(self) -> set[int | None]:
-        """The portfolios (owner ids, None: Without Portfolio) of the batch's accounts, before and after."""
+        """The portfolios (owner ids, None: Without Portfolio) of the batch's accounts, before and after,
+        and of the accounts its contacts belong to (before and after, as they are now)."""
         owner = f"CAST({self.field('img', 'owner_id')} AS INTEGER)"
         images = (f"SELECT rc.before AS img FROM {self.changes('account')} "
                   f"UNION ALL SELECT rc.after AS img FROM {self.changes('account')}")
-        return set(self.run(f"SELECT DISTINCT {owner} FROM ({images}) images WHERE NOT {self.no_image('img')}")
-                   .scalars())
+        owners = set(self.run(f"SELECT DISTINCT {owner} FROM ({images}) images WHERE NOT {self.no_image('img')}")
+                     .scalars())
+        account = f"CAST({self.field('img', 'account_id')} AS INTEGER)"
+        contacts = (f"SELECT rc.before AS img FROM {self.changes('contact')} "
+                    f"UNION ALL SELECT rc.after AS img FROM {self.changes('contact')}")
+        parents = (f"SELECT {account} FROM ({contacts}) images WHERE NOT {self.no_image('img')}")
+        accounts = self.quote(TABLES["account"].name)
+        owners.update(self.run(f"SELECT DISTINCT owner_id FROM {accounts} WHERE id IN ({parents})").scalars())
+        return owners
 
     # writing ---------------------------------------------------------------------------------------
     def record(self, undo_batch: int) -> int:

@@ -5,6 +5,7 @@ the same way, and nothing is written."""
 from __future__ import annotations
 
 import dataclasses
+import json
 from pathlib import Path
 
 import openpyxl
@@ -13,7 +14,7 @@ from fastapi.testclient import TestClient
 
 from crmxl.db.session import Database
 from crmxl.errors import PermissionDenied
-from crmxl.schema import ACCOUNTS
+from crmxl.schema import ACCOUNTS, CONTACTS
 from crmxl.services.access import actor_for
 from crmxl.services.exporting import export
 from crmxl.services.history import get_batch, undo
@@ -166,4 +167,26 @@ def test_the_excel_macros_act_as_the_configured_login(sqlite_demo_db, tmp_path, 
     assert "errors" in live.app.impl.alerts[-1]["prompt"]
     assert macros.export_accounts(live) is None
     assert "may not" in live.app.impl.alerts[-1]["prompt"]
+    assert table_dump(url) == before
+
+
+def test_a_contacts_batch_is_undone_only_by_who_may_touch_its_accounts(cli, sqlite_demo_db, tmp_path):
+    """A batch of contacts only: another agent may not undo it (they may not even see it), and its own author
+    may not either once the account went to a portfolio they may not touch."""
+    url = sqlite_demo_db.url
+    number = demo_accounts(url, SP1_OWN, limit=1)[0]["account_number"]
+    path = workbook(tmp_path / "c.xlsx", [{"account_number": number, "name": "Nova Secretária", "identifier": number,
+                                           "type": "SECRETARY"}], tpl=CONTACTS)
+    result = cli("import", "contacts", path, "--commit", "--json", "--db", url, "--as", SP1_OWN)
+    assert result.exit_code == 0, result
+    batch = json.loads(result.stdout)["batch_id"]
+    before = table_dump(url)
+    refused = cli("undo", batch, "--db", url, "--as", "agent.ba1")
+    assert refused.exit_code == 2 and "may not see batch" in refused.stderr, refused
+    assert table_dump(url) == before
+    moved = cli("transfer", "--from", SP1_OWN, "--to", "agent.ba1", "--commit", "--db", url)
+    assert moved.exit_code == 0, moved
+    before = table_dump(url)
+    refused = cli("undo", batch, "--db", url, "--as", SP1_OWN)
+    assert refused.exit_code == 2 and "agent.ba1" in refused.stderr, refused
     assert table_dump(url) == before
