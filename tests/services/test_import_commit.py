@@ -105,6 +105,18 @@ def test_reimport_is_idempotent(db, demo_db, tmp_path):
     assert table_dump(demo_db.url) == once
 
 
+def test_reimport_of_contacts_with_birth_dates_is_idempotent(db, demo_db, tmp_path):
+    """A stored birth date equals the same date in the file (SQLite's driver gives it as text)."""
+    a = demo_accounts(demo_db.url, "agent.sp1", 1)[0]
+    rows = [{"account_number": a["account_number"], "identifier": a["account_number"], "name": "Lia Médica",
+             "type": "DOCTOR", "birth_date": "25/12/1980"}]
+    commit_import(db, actor(db), plan_file(db, tmp_path, rows, tpl=CONTACTS))
+    once = table_dump(demo_db.url)
+    again = plan_file(db, tmp_path, rows, tpl=CONTACTS).counts()
+    assert (again["contacts_update"], again["contacts_unchanged"]) == (0, 1)
+    assert table_dump(demo_db.url) == once
+
+
 def test_errors_commit_nothing_unless_skip_invalid(db, demo_db, tmp_path):
     rows = mixed_rows(demo_db.url)
     rows[3] = {**rows[3], "uf": "XX"}  # the new company (with its contact) is invalid

@@ -6,6 +6,7 @@ contacts of its identifiers, plus the small tables (users, the qualifications re
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sqlite3
 import threading
@@ -203,6 +204,8 @@ def _contacts(conn: Connection, column: str, keys: list[Any], names: dict[int, s
     found: dict[int, ExistingContact] = {}
     for contact_id, account_id, identifier, name, version, *values in rows:
         data = dict(zip(CONTACT_VALUES, values, strict=True))
+        if data["birth_date"].__class__ is str:  # SQLite's driver gives the stored text, not a date
+            data["birth_date"] = dt.date.fromisoformat(data["birth_date"])
         data["qualifications"] = sorted(quals.get(contact_id, ()))
         found[contact_id] = ExistingContact(contact_id, account_id, identifier, name, version, data)
     return found
