@@ -1,4 +1,8 @@
-"""CSV files as Brazilian Excel saves them: ``;`` or ``,`` separators, UTF-8 (with or without BOM) or Latin-1."""
+"""CSV files as Brazilian Excel saves them: ``;`` or ``,`` separators, UTF-8 (with or without BOM) or Latin-1.
+
+The apostrophe our CSV export puts before a value Excel would take for a formula is taken off again, so an
+exported file comes back unchanged.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ import io
 from pathlib import Path
 
 from crmxl.errors import UnusableInput
+from crmxl.workbook.csv_writer import FORMULA_STARTS
 
 
 def decode(data: bytes) -> str:
@@ -62,4 +67,7 @@ def read_csv_grid(path: Path) -> list[list[str]]:
     for row in rows:
         if len(row) < width:
             row.extend([""] * (width - len(row)))
+        for i, value in enumerate(row):
+            if value.startswith("'") and value[1:2] and value[1:].startswith(FORMULA_STARTS):
+                row[i] = value[1:]
     return rows

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import re
 import zipfile
 from pathlib import Path
@@ -52,6 +53,11 @@ def test_exports_write_user_strings_as_text(cli, committed, tmp_path):
         cells = [c for row in csv.reader(handle, delimiter=";") for c in row]
     assert not [c for c in cells if c.startswith(("=", "+", "-", "@"))]
     assert "'" + HOSTILE["name"] in cells
+    for exported in (out, out_csv):  # the apostrophe is the CSV's, not the value's: both come back unchanged
+        again = cli("import", "accounts", exported, "--json", "--db", committed, "--as", "agent.sp1")
+        plan = json.loads(again.stdout)["plan"]
+        assert again.exit_code == 0 and plan["accounts_update"] == plan["contacts_create"] == 0, (exported, plan)
+        assert plan["accounts_unchanged"] > 0 and plan["contacts_unchanged"] > 0, plan
 
 
 def test_the_report_marks_cells_without_turning_them_into_formulas(cli, sqlite_demo_db, tmp_path):
