@@ -259,6 +259,14 @@ def run_text_column(cells: list[Any], limit: int) -> tuple[list[Any], dict[int, 
     return values, issues
 
 
+def too_long(values: list[Any], issues: dict[int, tuple[Issue, ...]], limit: int) -> None:
+    """Parsed text longer than ``limit``: INVALID, with a ``too_long`` error."""
+    for position, value in enumerate(values):
+        if value.__class__ is str and len(value) > limit:
+            issues[position] = (("too_long", "error", {"length": len(value), "max": limit}),)
+            values[position] = INVALID
+
+
 CACHEABLE = {Kind.ACCOUNT_TYPE, Kind.CONTACT_TYPE, Kind.UF, Kind.PORTFOLIO, Kind.QUALIFICATIONS, Kind.CEP,
              Kind.PHONE}
 

@@ -26,6 +26,7 @@ from crmxl.validation.cells import (
     is_number,
     run_column,
     run_text_column,
+    too_long,
 )
 from crmxl.validation.model import Finding, Record, Table
 
@@ -119,6 +120,8 @@ class TableRules:
             values, issues = run_text_column(cells, col.max_length)
         else:
             values, issues = run_column(cells, compile_parser(col), col.kind in CACHEABLE, canonical_match(col))
+            if col.kind is Kind.EMAIL:  # a well-formed address may still not fit the column
+                too_long(values, issues, col.max_length)
         for position, found in issues.items():
             self.emit(position, col.field, found)
         self.columns[col.field] = values

@@ -224,6 +224,13 @@ def test_too_long(tmp_path):
     assert cells(result) == {(2, "B")}
 
 
+def test_a_well_formed_email_too_long_for_the_database(tmp_path):
+    long = "a" * 240 + "@example.com.br"  # 255 characters fit, 256 do not
+    result = validate(tmp_path, [account_row(GOOD_CNPJ, email=long + "x"), account_row(cnpj("223334440001"), email=long)])
+    assert codes_at(result, 2, "N") == ["too_long"] and cells(result) == {(2, "N")}
+    assert record(result, 3).values["email"] == long
+
+
 def test_duplicate_accounts_point_at_the_first(tmp_path):
     rows = [account_row(GOOD_CNPJ), account_row(cnpj("223334440001")),
             account_row(GOOD_CNPJ[:2] + "." + GOOD_CNPJ[2:5] + "." + GOOD_CNPJ[5:8] + "/" + GOOD_CNPJ[8:12] + "-"
