@@ -99,6 +99,7 @@ def export(db: Database, actor: Actor, entity: str, out: Path, *, portfolios: Se
            active: bool | None = None, profile: str | None = None, fmt: str = "xlsx", lang: str = "en",
            progress: Progress = no_progress) -> ExportResult:
     """Write the selected rows to ``out`` (xlsx in the model layout, or csv); returns what was written."""
+    lang = i18n.normalize_language(lang)  # 'pt', 'pt_br', 'PT-BR' -> 'pt-BR'; anything else: English
     if entity not in TEMPLATES:
         raise UnusableInput("profile_entity_unknown", entity=entity, known=", ".join(TEMPLATES))
     if fmt not in FORMATS:

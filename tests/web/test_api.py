@@ -74,6 +74,15 @@ def test_export_roles_profiles_lists(client, sqlite_demo_db):
     assert client.post("/api/batches/999/undo", headers=other).status_code == 404
 
 
+def test_an_export_in_a_language_written_loosely(client, sqlite_demo_db):
+    headers = _token(sqlite_demo_db.url, "agent.sp1")
+    for lang, sheet in (("pt", "Contas"), ("pt_br", "Contas"), ("PT-BR", "Contas"), ("xx", "Accounts")):
+        response = client.post("/api/exports/accounts", headers=headers,
+                               json={"portfolios": ["agent.sp1"], "lang": lang})
+        assert response.status_code == 200, (lang, response.text)
+        assert sheet in openpyxl.load_workbook(io.BytesIO(response.content)).sheetnames
+
+
 def test_openapi_documents_the_api(client):
     paths = client.get("/openapi.json").json()["paths"]
     assert {"/api/me", "/api/imports/{entity}", "/api/exports/{entity}", "/api/batches/{batch_id}/undo"} <= set(paths)
