@@ -147,16 +147,24 @@ def cli(capsys):
     return invoke
 
 
-def table_dump(url: str, tables=("users", "accounts", "contacts", "contact_qualifications", "qualifications")) -> dict:
-    """Every row of the CRM data tables, ordered, for before/after comparisons."""
+def table_dump(url: str, tables=("users", "accounts", "contacts", "contact_qualifications", "qualifications"),
+               *, versions: bool = True) -> dict:
+    """Every row of the CRM data tables, ordered, for before/after comparisons; without ``versions``, the
+    rows' values only (an undo sets the values back under a new version)."""
     engine = create_engine(url)
     dump = {}
     with engine.connect() as conn:
         for table in tables:
-            rows = conn.execute(text(f"SELECT * FROM {table}")).all()
-            dump[table] = sorted((tuple(r) for r in rows), key=repr)
+            result = conn.execute(text(f"SELECT * FROM {table}"))
+            keep = [i for i, name in enumerate(result.keys()) if versions or name != "version"]
+            dump[table] = sorted((tuple(r[i] for i in keep) for r in result), key=repr)
     engine.dispose()
     return dump
+
+
+def restored(url: str) -> dict:
+    """``table_dump`` of the values only: what an undo gives back exactly."""
+    return table_dump(url, versions=False)
 
 
 def pytest_sessionfinish(session, exitstatus):

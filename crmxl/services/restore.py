@@ -3,9 +3,10 @@
 One statement per step and entity, whatever the size of the batch (as the commit, see
 ``bulk``): the batch's rows are locked, those that changed again since the batch are found by one join, the portfolios
 the actor must be allowed to touch by one query, the undo's own history (the row as it is now as the
-before image, the batch's before image as the after image) by one ``INSERT ... SELECT``; then the rows
-the batch created are deleted and the others set back from their images by one ``UPDATE ... FROM``
-(a row the batch deleted would be inserted back from its image).
+before image, the batch's before image under a new version as the after image) by one ``INSERT ...
+SELECT``; then the rows the batch created are deleted and the others set back from their images by one
+``UPDATE ... FROM`` (a row the batch deleted would be inserted back from its image). A row set back gets
+the next version, not its old one: a workbook exported before the undo must not match it again.
 
 An image is read back column by column: by PostgreSQL's ``json_populate_record`` (each image parsed
 once, every value typed by the table's own column) and SQLite's ``json_extract`` (which keeps the last
@@ -26,6 +27,7 @@ from crmxl.services.images import LINKS, TABLES
 
 # contacts first: a contact the batch created goes before the account it created
 ENTITIES = ("contact", "account")
+VOLATILE = ("version", "updated_at")  # what every write changes: not the row's values
 
 
 class Restore:
@@ -75,17 +77,29 @@ class Restore:
             self.run(f"SELECT count(*) FROM ({rows}) locked")
 
     def changed_again(self) -> list[str]:
-        """'entity id' of every row that is no longer as the batch left it (another version, gone, or
-        back after the batch deleted it), in the batch's order."""
+        """'entity id' of every row that is no longer as the batch left it (gone, back after the batch
+        deleted it, or another version whose values differ: a later batch undone since left the values
+        as this batch did, under a newer version), in the batch's order."""
         found: list[str] = []
         for entity in ENTITIES:
             version = f"CAST({self.field('rc.after', 'version')} AS INTEGER)"
-            as_left = (f"CASE WHEN {self.no_image('rc.after')} THEN a.id IS NULL "
-                       f"ELSE a.id IS NOT NULL AND a.version = {version} END")
+            as_left = (f"CASE WHEN {self.no_image('rc.after')} THEN a.id IS NULL WHEN a.id IS NULL THEN FALSE "
+                       f"WHEN a.version = {version} THEN TRUE ELSE {self.same_values(entity)} END")
             rows = self.run(f"SELECT rc.entity_id FROM {self.joined(entity)} AND NOT COALESCE({as_left}, FALSE) "
                             f"ORDER BY rc.id")
             found += [f"{entity} {entity_id}" for entity_id in rows.scalars()]
         return found
+
+    def same_values(self, entity: str) -> str:
+        """SQL: row ``a`` holds the values of image ``rc.after`` (all but its version and update time)."""
+        b = self.bulk
+        pairs = b.row_image(TABLES[entity], "a", with_quals=entity == "contact")
+        if self.pg:
+            now = b.json_object(pairs)
+            volatile = " ".join(f"- '{key}'" for key in VOLATILE)
+            return f"(CAST({now} AS jsonb) {volatile}) = (CAST(rc.after AS jsonb) {volatile})"
+        return "(" + " AND ".join(f"{value} IS json_extract(rc.after, '$.{key}')"
+                                  for key, value in pairs if key not in VOLATILE) + ")"
 
     def accounts_with_new_contacts(self) -> list[str]:
         """The numbers of the accounts the batch created that have a contact it did not create (a later
@@ -125,10 +139,17 @@ class Restore:
                 f"INSERT INTO {self.quote(CHANGES.name)} ({', '.join(self.quote(c) for c in CHANGE_COLUMNS)}) "
                 f"SELECT :undo, rc.entity, rc.entity_id, 'restore', "
                 f"CASE WHEN a.id IS NULL THEN {b.json_null} ELSE {now} END, "
-                f"CASE WHEN {self.no_image('rc.before')} THEN {b.json_null} ELSE rc.before END, rc.row "
+                f"CASE WHEN {self.no_image('rc.before')} THEN {b.json_null} WHEN a.id IS NULL THEN rc.before "
+                f"ELSE {self.bumped('rc.before', 'a.version + 1')} END, rc.row "
                 f"FROM {self.joined(entity)} ORDER BY rc.id")
             written += self.run(statement, undo=undo_batch).rowcount
         return written
+
+    def bumped(self, image: str, version: str) -> str:
+        """SQL: JSON ``image`` with its version set to ``version``."""
+        if self.pg:
+            return f"CAST(CAST({image} AS jsonb) || jsonb_build_object('version', {version}) AS json)"
+        return f"json_set({image}, '$.version', {version})"
 
     def apply(self, entity: str) -> None:
         """Delete the rows of ``entity`` the batch created; set the others back to their before-images."""
@@ -152,7 +173,9 @@ class Restore:
         else:
             values = {c: self.sqlite_value(table.c[c], self.field("rc.before", c)) for c in columns}
         where = f"rc.batch_id = :batch AND rc.entity = '{entity}'"
-        sets = ", ".join(f"{self.quote(c)} = {values[c]}" for c in columns if c != "id")
+        # a row set back gets a new version (an export made before the undo must not match it again)
+        sets = ", ".join(f"{self.quote(c)} = {'a.version + 1' if c == 'version' else values[c]}"
+                         for c in columns if c != "id")
         self.run(f"UPDATE {name} AS a SET {sets} FROM {source} WHERE {where} AND rc.entity_id = a.id AND {updated}")
         self.run(f"INSERT INTO {name} ({names}) SELECT {', '.join(values[c] for c in columns)} FROM {source} "
                  f"WHERE {where} AND {deleted} ORDER BY rc.id")

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import create_engine, func, select, update
 
 from crmxl.db.models import Account, User
-from tests.conftest import table_dump
+from tests.conftest import restored, table_dump
 
 
 def _count(url, *where):
@@ -135,7 +135,7 @@ def test_a_formula_looking_name_survives_as_text(cli, sqlite_demo_db, tmp_path):
 
 def test_transfer_dry_run_commit_and_undo(cli, demo_db):
     db = ("--db", demo_db.url)
-    before = table_dump(demo_db.url)
+    before, values = table_dump(demo_db.url), restored(demo_db.url)
     expected = _count(demo_db.url, User.login == "agent.sp1", Account.type == "COMPANY")
     dry = cli("transfer", "--from", "agent.sp1", "--to", "agent.sp2", "--type", "COMPANY", *db, "--as", "mgr.south")
     assert dry.exit_code == 0 and f"{expected} accounts move from agent.sp1 to agent.sp2" in dry.stdout
@@ -147,7 +147,7 @@ def test_transfer_dry_run_commit_and_undo(cli, demo_db):
     batch = json.loads(cli("history", "--json", *db).stdout)[0]
     assert batch["id"] == done["batch_id"] and batch["kind"] == "transfer"
     assert cli("undo", str(batch["id"]), *db, "--as", "mgr.south").exit_code == 0
-    assert table_dump(demo_db.url) == before
+    assert restored(demo_db.url) == values
 
 
 def test_transfer_to_and_from_without_portfolio(cli, sqlite_demo_db):

@@ -8,7 +8,7 @@ import openpyxl
 
 from crmxl.schema import ACCOUNTS, CONTACTS, column_letter
 from crmxl.workbook.report import ERROR_FILL
-from tests.conftest import table_dump
+from tests.conftest import restored, table_dump
 from tests.services.import_files import contacts_of, demo_accounts, first_row, query, workbook
 from tests.validation.builders import cnpj
 
@@ -65,7 +65,7 @@ def test_errors_exit_1_and_commit_nothing(cli, demo_db, tmp_path):
 
 def test_skip_invalid_commits_the_valid_rows_and_undo_restores(cli, demo_db, tmp_path):
     path = workbook(tmp_path / "bad.xlsx", rows_with_one_bad_cell(demo_db.url))
-    before = table_dump(demo_db.url)
+    before = restored(demo_db.url)
     code, data = run_json(cli, "import", "accounts", path, "--db", demo_db.url, "--commit", "--skip-invalid")
     assert code == 1 and data["committed"] is True and isinstance(data["batch_id"], int)
     assert data["committed_rows"] + data["reported_rows"] == data["rows"] == 3
@@ -75,7 +75,7 @@ def test_skip_invalid_commits_the_valid_rows_and_undo_restores(cli, demo_db, tmp
     assert json.loads(listed.stdout)[0]["id"] == data["batch_id"]
     undone = cli("undo", data["batch_id"], "--db", demo_db.url)
     assert undone.exit_code == 0, undone.stderr
-    assert table_dump(demo_db.url) == before
+    assert restored(demo_db.url) == before
 
 
 def test_valid_file_commits_and_reimport_plans_nothing(cli, demo_db, tmp_path):

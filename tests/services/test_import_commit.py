@@ -8,7 +8,7 @@ from crmxl.errors import Conflict, PermissionDenied
 from crmxl.schema import ACCOUNTS, CONTACTS
 from crmxl.services import history
 from crmxl.services.imports import ImportHasErrors, commit_import, plan_import
-from tests.conftest import table_dump
+from tests.conftest import restored, table_dump
 from tests.services.import_files import (
     actor,
     contacts_of,
@@ -44,7 +44,7 @@ def mixed_rows(url):
 
 
 def test_commit_then_undo_restores_the_database_exactly(db, demo_db, tmp_path):
-    before = table_dump(demo_db.url)
+    before, values = table_dump(demo_db.url), restored(demo_db.url)
     plan = plan_file(db, tmp_path, mixed_rows(demo_db.url), allow_transfers=True)
     assert not plan.has_errors, plan.result.findings
     batch_id = commit_import(db, actor(db), plan)
@@ -68,7 +68,12 @@ def test_commit_then_undo_restores_the_database_exactly(db, demo_db, tmp_path):
 
     undo_id = history.undo(db, actor(db), batch_id)
     assert undo_id > batch_id
-    assert table_dump(demo_db.url) == before
+    assert restored(demo_db.url) == values
+    # every row set back has a version it never had: a workbook exported before the undo is stale
+    versions = {(c["entity"], c["entity_id"]): c["after"]["version"] for c in changes if c["before"] is not None}
+    now = {(e, i): v for e, i, v in query(demo_db.url, "SELECT 'account', id, version FROM accounts UNION ALL "
+                                                       "SELECT 'contact', id, version FROM contacts")}
+    assert versions and all(now[key] == version + 1 for key, version in versions.items())
 
 
 def test_contacts_template_commit_and_undo(db, demo_db, tmp_path):
@@ -79,7 +84,7 @@ def test_contacts_template_commit_and_undo(db, demo_db, tmp_path):
              "birth_date": "25/12/1980"},
             {"account_number": b["account_number"], "identifier": b["account_number"], "name": "Lia Secretária",
              "type": "SECRETARY", "email": "lia@example.com.br"}]
-    before = table_dump(demo_db.url)
+    before = restored(demo_db.url)
     plan = plan_file(db, tmp_path, rows, tpl=CONTACTS)
     assert plan.counts()["contacts_update"] == 1 and plan.counts()["contacts_create"] == 1
     batch_id = commit_import(db, actor(db), plan)
@@ -89,7 +94,7 @@ def test_contacts_template_commit_and_undo(db, demo_db, tmp_path):
     assert qualification_names(demo_db.url, doctor.id) == ["Neurologia"]
     assert "Lia Secretária" in [c.name for c in contacts_of(demo_db.url, b["account_number"])]
     history.undo(db, actor(db), batch_id)
-    assert table_dump(demo_db.url) == before
+    assert restored(demo_db.url) == before
 
 
 def test_reimport_is_idempotent(db, demo_db, tmp_path):
@@ -185,3 +190,26 @@ def test_export_round_trip_conflict_is_reported_not_overwritten(db, demo_db, tmp
     assert plan.accounts_update == []
     commit_import(db, actor(db), plan, skip_invalid=True)
     assert demo_accounts(demo_db.url, "agent.sp1", 1)[0]["name"] == "Mudou"
+
+
+def test_a_workbook_exported_before_an_undo_is_stale_after_it(db, demo_db, tmp_path):
+    """Change (v+1), export, undo, change again: the export's version must not match the new change."""
+    (a,) = demo_accounts(demo_db.url, "agent.sp1", 1)
+    first = commit_import(db, actor(db), plan_file(db, tmp_path, [{**a, "city": "Campinas"}], name="1.xlsx"))
+    exported = workbook(tmp_path / "export.xlsx", [{**a, "city": "Campinas"}], keys=[(a["id"], a["version"] + 1)])
+    history.undo(db, actor(db), first)
+    commit_import(db, actor(db), plan_file(db, tmp_path, [{**a, "city": "Santos"}], name="2.xlsx"))
+    plan = plan_import(db, actor(db), exported, "accounts")
+    assert [f.code for f in plan.result.errors] == ["version_conflict"] and plan.accounts_update == []
+
+
+def test_batches_undone_newest_first_all_go(db, demo_db, tmp_path):
+    """An undo gives a row a new version; the batch before it still finds the row as it left it."""
+    (a,) = demo_accounts(demo_db.url, "agent.sp1", 1)
+    values = restored(demo_db.url)
+    first = commit_import(db, actor(db), plan_file(db, tmp_path, [{**a, "city": "Campinas"}], name="1.xlsx"))
+    second = commit_import(db, actor(db), plan_file(db, tmp_path, [{**a, "city": "Santos"}], name="2.xlsx"))
+    history.undo(db, actor(db), second)
+    history.undo(db, actor(db), first)
+    assert restored(demo_db.url) == values
+    assert demo_accounts(demo_db.url, "agent.sp1", 1)[0]["version"] == a["version"] + 4

@@ -14,14 +14,14 @@ from crmxl.services.history import BATCHES, CHANGES, BatchRecorder
 from crmxl.services.images import ACCOUNTS, CONTACTS, LINKS, load_images
 from crmxl.schema import CONTACTS as CONTACTS_TEMPLATE
 from crmxl.services.imports import commit_import, plan_import
-from tests.conftest import table_dump
+from tests.conftest import restored, table_dump
 from tests.services.import_files import actor, contacts_of, demo_accounts, execute, query, workbook
 from tests.services.test_commit_bulk import images_now, plan_accounts
 from tests.validation.builders import cnpj
 
 
 def test_the_undo_records_each_row_as_it_was_and_what_it_goes_back_to(db, demo_db, tmp_path):
-    dump = table_dump(demo_db.url)
+    dump = restored(demo_db.url)
     plan = plan_accounts(db, demo_db.url, tmp_path)
     batch_id = commit_import(db, actor(db), plan)
     _, committed = history.get_batch(db, actor(db), batch_id)
@@ -30,18 +30,23 @@ def test_the_undo_records_each_row_as_it_was_and_what_it_goes_back_to(db, demo_d
 
     undo_id = history.undo(db, actor(db), batch_id, progress=lambda *step: steps.append(step))
 
-    summary, restored = history.get_batch(db, actor(db), undo_id)
+    summary, undo_changes = history.get_batch(db, actor(db), undo_id)
     expected = [c for c in committed if c["entity"] == "contact"] + [c for c in committed if c["entity"] == "account"]
-    assert [(c["entity"], c["entity_id"], c["row"]) for c in restored] == [
+    assert [(c["entity"], c["entity_id"], c["row"]) for c in undo_changes] == [
         (c["entity"], c["entity_id"], c["row"]) for c in expected]
-    for undone, change in zip(restored, expected, strict=True):
+    for undone, change in zip(undo_changes, expected, strict=True):
         assert undone["action"] == "restore"
         assert undone["before"] == now[(change["entity"], change["entity_id"])]  # the row as the undo found it
-        assert undone["after"] == change["before"]  # None for a row the batch created
+        if change["before"] is None:  # a row the batch created: deleted
+            assert undone["after"] is None
+        else:  # its values before the batch, under the next version
+            assert undone["after"] == {**change["before"], "version": undone["before"]["version"] + 1}
     assert summary.kind == "undo" and summary.undo_of == batch_id and summary.counts == {"rows_restored": len(committed)}
     assert history.get_batch(db, actor(db), batch_id)[0].status == "undone"
     assert steps[0] == ("undo", 0, len(committed)) and steps[-1] == ("undo", len(committed), len(committed))
-    assert table_dump(demo_db.url) == dump
+    assert restored(demo_db.url) == dump
+    set_back = [c for c in undo_changes if c["after"] is not None]
+    assert images_now(demo_db.url, set_back) == {(c["entity"], c["entity_id"]): c["after"] for c in set_back}
 
 
 def test_a_created_row_that_is_gone_stops_the_undo_and_nothing_is_written(db, demo_db, tmp_path):

@@ -13,7 +13,7 @@ from crmxl.services.access import actor_for
 from crmxl.services.exporting import export
 from crmxl.services.history import undo
 from crmxl.services.transfer import commit_transfer, plan_transfer
-from tests.conftest import table_dump
+from tests.conftest import restored, table_dump
 
 
 def _actor(db, login):
@@ -42,7 +42,7 @@ def test_a_dry_run_lists_what_moves_and_writes_nothing(demo_db):
 
 def test_transfer_to_without_portfolio_and_undo_restores_everything(demo_db):
     db = Database(demo_db.url)
-    before = table_dump(demo_db.url)
+    before = restored(demo_db.url)
     manager = _actor(db, "mgr.south")
     moving = _owned(db, "agent.sp1", type="INSURANCE")
     plan = plan_transfer(db, manager, "agent.sp1", None, types=["INSURANCE"])
@@ -61,7 +61,7 @@ def test_transfer_to_without_portfolio_and_undo_restores_everything(demo_db):
     with pytest.raises(Conflict):
         commit_transfer(db, manager, plan)  # stale: the versions moved on
     undo(db, manager, batch)
-    assert table_dump(demo_db.url) == before
+    assert restored(demo_db.url) == before
 
 
 def test_from_without_portfolio_makes_accounts_active(demo_db):
