@@ -9,6 +9,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import OperationalError
 
 from crmxl.db.session import Database, describe_error
@@ -34,13 +35,39 @@ def current_revision(db: Database) -> str | None:
 
 
 def upgrade(db: Database, revision: str = "head") -> tuple[str | None, str]:
-    """Bring the schema to ``revision``; returns (revision before, revision after)."""
+    """Bring the schema to ``revision`` in one transaction; returns (revision before, revision after)."""
     before = current_revision(db)
     cfg = alembic_config()
-    with db.engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, revision)
+    with db.engine.connect() as conn:
+        if conn.dialect.name == "sqlite":
+            _upgrade_sqlite(conn, cfg, revision)
+        else:
+            with conn.begin():
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, revision)
     return before, current_revision(db)
+
+
+class ForeignKeysBroken(RuntimeError):
+    """A migration left rows whose foreign keys point nowhere (it is rolled back)."""
+
+
+def _upgrade_sqlite(conn: Connection, cfg: Config, revision: str) -> None:
+    """SQLite changes a table by building it again: as its manual says, the foreign keys are off meanwhile
+    (they can only be switched outside a transaction), checked before the commit, and on again after. The
+    transaction is begun explicitly: the driver would otherwise run the schema statements outside one."""
+    driver = conn.connection.driver_connection  # outside SQLAlchemy's transaction
+    driver.execute("PRAGMA foreign_keys=OFF")
+    try:
+        with conn.begin():
+            conn.exec_driver_sql("BEGIN")
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, revision)
+            broken = conn.exec_driver_sql("PRAGMA foreign_key_check").all()
+            if broken:
+                raise ForeignKeysBroken(f"{len(broken)} rows would point nowhere, e.g. {tuple(broken[0])}")
+    finally:
+        driver.execute("PRAGMA foreign_keys=ON")
 
 
 def is_current(db: Database) -> bool:

@@ -83,7 +83,7 @@ class Account(Base):
     __tablename__ = "accounts"
     # one index serves what reads accounts by portfolio (exports: a portfolio's accounts of some types)
     __table_args__ = (Index("ix_accounts_owner_id_type", "owner_id", "type"),
-                      {"postgresql_with": {"fillfactor": UPDATE_ROOM}})
+                      {"postgresql_with": {"fillfactor": UPDATE_ROOM}, "sqlite_autoincrement": True})
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     number: Mapped[str] = mapped_column(String(32), unique=True)  # canonical CRM or compact CNPJ
@@ -111,7 +111,7 @@ class Account(Base):
 class Contact(Base):
     __tablename__ = "contacts"
     __table_args__ = (Index("ix_contacts_identifier_name", "identifier", "name"),
-                      {"postgresql_with": {"fillfactor": UPDATE_ROOM}})
+                      {"postgresql_with": {"fillfactor": UPDATE_ROOM}, "sqlite_autoincrement": True})
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)

@@ -129,14 +129,17 @@ class Bulk:
 
     def next_ids(self, table: Table, count: int) -> list[int]:
         """``count`` new ids for ``table``: from its sequence on PostgreSQL; on SQLite the numbers after
-        the largest id (what SQLite itself would give; this transaction holds the only write lock)."""
+        the largest id ever handed out (AUTOINCREMENT: an id deleted since is not reused), what SQLite
+        itself would give; this transaction holds the only write lock."""
         if count == 0:
             return []
         if self.pg:  # one row: an array of the ids; the sequence named once (looked up per row, it cost 5 µs each)
             sequence = self.conn.execute(text(f"SELECT pg_get_serial_sequence('{table.name}', 'id')")).scalar_one()
             return self.conn.execute(text("SELECT array_agg(nextval(CAST(:sequence AS regclass))) "
                                           "FROM generate_series(1, :n)"), {"sequence": sequence, "n": count}).scalar_one()
-        last = self.conn.execute(text(f"SELECT max(id) FROM {self.quote(table.name)}")).scalar() or 0
+        last = self.conn.execute(text(
+            f"SELECT max(COALESCE((SELECT max(id) FROM {self.quote(table.name)}), 0), "
+            f"COALESCE((SELECT seq FROM sqlite_sequence WHERE name = :name), 0))"), {"name": table.name}).scalar()
         return list(range(last + 1, last + 1 + count))
 
     def write_changes(self, batch_id: int, changes: Iterable[dict[str, Any]],

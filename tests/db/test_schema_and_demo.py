@@ -88,3 +88,36 @@ def test_accounts_and_contacts_keep_room_for_updates_on_postgresql(empty_db):
     assert options == {"accounts": [f"fillfactor={UPDATE_ROOM}"], "contacts": [f"fillfactor={UPDATE_ROOM}"],
                        "users": None}
     assert 50 <= UPDATE_ROOM < 100
+
+
+def test_an_existing_sqlite_database_is_migrated_to_ids_never_reused(tmp_path):
+    """Revision 0004 rebuilds accounts and contacts of a database holding data: every row and link kept, the
+    foreign keys intact, and from then on an id deleted is not handed out again."""
+    db = Database(f"sqlite:///{tmp_path / 'old.sqlite3'}")
+    migrate.upgrade(db, "0003")
+    seed = Database(f"sqlite:///{tmp_path / 'seed.sqlite3'}")
+    init_database(seed)
+    load_demo(seed)
+    tables = ("users", "qualifications", "accounts", "contacts", "contact_qualifications")
+    with seed.engine.connect() as source, db.engine.begin() as target:
+        for table in tables:
+            rows = source.execute(Base.metadata.tables[table].select()).mappings().all()
+            target.execute(Base.metadata.tables[table].insert(), [dict(r) for r in rows])
+    seed.dispose()
+    before = table_dump(db.url)
+    init_database(db)
+    assert migrate.is_current(db) and table_dump(db.url) == before
+    with db.engine.begin() as conn:
+        assert conn.exec_driver_sql("PRAGMA foreign_key_check").all() == []
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        sql = dict(conn.exec_driver_sql("SELECT name, sql FROM sqlite_master WHERE type = 'table'").all())
+        assert "AUTOINCREMENT" in sql["accounts"] and "AUTOINCREMENT" in sql["contacts"]
+        last = conn.execute(select(func.max(Contact.id))).scalar()
+        conn.execute(contact_qualifications.delete().where(contact_qualifications.c.contact_id == last))
+        conn.execute(Contact.__table__.delete().where(Contact.id == last))
+    with db.session() as s:
+        account = s.scalars(select(Account).limit(1)).one()
+        s.add(Contact(account_id=account.id, identifier=account.number, name="Nova", type="OTHERS"))
+        s.commit()
+        assert s.scalar(select(func.max(Contact.id))) == last + 1
+    db.dispose()

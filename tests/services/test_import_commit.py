@@ -213,3 +213,21 @@ def test_batches_undone_newest_first_all_go(db, demo_db, tmp_path):
     history.undo(db, actor(db), first)
     assert restored(demo_db.url) == values
     assert demo_accounts(demo_db.url, "agent.sp1", 1)[0]["version"] == a["version"] + 4
+
+
+def test_an_id_freed_by_an_undo_is_not_given_to_another_row(db, demo_db, tmp_path):
+    """An exported contact whose creation was undone is gone: a contact created since gets another id, so
+    the old export names no row (and does not overwrite the new contact)."""
+    a = demo_accounts(demo_db.url, "agent.sp1", 1)[0]
+    row = {"account_number": a["account_number"], "identifier": a["account_number"], "type": "SECRETARY"}
+    first = commit_import(db, actor(db), plan_file(db, tmp_path, [{**row, "name": "Maria Secretária"}], tpl=CONTACTS,
+                                                   name="1.xlsx"))
+    (maria,) = [c for c in contacts_of(demo_db.url, a["account_number"]) if c.name == "Maria Secretária"]
+    exported = workbook(tmp_path / "export.xlsx", [{**row, "name": "Maria Secretária"}], tpl=CONTACTS,
+                        keys=[(maria.id, maria.version)])
+    history.undo(db, actor(db), first)
+    commit_import(db, actor(db), plan_file(db, tmp_path, [{**row, "name": "João Outro"}], tpl=CONTACTS, name="2.xlsx"))
+    (joao,) = [c for c in contacts_of(demo_db.url, a["account_number"]) if c.name == "João Outro"]
+    assert joao.id > maria.id
+    plan = plan_import(db, actor(db), exported, "contacts")
+    assert [f.code for f in plan.result.errors] == ["export_row_missing"] and plan.contacts_update == []
