@@ -157,6 +157,12 @@ i18n.register(
             "pt-BR": "Nada foi gravado: outro usuário alterou as mesmas linhas ao mesmo tempo ({detail}). "
                      "Tente novamente.",
         },
+        "database_outdated": {
+            "en": "The database {url} has the schema of an older crmxl (revision {revision}, this one needs "
+                  "{head}): run `crmxl db init` to migrate it.",
+            "pt-BR": "O banco de dados {url} tem o esquema de um crmxl mais antigo (revisão {revision}, este "
+                     "precisa da {head}): rode `crmxl db init` para migrá-lo.",
+        },
         "database_not_initialised": {
             "en": "The database {url} has no crmxl schema yet: run `crmxl db init` first.",
             "pt-BR": "O banco de dados {url} ainda não tem o esquema do crmxl: rode `crmxl db init` antes.",

@@ -60,8 +60,11 @@ def ensure_ready(db: Database) -> None:
     """Refuse to work on a database without the current schema (with a clear message)."""
     from crmxl.errors import UnusableInput
 
-    if not migrate.is_current(db):
+    current = migrate.current_revision(db)
+    if current is None:
         raise UnusableInput("database_not_initialised", url=db.safe_url)
+    if current != migrate.head_revision():
+        raise UnusableInput("database_outdated", url=db.safe_url, revision=current, head=migrate.head_revision())
 
 
 def count_rows(db: Database, model) -> int:

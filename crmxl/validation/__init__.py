@@ -27,8 +27,9 @@ def validate_cells(table: Table, *, lang: str = "en", progress: Progress = no_pr
     with paused_gc():
         rules = TableRules(table, lang)
         records, findings = rules.run(on_numbers)
-        if table.marks.errors:  # a cell holding an error value reads as empty: say that, not what follows from it
-            marked = {(row, column_letter(col)) for row, col in table.marks.errors}
+        unread = table.unread_cells
+        if unread:  # such a cell reads as empty: say why, not what follows from it ("mandatory")
+            marked = {(row, column_letter(col)) for row, col in unread}
             findings = [f for f in findings if (f.row, f.column) not in marked]
         findings[:0] = sheet_findings(table, lang)
         check_duplicates(table, records, findings, rules.render)

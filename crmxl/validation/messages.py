@@ -27,6 +27,12 @@ FINDINGS: dict[str, dict[str, str]] = {
         "en": "Cell {cell} holds the error value {value}: fix the formula or type the value",
         "pt-BR": "A célula {cell} tem o valor de erro {value}: corrija a fórmula ou digite o valor",
     },
+    "formula_without_value": {
+        "en": "Cell {cell} holds a formula saved without its result (the program that wrote the file does not "
+              "calculate): open the file in Excel and save it, or type the value",
+        "pt-BR": "A célula {cell} tem uma fórmula gravada sem o resultado (o programa que gravou o arquivo não "
+                 "calcula): abra o arquivo no Excel e salve-o, ou digite o valor",
+    },
     "formula_cached_value": {
         "en": "Cell {cell} holds a formula: its last computed value is imported",
         "pt-BR": "A célula {cell} tem uma fórmula: o último valor calculado é importado",

@@ -46,6 +46,7 @@ class CellMarks:
 
     errors: dict[tuple[int, int], str] = field(default_factory=dict)  # -> the error value, e.g. "#N/A"
     formulas: set[tuple[int, int]] = field(default_factory=set)
+    uncomputed: set[tuple[int, int]] = field(default_factory=set)  # formulas saved without a result
     hidden_rows: set[int] = field(default_factory=set)
     merged: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)  # 0-based (top, left), (bottom, right)
 
@@ -64,6 +65,12 @@ class Table:
     header_row: int = 1
     marks: CellMarks = field(default_factory=CellMarks)
     sha256: str | None = None
+
+    @property
+    def unread_cells(self) -> set[tuple[int, int]]:
+        """Cells (worksheet row, 0-based column) whose value could not be read: an error value, or a
+        formula saved without its result."""
+        return set(self.marks.errors) | self.marks.uncomputed
 
     @property
     def findings(self) -> list[Finding]:

@@ -37,9 +37,10 @@ def sheet_findings(table: Table, lang: str = "en") -> list[Finding]:
 
 
 def _mark_findings(table: Table, lang: str) -> list[Finding]:
-    """An error value is an error (the cell reads as empty); a formula, a hidden row, merged cells warn."""
+    """An error value, a formula saved without its result, are errors (the cell reads as empty); a formula,
+    a hidden row, merged cells warn."""
     marks = table.marks
-    if not (marks.errors or marks.formulas or marks.hidden_rows or marks.merged):
+    if not (marks.errors or marks.formulas or marks.uncomputed or marks.hidden_rows or marks.merged):
         return []
     hm = table.header_map
     fields = {index: name for name, index in {**hm.hidden, **hm.fields}.items()}
@@ -55,7 +56,10 @@ def _mark_findings(table: Table, lang: str) -> list[Finding]:
     for (row, col), value in sorted(marks.errors.items()):
         if row > table.header_row and col in fields:
             add(row, col, "cell_error_value", "error", value=value)
-    for row, col in sorted(marks.formulas - set(marks.errors)):
+    for row, col in sorted(marks.uncomputed - set(marks.errors)):
+        if row > table.header_row and col in fields:
+            add(row, col, "formula_without_value", "error")
+    for row, col in sorted(marks.formulas - set(marks.errors) - marks.uncomputed):
         if row in data_rows and col in fields:
             add(row, col, "formula_cached_value", "warning")
     for row in sorted(marks.hidden_rows & data_rows):

@@ -1,4 +1,5 @@
-"""What the bulk reader cannot see in a data sheet: formulas, error values, hidden rows, merged cells.
+"""What the bulk reader cannot see in a data sheet: formulas (and those saved without a result), error
+values, hidden rows, merged cells.
 
 python-calamine gives a formula's cached value (good) but says nothing of the formula, turns an error
 value (``#N/A``, ``#REF!``) into an empty cell, and ignores hidden rows. One streamed pass over the
@@ -26,6 +27,10 @@ _PKG = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _CELL_ERROR = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"[^>]*?\bt="e"[^>]*>(?:<f[^>]*?/>|<f[^>]*>[^<]*</f>)?'
                          rb'(?:<v>([^<]{0,20})</v>)?')
 _CELL_FORMULA = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"[^>]*>(?:<v>[^<]*</v>)?<f[ >/]')
+# a formula with no result, or an empty one: saved by a program that does not calculate (an empty text
+# result, t="str", is a result)
+_CELL_UNCOMPUTED = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"([^>]*)>(?:<f[^>]*?/>|<f[^>]*>[^<]*</f>)'
+                              rb'(<v\s*/>|<v>\s*</v>)?</c>')
 _ROW_HIDDEN = re.compile(rb'<row r="([0-9]{1,7})"[^>]*?\bhidden="(?:1|true)"')
 
 
@@ -79,5 +84,8 @@ def _collect(buffer: bytes, marks: CellMarks) -> None:
     if b"<f" in buffer:
         for letters, row in _CELL_FORMULA.findall(buffer):
             marks.formulas.add((int(row), column_index(letters)))
+        for letters, row, attributes, empty in _CELL_UNCOMPUTED.findall(buffer):
+            if not empty or b't="str"' not in attributes:
+                marks.uncomputed.add((int(row), column_index(letters)))
     if b'hidden="' in buffer:
         marks.hidden_rows.update(int(row) for row in _ROW_HIDDEN.findall(buffer))

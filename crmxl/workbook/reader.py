@@ -112,8 +112,9 @@ def _read_workbook(path: Path, tpl: Template) -> Table:
                 # the streamed pass over the sheet's XML runs while calamine parses it (without the GIL)
                 marks = pool.submit(scan, path, named[0])
                 grid, merged = _grid(book, path, named[0])
-                table = _table(path, tpl, named[0], grid, stamp, by_name=True)
-                return _marked(table, merged, marks.result())
+                found = marks.result()
+                table = _table(path, tpl, named[0], grid, stamp, by_name=True, unread=found)
+                return _marked(table, merged, found)
         other = _other_template(tpl, worksheets)
         if other is not None:
             raise UnusableInput("wrong_template", file=path.name, found=other.id, expected=tpl.id,
@@ -127,7 +128,8 @@ def _read_workbook(path: Path, tpl: Template) -> Table:
             if score >= _min_score(tpl) and (best is None or score > best[0]):
                 best = (score, name, grid, merged)
         if best is not None:
-            return _marked(_table(path, tpl, best[1], best[2], stamp, by_name=False), best[3], scan(path, best[1]))
+            found = scan(path, best[1])
+            return _marked(_table(path, tpl, best[1], best[2], stamp, by_name=False, unread=found), best[3], found)
         raise UnusableInput("no_data_sheet", file=path.name, expected=tpl.id, sheets=" / ".join(tpl.sheet_names),
                             headers=_expected_headers(tpl))
     finally:
@@ -210,14 +212,18 @@ def _expected_headers(tpl: Template, lang: str = "en") -> str:
 
 
 def table_from_grid(source: str, tpl: Template, sheet: str, grid: list[list[Any]],
-                    stamp: dict[str, str] | None = None) -> Table:
-    """A ``Table`` from cell values already read (a live workbook's used range, an upload parsed elsewhere).
+                    stamp: dict[str, str] | None = None, marks: CellMarks | None = None) -> Table:
+    """A ``Table`` from cell values already read (a live workbook's used range, an upload parsed elsewhere),
+    with ``marks`` (e.g. its error values) if the reader found any.
 
     ``grid`` starts at cell A1; the same header search, stamp check and blank-row rules apply as for a file.
     """
     path = Path(source)
     _check_stamp(path, tpl, stamp)
-    return _table(path, tpl, sheet, grid, stamp, by_name=True)
+    table = _table(path, tpl, sheet, grid, stamp, by_name=True, unread=marks)
+    if marks is not None:
+        table.marks = marks
+    return table
 
 
 def stamp_from_rows(rows: list[list[Any]]) -> dict[str, str] | None:
@@ -228,7 +234,9 @@ def stamp_from_rows(rows: list[list[Any]]) -> dict[str, str] | None:
 
 
 def _table(path: Path, tpl: Template, sheet: str, grid: list[list[Any]], stamp: dict[str, str] | None,
-           *, by_name: bool) -> Table:
+           *, by_name: bool, unread: CellMarks | None = None) -> Table:
+    """The ``Table`` of ``grid``; a row with a cell in ``unread`` (an error value, a formula without its
+    result: read as empty) is a data row however empty it reads, so that it is reported, not skipped."""
     scores = [_score(tpl, row) for row in grid[:HEADER_SCAN_ROWS]]
     best = max(scores, default=0)
     if best == 0 or (not by_name and best < _min_score(tpl)):
@@ -242,6 +250,7 @@ def _table(path: Path, tpl: Template, sheet: str, grid: list[list[Any]], stamp: 
                             columns=", ".join(tpl.column(f).header("en") for f in missing),
                             headers=_expected_headers(tpl))
     lang = _language(tpl, sheet, grid[header_index], header_map, stamp)
+    keep = _unread_rows(unread, header_map)
     table = Table(
         file=str(path),
         sheet=sheet,
@@ -249,14 +258,24 @@ def _table(path: Path, tpl: Template, sheet: str, grid: list[list[Any]], stamp: 
         template_version=stamp.get("version") if stamp else None,
         lang=lang,
         header_map=header_map,
-        rows=_without_default_only(_data_rows(grid, header_index + 1, header_map), header_map, stamp),
+        rows=_without_default_only(_data_rows(grid, header_index + 1, header_map, keep), header_map, stamp, keep),
         header_row=header_index + 1,
     )
     return table
 
 
-def _data_rows(grid: list[list[Any]], start: int, header_map: HeaderMap) -> list[tuple[int, list[Any]]]:
-    """(worksheet row number, row) for every row with something other than whitespace in a mapped column."""
+def _unread_rows(unread: CellMarks | None, header_map: HeaderMap) -> set[int]:
+    """The worksheet rows with an unread cell in a mapped column."""
+    if unread is None:
+        return set()
+    mapped = {*header_map.fields.values(), *header_map.hidden.values()}
+    return {row for row, col in (*unread.errors, *unread.uncomputed) if col in mapped}
+
+
+def _data_rows(grid: list[list[Any]], start: int, header_map: HeaderMap,
+               keep: set[int] = frozenset()) -> list[tuple[int, list[Any]]]:
+    """(worksheet row number, row) for every row with something other than whitespace in a mapped column,
+    and every row numbered in ``keep`` (past the grid's end too)."""
     indices = sorted({*header_map.fields.values(), *header_map.hidden.values()})
     width = indices[-1] + 1
     get = itemgetter(*indices) if len(indices) > 1 else (lambda row: (row[indices[0]],))
@@ -266,15 +285,19 @@ def _data_rows(grid: list[list[Any]], start: int, header_map: HeaderMap) -> list
         row = grid[number]
         if len(row) < width:
             row = row + [""] * (width - len(row))
+        if number + 1 in keep:
+            append((number + 1, row))
+            continue
         for value in get(row):
             if value != "" and value is not None and not (value.__class__ is str and value.isspace()):
                 append((number + 1, row))
                 break
+    rows += [(number, [""] * width) for number in sorted(keep) if number > max(len(grid), start)]
     return rows
 
 
 def _without_default_only(rows: list[tuple[int, list[Any]]], header_map: HeaderMap,
-                          stamp: dict[str, str] | None) -> list[tuple[int, list[Any]]]:
+                          stamp: dict[str, str] | None, keep: set[int] = frozenset()) -> list[tuple[int, list[Any]]]:
     """A distributed workbook pre-fills Portfolio with the agent's login: a row with nothing else is blank."""
     default = (stamp or {}).get("portfolio_default")
     column = header_map.fields.get("portfolio")
@@ -286,7 +309,7 @@ def _without_default_only(rows: list[tuple[int, list[Any]]], header_map: HeaderM
         return value is None or value == "" or (isinstance(value, str) and value.isspace())
 
     return [(n, row) for n, row in rows
-            if not (_text(row[column]) == default and all(blank(row[i]) for i in others if i < len(row)))]
+            if n in keep or not (_text(row[column]) == default and all(blank(row[i]) for i in others if i < len(row)))]
 
 
 def _language(tpl: Template, sheet: str, headers: list[Any], header_map: HeaderMap,

@@ -14,7 +14,7 @@ from typing import Any
 from crmxl.config import Settings, load_settings
 from crmxl.errors import UnusableInput
 from crmxl.schema import ERRORS_HEADER, OK_TEXT, STAMP_SHEET, TEMPLATES, Template, header_key, header_score
-from crmxl.validation.model import Finding, Table, ValidationResult
+from crmxl.validation.model import CellMarks, Finding, Table, ValidationResult
 from crmxl.workbook.reader import stamp_from_rows, table_from_grid
 
 CONF_SHEET = "xlwings.conf"
@@ -82,10 +82,7 @@ def read_table(book, sheet=None) -> Table:
     stamp = None
     if STAMP_SHEET in _sheet_names(book):
         stamp = stamp_from_rows(book.sheets[STAMP_SHEET].range("A1:B5").options(ndim=2).value)
-    errors = _error_cells(grid)
-    table = table_from_grid(book.name, tpl, sheet.name, grid, stamp)
-    table.marks.errors = errors
-    return table
+    return table_from_grid(book.name, tpl, sheet.name, grid, stamp, CellMarks(errors=_error_cells(grid)))
 
 
 def _error_cells(grid: list[list[Any]]) -> dict[tuple[int, int], str]:

@@ -121,3 +121,13 @@ def test_an_existing_sqlite_database_is_migrated_to_ids_never_reused(tmp_path):
         s.commit()
         assert s.scalar(select(func.max(Contact.id))) == last + 1
     db.dispose()
+
+
+def test_a_database_of_an_older_crmxl_is_refused_with_the_way_out(tmp_path, cli):
+    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    db = Database(url)
+    migrate.upgrade(db, "0003")
+    db.dispose()
+    result = cli("history", "--db", url)
+    assert result.exit_code == 2 and "revision 0003" in result.stderr and "crmxl db init" in result.stderr
+    assert cli("db", "init", "--db", url).exit_code == 0 and migrate.is_current(db)

@@ -140,3 +140,33 @@ def test_a_full_disk_while_writing_the_report_is_a_clear_error(hostile, sqlite_d
     assert "Traceback" not in proc.stderr
     assert source.read_bytes() == before
     assert list(report.parent.iterdir()) == []  # no half-written report, no temporary file left behind
+
+
+def test_a_formula_saved_without_its_result_is_reported_and_its_row_kept(cli, sqlite_demo_db, tmp_path):
+    """A script (openpyxl) writes formulas without computing them: such a cell reads as empty. Its row is
+    reported, even when nothing else in it reads, and the valid rows alone are committed."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Accounts"
+    sheet.append([c.header("en") for c in ACCOUNTS.columns])
+    sheet.append(["111/SP", "Clínica A", "MEDICAL", "agent.sp1", "SP", *[None] * 7, '="(11) 91234-5678"'])
+    sheet.append(['="112/SP"', '="Clínica B"', '="MEDICAL"', '="agent.sp1"', '="SP"'])
+    sheet.append(["113/SP", "Clínica C", "MEDICAL", "agent.sp1", "SP"])
+    book.save(path := tmp_path / "uncomputed.xlsx")
+    result = cli("import", "accounts", path, "--json", "--commit", "--skip-invalid", "--db", sqlite_demo_db.url)
+    data = json.loads(result.stdout)
+    bad = {(f["row"], f["column"]) for f in data["findings"] if f["code"] == "formula_without_value"}
+    assert bad == {(2, "M"), (3, "A"), (3, "B"), (3, "C"), (3, "D"), (3, "E")}
+    assert {f["code"] for f in data["findings"] if f["severity"] == "error"} == {"formula_without_value"}
+    assert (data["rows"], data["committed_rows"], data["reported_rows"]) == (3, 1, 2) and result.exit_code == 1
+
+
+def test_an_empty_text_result_is_a_result():
+    """Excel saves a formula whose result is empty text as t="str" with an empty value: not 'without result'."""
+    from crmxl.validation.model import CellMarks
+    from crmxl.workbook.cell_marks import _collect
+
+    marks = CellMarks()
+    _collect(b'<row r="2"><c r="A2" t="str"><f>IF(1,"","")</f><v></v></c><c r="B2"><f>1+2</f><v /></c>'
+             b'<c r="C2"><f>1+2</f></c><c r="D2"><f>1+2</f><v>3</v></c></row>', marks)
+    assert marks.uncomputed == {(2, 1), (2, 2)} and marks.formulas == {(2, 0), (2, 1), (2, 2), (2, 3)}
