@@ -62,6 +62,7 @@ class _Checker:
         self.qualification_cache: dict[tuple[str, ...], tuple[list[str], list[tuple[str, str | None]]]] = {}
         self.without = WITHOUT_PORTFOLIO_PT if lang == "pt-BR" else WITHOUT_PORTFOLIO
         self.findings = result.findings
+        self._renamed: set[int] | None = None
 
     def add(self, record: Record, field_name: str | None, code: str, params: dict[str, Any],
             severity: str = "error") -> None:
@@ -162,12 +163,31 @@ class _Checker:
 
     def contact(self, record: Record, identifier: str, name: str, field_name: str, key_id: int | None) -> None:
         if key_id is not None and key_id in self.contact_ids:
+            self.rename(record, self.contact_ids[key_id], identifier, name, field_name)
             return
         try:
             resolve_contact(self.ref, identifier, name, None)
         except AmbiguousContact as exc:
             self.add(record, field_name, "contact_ambiguous",
                      {"count": len(exc.candidates), "identifier": identifier, "name": name})
+
+    def rename(self, record: Record, keyed: ExistingContact, identifier: str, name: str, field_name: str) -> None:
+        """An exported contact renamed to the name of another contact of its account (one the file does not
+        rename as well) would make two contacts of the same name."""
+        wanted = name_key(name)
+        if name_key(keyed.name) == wanted:
+            return
+        for other in self.ref.contacts.get(identifier, ()):
+            if other.id != keyed.id and name_key(other.name) == wanted and other.id not in self.renamed_away():
+                self.add(record, field_name, "contact_name_taken", {"identifier": identifier, "name": other.name})
+                return
+
+    def renamed_away(self) -> set[int]:
+        """The ids of the stored contacts the file renames (rows carrying their key under another name)."""
+        if self._renamed is None:
+            self._renamed = {r.key_id for r in self.result.records if r.key_id in self.contact_ids
+                             and "name" in r.values and name_key(r.values["name"]) != name_key(self.contact_ids[r.key_id].name)}
+        return self._renamed
 
     # both ----------------------------------------------------------------------------------------------
     def qualifications(self, record: Record) -> None:

@@ -161,6 +161,12 @@ FINDINGS: dict[str, dict[str, str]] = {
         "en": "{count} contacts of {identifier} are named '{name}': the name does not pick one",
         "pt-BR": "{count} contatos de {identifier} se chamam '{name}': o nome não identifica um só",
     },
+    "contact_name_taken": {
+        "en": "{identifier} already has a contact named '{name}': renamed so, this contact would make two of "
+              "them; choose another name",
+        "pt-BR": "{identifier} já tem um contato chamado '{name}': com este nome, este contato seriam dois; "
+                 "escolha outro nome",
+    },
     "version_conflict": {
         "en": "This {entity} was changed in the CRM after the export (version {file_version} in the file, "
               "{db_version} now): export again and redo the change",

@@ -161,3 +161,17 @@ def test_round_trip_conflicts_on_contacts(tmp_path):
     stale = check(tmp_path, rows, ref, tpl=CONTACTS, hidden_keys=[(10, 1), (11, 1)])
     assert errors(stale) == {(2, None, "version_conflict")}
     assert not record(stale, 2).valid and record(stale, 3).valid
+
+
+def test_an_exported_contact_renamed_to_another_contacts_name(tmp_path):
+    """Renamed to the name of another contact of its account: two contacts would share a name (ambiguous for
+    every import after). Allowed when the file renames that other contact as well (a swap)."""
+    ref = reference(accounts=[account(1, "123456/SP", "MEDICAL")],
+                    contacts=[contact(10, 1, "123456/SP", "Patrícia"), contact(11, 1, "123456/SP", "Helena Ferreira")])
+    taken = check(tmp_path, [contact_row(name="HELENA  Ferreira")], ref, tpl=CONTACTS, hidden_keys=[(10, 1)])
+    assert errors(taken) == {(2, "B", "contact_name_taken")}
+    assert "Helena Ferreira" in taken.errors[0].message
+    swap = [contact_row(name="Helena Ferreira"), contact_row(name="Patrícia")]
+    assert check(tmp_path, swap, ref, tpl=CONTACTS, hidden_keys=[(10, 1), (11, 1)]).errors == []
+    same = check(tmp_path, [contact_row(name="patrícia")], ref, tpl=CONTACTS, hidden_keys=[(10, 1)])
+    assert same.errors == []  # only its case changes
