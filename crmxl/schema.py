@@ -222,6 +222,7 @@ class HeaderMap:
     unknown: list[tuple[int, str]]  # columns whose header is not the template's
     duplicates: list[tuple[int, str]]  # a second column for a field already mapped
     hidden: dict[str, int]  # export's key/version columns
+    unnamed: list[int] = field(default_factory=list)  # columns with no header at all
 
     def missing(self, tpl: Template) -> list[str]:
         """Mandatory fields of ``tpl`` that no column of the sheet names."""
@@ -244,10 +245,14 @@ def map_headers(tpl: Template, headers: list[object]) -> HeaderMap:
     hidden: dict[str, int] = {}
     unknown: list[tuple[int, str]] = []
     duplicates: list[tuple[int, str]] = []
+    unnamed: list[int] = []
     errors_keys = {header_key(v) for v in ERRORS_HEADER.values()}
     for index, raw in enumerate(headers):
         key = header_key(raw)
-        if not key or key in errors_keys:
+        if not key:
+            unnamed.append(index)
+            continue
+        if key in errors_keys:
             continue
         if key in hidden_lookup:
             hidden[hidden_lookup[key]] = index
@@ -259,7 +264,7 @@ def map_headers(tpl: Template, headers: list[object]) -> HeaderMap:
                 fields[name] = index
         else:
             unknown.append((index, str(raw)))
-    return HeaderMap(fields=fields, unknown=unknown, duplicates=duplicates, hidden=hidden)
+    return HeaderMap(fields=fields, unknown=unknown, duplicates=duplicates, hidden=hidden, unnamed=unnamed)
 
 
 def header_score(tpl: Template, headers: list[object]) -> int:

@@ -51,6 +51,12 @@ FINDINGS: dict[str, dict[str, str]] = {
         "en": "Column {column} '{header}' is not a column of the {template} template: it is not imported",
         "pt-BR": "A coluna {column} '{header}' não é uma coluna do modelo de {template}: ela não é importada",
     },
+    "unnamed_column": {
+        "en": "Column {column} has no header but holds data (row {first} and maybe others): it is not imported; "
+              "give it a header of the {template} template",
+        "pt-BR": "A coluna {column} não tem cabeçalho mas tem dados (linha {first} e talvez outras): ela não é "
+                 "importada; dê a ela um cabeçalho do modelo de {template}",
+    },
     "duplicate_column": {
         "en": "Column {column} '{header}' repeats column {first}: only column {first} is imported",
         "pt-BR": "A coluna {column} '{header}' repete a coluna {first}: só a coluna {first} é importada",

@@ -32,8 +32,24 @@ def sheet_findings(table: Table, lang: str = "en") -> list[Finding]:
         first = table.letter(field) if field else "?"
         findings.append(_finding(row, column_letter(index), "duplicate_column", "warning", lang,
                                  header=header.strip(), column=column_letter(index), first=first))
+    findings += _unnamed_findings(table, lang)
     findings += _mark_findings(table, lang)
     return findings
+
+
+def _unnamed_findings(table: Table, lang: str) -> list[Finding]:
+    """A column with no header is not imported: say so when it holds something."""
+    found: list[Finding] = []
+    for index in table.header_map.unnamed:
+        first = next((number for number, row in table.rows if index < len(row) and not _blank(row[index])), None)
+        if first is not None:
+            found.append(_finding(table.header_row, column_letter(index), "unnamed_column", "warning", lang,
+                                  column=column_letter(index), first=first, template=table.template.id))
+    return found
+
+
+def _blank(value: object) -> bool:
+    return value is None or value == "" or (value.__class__ is str and value.isspace())
 
 
 def _mark_findings(table: Table, lang: str) -> list[Finding]:

@@ -67,6 +67,16 @@ def test_any_column_order_and_unknown_columns_are_reported(tmp_path):
     assert "C" in duplicate[0].message
 
 
+def test_a_column_without_a_header_that_holds_data_is_reported(tmp_path):
+    header = ["Account Number", "Account Name", "Account Type", "Portfolio", "UF", None, "City", None]
+    rows = [["123456/SP", "Dr. Ana", "MEDICAL", "agent.sp1", "SP", None, "Campinas", None],
+            ["654321/SP", "Dr. Beto", "MEDICAL", "agent.sp1", "SP", "(11) 91234-5678", "Santos", None]]
+    table = read_table(write_xlsx(tmp_path / "a.xlsx", rows, header=header), ACCOUNTS)
+    unnamed = [f for f in table.findings if f.code == "unnamed_column"]
+    assert [(f.row, f.column, f.severity) for f in unnamed] == [(1, "F", "warning")]  # H is empty throughout
+    assert "row 3" in unnamed[0].message
+
+
 def test_sheet_found_by_headers_when_not_named(tmp_path):
     path = write_xlsx(tmp_path / "a.xlsx", [account_row()], sheet="Planilha1", stamp=False,
                       extra_sheets={"Notes": [["my notes"], ["nothing here"]]})
