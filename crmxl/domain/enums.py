@@ -28,6 +28,9 @@ class Role(StrEnum):
     AGENT = "agent"
 
 
+PORTFOLIO_ROLES = (Role.AGENT.value, Role.MANAGER.value)  # the users who may hold a portfolio
+
+
 UFS: tuple[str, ...] = (
     "AC", "AL", "AP", "AM", "BA", "CE", "DF", "ES", "GO", "MA", "MT", "MS", "MG", "PA",
     "PB", "PR", "PE", "PI", "RJ", "RN", "RS", "RO", "RR", "SC", "SP", "SE", "TO",

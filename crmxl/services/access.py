@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from crmxl import i18n
 from crmxl.config import DEMO_ADMIN_LOGIN
 from crmxl.db.models import User
-from crmxl.domain.enums import WITHOUT_PORTFOLIO, Role
+from crmxl.domain.enums import PORTFOLIO_ROLES, WITHOUT_PORTFOLIO, Role
 from crmxl.errors import NotFound, PermissionDenied
 
 
@@ -45,6 +45,14 @@ class Actor:
             raise PermissionDenied(
                 "portfolio_forbidden", login=self.login, portfolio=portfolio or WITHOUT_PORTFOLIO
             )
+
+
+def portfolio_logins(session: Session, actor: Actor) -> list[str]:
+    """The portfolios ``actor`` may place accounts in (the Portfolio dropdowns): theirs, or for an admin every
+    active user who may hold one."""
+    if actor.portfolios is not None:
+        return sorted(actor.portfolios)
+    return sorted(session.scalars(select(User.login).where(User.role.in_(PORTFOLIO_ROLES), User.active.is_(True))))
 
 
 def actor_for(session: Session, login: str) -> Actor:

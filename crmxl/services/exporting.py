@@ -22,7 +22,7 @@ from crmxl.db.session import Database
 from crmxl.domain.enums import AccountType, parse_enum, parse_uf
 from crmxl.errors import NotFound, UnusableInput
 from crmxl.schema import TEMPLATES
-from crmxl.services.access import Actor
+from crmxl.services.access import Actor, portfolio_logins
 from crmxl.services.export_query import ROWS, count_rows
 from crmxl.services.profiles import Filters, Profile, default_profile, get_profile
 from crmxl.services.progress import Progress, no_progress
@@ -80,13 +80,6 @@ def _check_logins(conn: Connection, logins: Sequence[str]) -> None:
         raise NotFound("export_login_unknown", logins=", ".join(missing))
 
 
-def _list_logins(conn: Connection, actor: Actor) -> list[str]:
-    """The logins offered by the Portfolio dropdown: the actor's portfolios, or every agent's for an admin."""
-    if actor.portfolios is not None:
-        return sorted(actor.portfolios)
-    return sorted(conn.execute(select(U.c.login).where(U.c.role == "agent", U.c.active.is_(True))).scalars())
-
-
 def _with_total(progress: Progress, total: int) -> Progress:
     def report(stage: str, done: int, _total: int | None = None) -> None:
         progress(STAGE, done, total)
@@ -114,7 +107,8 @@ def export(db: Database, actor: Actor, entity: str, out: Path, *, portfolios: Se
     out = Path(out)
     with db.transaction() as conn:
         _check_logins(conn, flt.portfolios)
-        logins = _list_logins(conn, actor)
+    with db.session() as session:
+        logins = portfolio_logins(session, actor)
     if fmt == "xlsx":
         from crmxl.services.templates import current_lists
 

@@ -15,7 +15,7 @@ from crmxl import i18n
 from crmxl.db.models import Account, User, utcnow
 from crmxl.db.session import Database
 from crmxl.domain.account_number import detect_account_number
-from crmxl.domain.enums import WITHOUT_PORTFOLIO, AccountType, Role, parse_enum
+from crmxl.domain.enums import PORTFOLIO_ROLES, WITHOUT_PORTFOLIO, AccountType, parse_enum
 from crmxl.domain.errors import FieldError
 from crmxl.errors import Conflict, NotFound, UnusableInput
 from crmxl.services.access import Actor
@@ -23,7 +23,6 @@ from crmxl.services.history import BatchRecorder
 from crmxl.services.images import chunks, load_images
 
 A, U = Account.__table__, User.__table__
-PORTFOLIO_ROLES = (Role.AGENT.value, Role.MANAGER.value)
 
 
 @dataclass(frozen=True)

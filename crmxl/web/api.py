@@ -7,7 +7,7 @@ import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 from starlette.background import BackgroundTask
@@ -85,8 +85,8 @@ def profiles(request: Request, actor: ApiActor) -> list[dict[str, Any]]:
 
 
 @router.get("/batches")
-def batches(request: Request, actor: ApiActor, limit: int = 50) -> list[dict[str, Any]]:
-    return [b.__dict__ for b in history.list_batches(state(request).db, actor, min(limit, 500))]
+def batches(request: Request, actor: ApiActor, limit: Annotated[int, Query(ge=1, le=500)] = 50) -> list[dict[str, Any]]:
+    return [b.__dict__ for b in history.list_batches(state(request).db, actor, limit)]
 
 
 @router.get("/batches/{batch_id}")

@@ -16,7 +16,7 @@ from crmxl.errors import Conflict, NotFound
 from crmxl.schema import TEMPLATES
 from crmxl.services import history
 from crmxl.services import profiles as profile_service
-from crmxl.services.access import Actor
+from crmxl.services.access import Actor, portfolio_logins
 from crmxl.services.exporting import export
 from crmxl.services.imports import ImportHasErrors, change_lines, commit_import, write_import_report
 from crmxl.services.users import authenticate
@@ -188,14 +188,8 @@ def export_page(request: Request, actor: ActorDep, tab: str = "export"):
 
 
 def _portfolios(request: Request, actor: Actor) -> list[str]:
-    if actor.portfolios is not None:
-        return sorted(actor.portfolios)
-    from sqlalchemy import select
-
-    from crmxl.db.models import User
-
     with state(request).db.session() as session:
-        return list(session.scalars(select(User.login).where(User.role == "agent").order_by(User.login)))
+        return portfolio_logins(session, actor)
 
 
 @router.post("/export")

@@ -258,16 +258,11 @@ def export_contacts(ctx: Context) -> str | None:
 @macro
 def refresh_lists(ctx: Context) -> int:
     """Reload the logins the user may use and the qualifications registry into the Lists sheet."""
-    from sqlalchemy import select
-
-    from crmxl.db.models import User
+    from crmxl.services.access import portfolio_logins
     from crmxl.services.templates import current_lists
 
-    if ctx.actor.portfolios is None:
-        with ctx.db.session() as session:
-            logins = list(session.scalars(select(User.login).where(User.role == "agent", User.active.is_(True))))
-    else:
-        logins = list(ctx.actor.portfolios)
+    with ctx.db.session() as session:
+        logins = portfolio_logins(session, ctx.actor)
     count = live.write_lists(ctx.book, current_lists(ctx.db, logins), ctx.lang)
     ctx.alert("xl_lists_refreshed", mode="info", logins=len(logins), count=count)
     return count

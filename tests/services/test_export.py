@@ -111,6 +111,9 @@ def test_the_model_layout_with_hidden_keys_and_a_stamp(demo_db, tmp_path):
     assert book[STAMP_SHEET].sheet_state == "veryHidden"
     assert [book[STAMP_SHEET]["A1"].value, book[STAMP_SHEET]["B1"].value] == ["template", "accounts"]
     assert sheet.data_validations.dataValidation  # the dropdowns
+    offered = {row[3].value for row in book["Lists"].iter_rows(min_row=2)}  # the Portfolio column
+    assert {"agent.sp1", "agent.ba1", "mgr.south", "mgr.north"} <= offered  # managers may hold portfolios too
+    assert "admin" not in offered
 
 
 def test_contact_columns_show_the_first_contact_whatever_its_id(demo_db, tmp_path):

@@ -83,6 +83,13 @@ def test_an_export_in_a_language_written_loosely(client, sqlite_demo_db):
         assert sheet in openpyxl.load_workbook(io.BytesIO(response.content)).sheetnames
 
 
+def test_the_batch_list_takes_a_sane_limit(client, sqlite_demo_db):
+    headers = _token(sqlite_demo_db.url, "admin")
+    assert client.get("/api/batches?limit=-1", headers=headers).status_code == 422
+    assert client.get("/api/batches?limit=501", headers=headers).status_code == 422
+    assert client.get("/api/batches?limit=1", headers=headers).status_code == 200
+
+
 def test_openapi_documents_the_api(client):
     paths = client.get("/openapi.json").json()["paths"]
     assert {"/api/me", "/api/imports/{entity}", "/api/exports/{entity}", "/api/batches/{batch_id}/undo"} <= set(paths)

@@ -26,7 +26,7 @@ from crmxl.db.models import (
     contact_qualifications,
 )
 from crmxl.db.session import Database
-from crmxl.domain.enums import Role
+from crmxl.domain.enums import PORTFOLIO_ROLES
 from crmxl.domain.specialties import SpecialtyRegistry
 from crmxl.services.access import Actor
 from crmxl.services.images import chunks
@@ -45,7 +45,6 @@ LINKS = contact_qualifications
 
 ACCOUNT_VALUES = ("name", "uf", "city", "address", "cep", "phone", "email")
 CONTACT_VALUES = ("type", "email", "phone", "birth_date")
-PORTFOLIO_ROLES = (Role.AGENT.value, Role.MANAGER.value)
 
 
 @dataclass
