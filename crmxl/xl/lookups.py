@@ -1,5 +1,7 @@
 """A per-process snapshot of what the worksheet functions look up, refreshed when the database changes.
 
+The snapshot holds every account; what a lookup shows is what its user may see (``LookupCache.require``).
+
 Loading is a handful of set-based queries; every lookup after that is a dict
 access. The database's data version (bumped by every commit) is checked at most
 once per ``check_interval`` seconds, so 10,000 calls cost a few milliseconds.
@@ -19,6 +21,7 @@ from crmxl.db.session import Database
 from crmxl.domain.enums import WITHOUT_PORTFOLIO
 from crmxl.domain.specialties import SpecialtyRegistry
 from crmxl.domain.text import normalize
+from crmxl.services.access import Actor, resolve_actor
 
 ACCOUNT_FIELDS = ("name", "type", "uf", "city", "address", "cep", "phone", "email", "portfolio", "active", "version")
 
@@ -58,14 +61,30 @@ def load_snapshot(db: Database) -> Snapshot:
 
 
 class LookupCache:
-    """Holds the snapshot of one database; reloads it when the data version moves."""
+    """Holds the snapshot of one database, and who looks things up in it (``login``: the configured user;
+    None: the default one); reloads both when the data version moves."""
 
-    def __init__(self, db: Database, check_interval: float = 2.0) -> None:
+    def __init__(self, db: Database, login: str | None = None, check_interval: float = 2.0) -> None:
         self.db = db
+        self.login = login
         self.check_interval = check_interval
         self._snapshot: Snapshot | None = None
+        self._actor: Actor | None = None
         self._checked = 0.0
         self.loads = 0
+
+    @property
+    def actor(self) -> Actor:
+        """The user the lookups are made for (their rights, as on every other face)."""
+        self.snapshot()
+        if self._actor is None:
+            with self.db.session() as session:
+                self._actor = resolve_actor(session, self.login)
+        return self._actor
+
+    def require(self, account: dict[str, Any]) -> None:
+        """Raise ``PermissionDenied`` unless the user may see ``account`` (a snapshot's account)."""
+        self.actor.require(account["portfolio"] if account["active"] else None)
 
     def snapshot(self) -> Snapshot:
         now = time.monotonic()
@@ -79,5 +98,6 @@ class LookupCache:
 
     def _reload(self, now: float) -> None:
         self._snapshot = load_snapshot(self.db)
+        self._actor = None
         self._checked = now
         self.loads += 1

@@ -53,10 +53,10 @@ def cache() -> LookupCache:
     global _cache, _settings_read
     now = time.monotonic()
     if _cache is None or now - _settings_read > SETTINGS_INTERVAL:
-        url = load_settings().database_url
+        settings = load_settings()
         _settings_read = now
-        if _cache is None or _cache.db.url != url:
-            _cache = LookupCache(Database(url))
+        if _cache is None or _cache.db.url != settings.database_url or _cache.login != settings.login:
+            _cache = LookupCache(Database(settings.database_url), settings.login)
     return _cache
 
 
@@ -153,9 +153,11 @@ def CRM_ACCOUNT(number, field="name"):  # noqa: N802
     wanted = _text(field).lower() or "name"
     if wanted not in ACCOUNT_FIELDS:
         return _error(f"unknown field '{wanted}'; one of {', '.join(ACCOUNT_FIELDS)}")
-    account = cache().snapshot().accounts.get(key)
+    lookups = cache()
+    account = lookups.snapshot().accounts.get(key)
     if account is None:
         return _error(f"no account {key}")
+    lookups.require(account)  # another portfolio's account: a message, not its data
     return account[wanted]
 
 
@@ -163,13 +165,20 @@ def CRM_ACCOUNT(number, field="name"):  # noqa: N802
 def CRM_PORTFOLIO_SIZE(login, account_type=None):  # noqa: N802
     """How many accounts an agent's portfolio holds, optionally of one type."""
     wanted = parse_enum(AccountType, account_type).value if _text(account_type) else None
-    return cache().snapshot().portfolio_sizes.get((_text(login), wanted), 0)
+    lookups = cache()
+    lookups.actor.require(_text(login))
+    return lookups.snapshot().portfolio_sizes.get((_text(login), wanted), 0)
 
 
 @excel_function(identifier="The contact's identifier: the account number", name="The contact's name (optional)")
 def CRM_CONTACT_EXISTS(identifier, name=None):  # noqa: N802
     """TRUE when a contact with this identifier (and this name, if given) exists."""
-    names = cache().snapshot().contacts.get(_number_key(identifier))
+    lookups = cache()
+    key = _number_key(identifier)
+    account = lookups.snapshot().accounts.get(key)
+    if account is not None:
+        lookups.require(account)
+    names = lookups.snapshot().contacts.get(key)
     if not names:
         return False
     return normalize(_text(name)) in names if _text(name) else True

@@ -104,3 +104,28 @@ def test_cache_refreshes_after_a_commit_and_not_before(demo):
         bump_data_version(conn)
     assert udfs.CRM_ACCOUNT(account.number) == "Renamed Clinic"
     assert lookups.loads == loads + 1
+
+
+def test_lookups_show_only_what_the_configured_user_may_see(demo, monkeypatch):
+    """The functions answer for the configured login, as every other face does: another portfolio's
+    account gives a message, not its phone."""
+    db, _ = demo
+    with db.session() as s:
+        def first_of(login):
+            return s.scalars(select(Account).join(User, Account.owner_id == User.id).where(User.login == login)
+                             .order_by(Account.id)).first()
+        own, foreign = first_of("agent.sp1"), first_of("agent.ba1")
+        inactive = s.scalars(select(Account).where(Account.owner_id.is_(None))).first()
+    monkeypatch.setenv("CRMXL_LOGIN", "agent.sp1")
+    udfs.set_cache(None)  # the functions build their cache from the settings
+    assert udfs.CRM_ACCOUNT(own.number, "phone") == own.phone
+    for answer in (udfs.CRM_ACCOUNT(foreign.number, "phone"), udfs.CRM_PORTFOLIO_SIZE("agent.ba1"),
+                   udfs.CRM_CONTACT_EXISTS(foreign.number)):
+        assert answer.startswith("#CRM: ") and "agent.ba1" in answer and foreign.phone not in answer
+    if inactive is not None:
+        assert udfs.CRM_ACCOUNT(inactive.number).startswith("#CRM: ")  # Without Portfolio: managers only
+    monkeypatch.setenv("CRMXL_LOGIN", "mgr.south")
+    udfs.set_cache(None)
+    assert udfs.CRM_ACCOUNT(own.number, "phone") == own.phone
+    assert udfs.CRM_ACCOUNT(foreign.number, "phone").startswith("#CRM: ")
+    assert udfs.CRM_PORTFOLIO_SIZE("agent.sp1") > 0
