@@ -134,15 +134,15 @@ def get_batch(db: Database, actor: Actor, batch_id: int) -> tuple[BatchSummary, 
         return _summary(row), changes
 
 
-def last_batch_id(db: Database, actor: Actor) -> int | None:
-    """The actor's newest batch that can still be undone."""
+def last_import(db: Database, actor: Actor, file_name: str | None = None) -> BatchSummary | None:
+    """The actor's newest import (of ``file_name``, when given) that can still be undone."""
+    query = select(BATCHES).where(BATCHES.c.user_login == actor.login, BATCHES.c.status == "committed",
+                                  BATCHES.c.kind.like("import_%"))
+    if file_name is not None:
+        query = query.where(BATCHES.c.file_name == file_name)
     with db.transaction() as conn:
-        return conn.execute(
-            select(BATCHES.c.id)
-            .where(BATCHES.c.user_login == actor.login, BATCHES.c.status == "committed", BATCHES.c.kind != "undo")
-            .order_by(BATCHES.c.id.desc())
-            .limit(1)
-        ).scalar()
+        row = conn.execute(query.order_by(BATCHES.c.id.desc()).limit(1)).first()
+    return None if row is None else _summary(row)
 
 
 def _owner_logins(conn: Connection, owner_ids: set[int]) -> dict[int, str]:

@@ -130,12 +130,14 @@ def import_sheet(ctx: Context) -> int | None:
 
 @macro
 def undo_last_import(ctx: Context) -> int | None:
-    """Undo the user's newest batch that is still committed, after asking."""
-    batch_id = history.last_batch_id(ctx.db, ctx.actor)
-    if batch_id is None:
-        ctx.alert("xl_nothing_to_undo", mode="info")
+    """Undo the user's newest import of this workbook that is still committed, after asking."""
+    batch = history.last_import(ctx.db, ctx.actor, ctx.book.name)
+    if batch is None:
+        ctx.alert("xl_nothing_to_undo", mode="info", file=ctx.book.name)
         return None
-    if ctx.alert("xl_confirm_undo", buttons="yes_no", batch_id=batch_id) != "yes":
+    batch_id = batch.id
+    if ctx.alert("xl_confirm_undo", buttons="yes_no", batch_id=batch_id, file=batch.file_name,
+                 when=batch.created_at[:16], rows=batch.counts.get("committed_rows", "?")) != "yes":
         return None
     ctx.status("xl_status_undoing", batch_id=batch_id)
     new_id = history.undo(ctx.db, ctx.actor, batch_id)
@@ -168,9 +170,14 @@ i18n.register({
     },
     "xl_imported": {"en": "Imported: batch {batch_id}. Undo it with 'Undo last import'.",
                     "pt-BR": "Importado: lote {batch_id}. Desfaça com 'Desfazer última importação'."},
-    "xl_nothing_to_undo": {"en": "You have no import to undo.", "pt-BR": "Você não tem importação para desfazer."},
-    "xl_confirm_undo": {"en": "Undo batch {batch_id}? Every row it touched goes back to how it was.",
-                        "pt-BR": "Desfazer o lote {batch_id}? Cada linha alterada volta a ser como era."},
+    "xl_nothing_to_undo": {"en": "You have no import of {file} to undo.",
+                           "pt-BR": "Você não tem importação de {file} para desfazer."},
+    "xl_confirm_undo": {
+        "en": "Undo batch {batch_id}, the import of {file} at {when} UTC ({rows} rows)? Every row it touched goes "
+              "back to how it was.",
+        "pt-BR": "Desfazer o lote {batch_id}, a importação de {file} em {when} UTC ({rows} linhas)? Cada linha "
+                 "alterada volta a ser como era.",
+    },
     "xl_undone": {"en": "Batch {batch_id} undone (recorded as batch {undo_id}).",
                   "pt-BR": "Lote {batch_id} desfeito (registrado como lote {undo_id})."},
 })

@@ -12,9 +12,11 @@ from sqlalchemy import select
 from crmxl.db.models import Account, User
 from crmxl.db.session import Database
 from crmxl.schema import ACCOUNTS
+from crmxl.services import history
+from crmxl.services.transfer import commit_transfer, plan_transfer
 from crmxl.workbook.xlwings_engine import open_book
 from crmxl.xl import macros
-from tests.conftest import table_dump
+from tests.conftest import restored, table_dump
 
 HEADERS = [c.header("en") for c in ACCOUNTS.columns]
 
@@ -42,6 +44,13 @@ def _workbook(path: Path, rows: list[list]) -> Path:
     sheet["P1"].fill = openpyxl.styles.PatternFill(fill_type="solid", fgColor="FF00B050")
     book.save(path)
     return path
+
+
+def actor_for_login(db: Database, login: str):
+    from crmxl.services.access import actor_for
+
+    with db.session() as session:
+        return actor_for(session, login)
 
 
 def _alerts(book) -> list[dict]:
@@ -114,7 +123,7 @@ def test_validate_marks_a_cell_holding_an_error_value(env):
 
 def test_import_asks_commits_and_undo_restores(env):
     db, tmp = env
-    before = table_dump(db.url)
+    before, restored_before = table_dump(db.url), restored(db.url)
     path = _workbook(tmp / "new.xlsx", [
         _row("45.997.418/0001-53", "Hospital Novo", "COMPANY", "agent.sp2", "SP",
              contact_name="Maria Lima", contact_type="OTHERS"),
@@ -138,10 +147,17 @@ def test_import_asks_commits_and_undo_restores(env):
     assert macros.import_sheet(book) is None
     assert "nothing to import" in _alerts(book)[-1]["prompt"]
 
+    # a later batch of another kind (a transfer from the command line) is not this workbook's import
+    admin = actor_for_login(db, "admin")
+    transfer = commit_transfer(db, admin, plan_transfer(db, admin, "agent.sp1", "agent.pr1", types=["INSURANCE"]))
     book.app.impl.answers = ["yes"]
     assert macros.undo_last_import(book)
-    assert table_dump(db.url) == before
+    prompt = _alerts(book)[-2]["prompt"]
+    assert prompt.startswith(f"Undo batch {batch_id}, the import of new.xlsx at ") and "(2 rows)" in prompt
     assert f"CRM: undoing batch {batch_id}..." in book.app.impl.status_bar_history
+    history.undo(db, admin, transfer)
+    assert restored(db.url) == restored_before
+    assert macros.undo_last_import(book) is None and "no import of new.xlsx" in _alerts(book)[-1]["prompt"]
 
 
 def test_errors_become_an_alert_not_a_traceback(env, monkeypatch):
