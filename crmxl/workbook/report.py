@@ -251,8 +251,12 @@ def _mark_cells(sheet: Worksheet, findings: list[Finding]) -> None:
 
 
 def _used_columns(table: Table) -> list[int]:
+    """The 0-based columns the Errors column must stay right of: every column with a header, and every
+    column that holds a value in a data row (a user's notes without a header too)."""
     hm = table.header_map
-    return [*hm.fields.values(), *hm.hidden.values(), *(i for i, _ in hm.unknown), *(i for i, _ in hm.duplicates)]
+    width = max((len(values) for _, values in table.rows), default=0)
+    return [*hm.fields.values(), *hm.hidden.values(), *(i for i, _ in hm.unknown), *(i for i, _ in hm.duplicates),
+            *([width - 1] if width else [])]
 
 
 def _row_messages(table: Table, findings: list[Finding]) -> tuple[dict[int, list[str]], dict[int, list[str]]]:

@@ -133,6 +133,7 @@ def errors_column(sheet, header_row: int) -> int | None:
 
 def write_marks(book, sheet, table: Table, result: ValidationResult, lang: str) -> Marks:
     """Red/amber fill + a note on every bad cell, the Errors column, and a record of what we marked."""
+    column = errors_column(sheet, table.header_row)  # an earlier run's, found before it is cleared
     clear_marks(book, sheet, table.header_row)
     by_cell: dict[str, list[Finding]] = defaultdict(list)
     for f in result.findings:
@@ -146,7 +147,7 @@ def write_marks(book, sheet, table: Table, result: ValidationResult, lang: str) 
         sheet.range(union).color = WARNING_COLOR
     for address, findings in by_cell.items():
         set_note(sheet.range(address), "\n".join(f.message for f in findings))
-    _write_errors_column(sheet, table, result, lang)
+    _write_errors_column(sheet, table, result, lang, column)
     _remember(book, sheet.name, list(by_cell))
     return Marks(cells=len(by_cell), rows_with_errors=len(result.error_rows))
 
@@ -158,10 +159,12 @@ def set_note(cell, text: str) -> None:
         cell.add_note(text)
 
 
-def _write_errors_column(sheet, table: Table, result: ValidationResult, lang: str) -> None:
+def _write_errors_column(sheet, table: Table, result: ValidationResult, lang: str, column: int | None) -> None:
+    """The Errors column at ``column`` (an earlier run's), else right of every column with a header and of
+    every cell the sheet uses (a user's notes without a header)."""
     hm = table.header_map
     used = [*hm.fields.values(), *hm.hidden.values(), *(i for i, _ in hm.unknown), *(i for i, _ in hm.duplicates)]
-    column = errors_column(sheet, table.header_row) or max(used, default=-1) + 2
+    column = column or max(max(used, default=-1) + 2, sheet.used_range.last_cell.column + 1)
     messages: dict[int, list[str]] = defaultdict(list)
     for f in result.findings:
         if f.severity == "error" and f.row > table.header_row:

@@ -241,3 +241,18 @@ def test_macro_enabled_workbook_keeps_its_vba(tmp_path):
     with zipfile.ZipFile(plain) as archive:
         assert "xl/vbaProject.bin" not in archive.namelist()
         assert b"macroEnabled" not in archive.read("[Content_Types].xml")
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".csv"])  # the package patch, and openpyxl for a CSV
+def test_the_errors_column_goes_right_of_the_users_own_cells(tmp_path, suffix):
+    """Notes in a column without a header, right after the template's: the report's Errors column goes
+    right of them (it replaced them)."""
+    rows = [row + [note] for row, note in zip(sample_rows(), ["call back", "ask for CNPJ", None, None, "dup?"],
+                                              strict=True)]
+    write = write_xlsx if suffix == ".xlsx" else write_csv
+    source = write(tmp_path / f"in{suffix}", rows)
+    out, _ = report(source, tmp_path / "out.xlsx")
+    ws = openpyxl.load_workbook(out)["Accounts"]
+    assert [ws.cell(r, ERRORS_COL).value for r in (2, 3, 6)] == ["call back", "ask for CNPJ", "dup?"]
+    assert ws.cell(1, ERRORS_COL + 1).value == "Errors" and ws.cell(2, ERRORS_COL + 1).value == "OK"
+    assert "already appears in row 2" in ws.cell(6, ERRORS_COL + 1).value

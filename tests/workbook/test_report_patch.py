@@ -28,7 +28,7 @@ from crmxl.workbook.patch.sheet_frame import _with_width
 from crmxl.workbook.reader import read_table
 from crmxl.workbook.report import AUTHOR, ERROR_FILL, WARNING_FILL, produce_report
 from tests.conftest import soffice_binary
-from tests.validation.builders import account_row, cnpj, contact_row, write_csv, write_xlsm, write_xlsx
+from tests.validation.builders import account_row, cnpj, contact_row, headers, write_csv, write_xlsm, write_xlsx
 from tests.workbook.marks import ERRORS_COL, check_bad_cells, fill_of
 
 
@@ -245,8 +245,10 @@ def test_csv_is_written_by_openpyxl(tmp_path):
 
 
 def test_cells_after_the_errors_column_stay_in_column_order(tmp_path):
+    """An earlier run's Errors column in O, the user's notes in P since: the new Errors cells go in O,
+    before P in each row."""
     data = [row + [None, "note in P"] for row in rows()]
-    source = write_xlsx(tmp_path / "in.xlsx", data)
+    source = write_xlsx(tmp_path / "in.xlsx", data, header=[*headers(ACCOUNTS, "en"), "Errors", "My notes"])
     written, _ = report(source, tmp_path / "out.xlsx")
     assert written.writer == "patch"
     xml = sheet_xml(written.path)

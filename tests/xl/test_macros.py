@@ -121,6 +121,28 @@ def test_validate_marks_a_cell_holding_an_error_value(env):
     assert ws["L3"].comment is None and [c.value for c in ws["Q"]][2] == "OK"
 
 
+def test_validate_writes_its_errors_column_right_of_the_users_own_cells(env):
+    """Notes typed in columns without a header (right after the data, and a total below it) are the user's:
+    the Errors column goes right of them, and clearing it never touches them."""
+    db, tmp = env
+    path = _workbook(tmp / "notes.xlsx", [
+        _row("11.222.333/0001-80", "Clínica Errada", "COMPANY", "agent.sp1", "SP"),
+        _row("45.997.418/0001-53", "Clínica Nova", "COMPANY", "agent.sp1", "SP"),
+    ])
+    book = openpyxl.load_workbook(path)
+    sheet = book["Accounts"]
+    sheet["P1"] = None  # no header: only the user's notes (P1 keeps its fill: the sheet uses P)
+    sheet["O2"], sheet["O3"], sheet["O5"] = "call back Monday", "waiting for CNPJ", "total: 2"
+    book.save(path)
+    for _ in range(2):  # the second run clears the first one's marks
+        book = open_book(path)
+        macros.validate(book)
+        book.save()
+        ws = openpyxl.load_workbook(path)["Accounts"]
+        assert [ws["O2"].value, ws["O3"].value, ws["O5"].value] == ["call back Monday", "waiting for CNPJ", "total: 2"]
+        assert [ws["Q1"].value, ws["Q3"].value] == ["Errors", "OK"] and "check digits" in ws["Q2"].value
+
+
 def test_import_asks_commits_and_undo_restores(env):
     db, tmp = env
     before, restored_before = table_dump(db.url), restored(db.url)
