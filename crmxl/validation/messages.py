@@ -66,6 +66,11 @@ FINDINGS: dict[str, dict[str, str]] = {
         "en": "{header} is mandatory",
         "pt-BR": "{header}: preenchimento obrigatório",
     },
+    "required_column_with": {
+        "en": "{header} is mandatory when {other} is filled, and the sheet has no {header} column: add it",
+        "pt-BR": "{header}: preenchimento obrigatório quando {other} está preenchido, e a planilha não tem a "
+                 "coluna {header}: inclua-a",
+    },
     "required_with": {
         "en": "{header} is mandatory when {other} is filled",
         "pt-BR": "{header}: preenchimento obrigatório quando {other} está preenchido",

@@ -164,6 +164,7 @@ class TableRules:
         for col in self.tpl.columns:
             values = cols.get(col.field)
             if values is None:
+                self._column_required_with(col)
                 continue
             if col.mandatory:
                 for position, value in enumerate(values):
@@ -192,6 +193,17 @@ class TableRules:
                 if names not in _MISSING and kind not in _MISSING and kind != DOCTOR:
                     self.emit(position, "qualifications", (("qualifications_not_doctor", "warning", {"type": kind}),))
                     quals[position] = ABSENT
+
+    def _column_required_with(self, col: Column) -> None:
+        """``col`` is missing from the sheet: each row filling the field that makes it mandatory is an error,
+        on that field's cell (a contact without a type cannot be created)."""
+        driver = self.columns.get(col.required_with) if col.required_with else None
+        if driver is None:
+            return
+        params = {"header": self.render.headers[col.field], "other": self.render.headers[col.required_with]}
+        for position, value in enumerate(driver):
+            if value is not ABSENT and value is not INVALID:
+                self.emit(position, col.required_with, (("required_column_with", "error", params),))
 
     def _records(self) -> list[Record]:
         """A record per row: the fields whose value is neither ABSENT nor INVALID (an empty column is left

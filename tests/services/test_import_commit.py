@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy.exc import IntegrityError
 
 from crmxl.errors import Conflict, PermissionDenied
 from crmxl.schema import ACCOUNTS, CONTACTS
@@ -231,3 +232,16 @@ def test_an_id_freed_by_an_undo_is_not_given_to_another_row(db, demo_db, tmp_pat
     assert joao.id > maria.id
     plan = plan_import(db, actor(db), exported, "contacts")
     assert [f.code for f in plan.result.errors] == ["export_row_missing"] and plan.contacts_update == []
+
+
+def test_a_plan_the_database_refuses_is_not_called_stale(db, demo_db, tmp_path):
+    """A value the database refuses (here a contact without a type, which validation no longer lets through)
+    is an error of the plan, not "another batch changed the rows": planning again would not help."""
+    a = demo_accounts(demo_db.url, "agent.sp1", 1)[0]
+    plan = plan_file(db, tmp_path, [{"account_number": a["account_number"], "identifier": a["account_number"],
+                                     "name": "Sem Tipo", "type": "OTHERS"}], tpl=CONTACTS)
+    plan.contacts_create[0].values["type"] = None
+    before = table_dump(demo_db.url)
+    with pytest.raises(IntegrityError):
+        commit_import(db, actor(db), plan)
+    assert table_dump(demo_db.url) == before

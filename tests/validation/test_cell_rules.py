@@ -85,6 +85,17 @@ def test_contact_type_is_mandatory_when_contact_name_is_filled(tmp_path):
     assert "contact_type" not in record(result, 4).values
 
 
+def test_a_contact_name_without_a_contact_type_column(tmp_path):
+    """A profile's export may leave Contact Type out: a row naming a contact is then an error on its Contact
+    Name cell (the contact could not be created), not a plan the database refuses."""
+    header = ["Account Number", "Account Name", "Account Type", "Portfolio", "UF", "Contact Name"]
+    rows = [[GOOD_CNPJ, "Clínica X", "COMPANY", "agent.sp1", "SP", "Ana Souza"],
+            [cnpj("223334440001"), "Clínica Y", "COMPANY", "agent.sp1", "SP", None]]
+    result = validate(tmp_path, rows, header=header)
+    assert codes_at(result, 2, "F") == ["required_column_with"] and cells(result) == {(2, "F")}
+    assert "no Contact Type column" in at(result, 2, "F")[0].message
+
+
 @pytest.mark.parametrize("type_,number", [
     ("MEDICAL", "123456/SP"), ("MEDICAL", "CRM-SP 123456"), ("MEDICAL", "crm/sp 123456"), ("MEDICAL", "SP123456"),
     ("COMPANY", GOOD_CNPJ), ("INSURANCE", GOOD_CNPJ), ("company", GOOD_CNPJ),

@@ -62,8 +62,21 @@ def commit_plan(db: Database, actor: Actor, plan: ImportPlan, *, skip_invalid: b
             check_fresh(conn, plan, lock=db.dialect == "postgresql")
             writer = _Writer(conn, actor, plan, progress, total)
             return writer.run()
-    except (IntegrityError, RowsVanished):  # a concurrent writer took a number or removed an account after the check
+    except RowsVanished:  # a concurrent writer removed a row after the check
         raise Conflict("plan_stale", count="?", rows="a row the plan creates or refers to") from None
+    except IntegrityError as exc:
+        if not _lost_a_race(exc):  # not the database moving under the plan: a plan that cannot be applied
+            raise
+        raise Conflict("plan_stale", count="?", rows="a row the plan creates or refers to") from None
+
+
+def _lost_a_race(exc: IntegrityError) -> bool:
+    """A unique or foreign key violation: a concurrent writer took a number or removed a row after the check
+    (any other violation, e.g. a value missing, is no race)."""
+    state = getattr(exc.orig, "sqlstate", None)
+    if state is not None:
+        return state in ("23505", "23503")
+    return str(exc.orig).startswith(("UNIQUE constraint failed", "FOREIGN KEY constraint failed"))
 
 
 def check_rights(actor: Actor, plan: ImportPlan) -> None:
