@@ -20,7 +20,7 @@ from crmxl.validation.model import CellMarks
 
 CHUNK = 1 << 20
 OVERLAP = 4096  # a tag cut by a chunk boundary is whole in the next buffer
-MAX_MARKS = 10_000  # a sheet full of formulas gets this many findings, not millions
+MAX_MARKS = 10_000  # a sheet full of formulas gets this many warnings, not millions (errors: all of them)
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _PKG = "{http://schemas.openxmlformats.org/package/2006/relationships}"
@@ -75,17 +75,21 @@ def scan(path: Path, sheet: str) -> CellMarks:
     return marks
 
 
+_NO_RESULT = (b"</f></c>", b"/></c>", b"<v/>", b"<v />", b"<v></v>")  # what a formula without a result ends with
+
+
 def _collect(buffer: bytes, marks: CellMarks) -> None:
-    if len(marks.formulas) + len(marks.errors) + len(marks.hidden_rows) > MAX_MARKS:
-        return
+    """Error values and formulas without a result, all of them (they are errors); formulas and hidden rows
+    (warnings) up to ``MAX_MARKS``."""
     if b't="e"' in buffer:
         for letters, row, value in _CELL_ERROR.findall(buffer):
             marks.errors[(int(row), column_index(letters))] = value.decode("ascii", "replace") or "#ERROR"
     if b"<f" in buffer:
-        for letters, row in _CELL_FORMULA.findall(buffer):
-            marks.formulas.add((int(row), column_index(letters)))
-        for letters, row, attributes, empty in _CELL_UNCOMPUTED.findall(buffer):
-            if not empty or b't="str"' not in attributes:
-                marks.uncomputed.add((int(row), column_index(letters)))
-    if b'hidden="' in buffer:
+        if len(marks.formulas) < MAX_MARKS:
+            marks.formulas.update((int(row), column_index(letters)) for letters, row in _CELL_FORMULA.findall(buffer))
+        if any(end in buffer for end in _NO_RESULT):
+            for letters, row, attributes, empty in _CELL_UNCOMPUTED.findall(buffer):
+                if not empty or b't="str"' not in attributes:
+                    marks.uncomputed.add((int(row), column_index(letters)))
+    if b'hidden="' in buffer and len(marks.hidden_rows) < MAX_MARKS:
         marks.hidden_rows.update(int(row) for row in _ROW_HIDDEN.findall(buffer))

@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import resource
 import subprocess
+import zipfile
 from pathlib import Path
 
 import openpyxl
 import pytest
+import xlsxwriter
 
 from crmxl.schema import ACCOUNTS
 from crmxl.workbook.reader import read_table
@@ -170,3 +172,30 @@ def test_an_empty_text_result_is_a_result():
     _collect(b'<row r="2"><c r="A2" t="str"><f>IF(1,"","")</f><v></v></c><c r="B2"><f>1+2</f><v /></c>'
              b'<c r="C2"><f>1+2</f></c><c r="D2"><f>1+2</f><v>3</v></c></row>', marks)
     assert marks.uncomputed == {(2, 1), (2, 2)} and marks.formulas == {(2, 0), (2, 1), (2, 2), (2, 3)}
+
+
+def test_error_values_are_found_past_the_cap_on_formula_warnings(tmp_path):
+    """A formula filled down every row (a VLOOKUP) makes more formula warnings than are kept: an error value or
+    a formula without a result further down is still found."""
+    from crmxl.workbook.cell_marks import MAX_MARKS, scan
+
+    rows = 3 * MAX_MARKS  # the marks are collected a megabyte of XML at a time: several chunks past the cap
+    path = tmp_path / "many.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("Accounts")
+    for r in range(1, rows):
+        sheet.write_formula(r, 1, f'="Name {r}"', None, f"Name {r}")
+    sheet.write_formula(rows, 13, "=NA()", None, "#N/A")
+    book.close()
+    with zipfile.ZipFile(path) as archive:  # a formula saved without its result, as a script writes it
+        parts = {name: archive.read(name) for name in archive.namelist()}
+    sheet_xml = parts["xl/worksheets/sheet1.xml"]
+    parts["xl/worksheets/sheet1.xml"] = sheet_xml.replace(
+        f'<c r="B{rows}" t="str"><f>"Name {rows - 1}"</f><v>Name {rows - 1}</v></c>'.encode(),
+        f'<c r="B{rows}"><f>"Name {rows - 1}"</f></c>'.encode())
+    assert parts["xl/worksheets/sheet1.xml"] != sheet_xml
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    marks = scan(path, "Accounts")
+    assert len(marks.formulas) >= MAX_MARKS and (rows, 1) in marks.uncomputed and (rows + 1, 13) in marks.errors
