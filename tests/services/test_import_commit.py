@@ -245,3 +245,15 @@ def test_a_plan_the_database_refuses_is_not_called_stale(db, demo_db, tmp_path):
     with pytest.raises(IntegrityError):
         commit_import(db, actor(db), plan)
     assert table_dump(demo_db.url) == before
+
+
+def test_a_doctor_who_becomes_a_secretary_loses_the_specialties(db, demo_db, tmp_path):
+    a = demo_accounts(demo_db.url, "agent.sp1", 1)[0]
+    doctor = next(c for c in contacts_of(demo_db.url, a["account_number"]) if c.type == "DOCTOR")
+    assert qualification_names(demo_db.url, doctor.id)
+    plan = plan_file(db, tmp_path, [{"account_number": a["account_number"], "identifier": a["account_number"],
+                                     "name": doctor.name, "type": "SECRETARY"}], tpl=CONTACTS)
+    (update,) = plan.contacts_update
+    assert update.changes["type"] == ("DOCTOR", "SECRETARY") and update.changes["qualifications"][1] == ()
+    commit_import(db, actor(db), plan)
+    assert qualification_names(demo_db.url, doctor.id) == []

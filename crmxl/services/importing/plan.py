@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from crmxl.domain.enums import without_portfolio_label
+from crmxl.domain.enums import ContactType, without_portfolio_label
 from crmxl.services.importing.model import (
     AccountCreate,
     AccountUpdate,
@@ -34,6 +34,7 @@ ACCOUNT_FIELDS = ("type", "name", "uf", "city", "address", "cep", "phone", "emai
 CONTACT_FIELDS = ("type", "email", "phone", "birth_date")
 # accounts template: contact columns -> contact table columns
 ACCOUNT_CONTACT_FIELDS = {"contact_type": "type", "contact_email": "email"}
+DOCTOR = ContactType.DOCTOR.value
 _ACCOUNT_MAPPING = {f: f for f in ACCOUNT_FIELDS}
 _CONTACT_MAPPING = {f: f for f in CONTACT_FIELDS}
 
@@ -162,6 +163,8 @@ class _Planner:
             if account_id is not None:
                 self.parents.add(account_id)
             return
+        if quals is None and wanted.get("type") not in (None, DOCTOR) and target.values.get("qualifications"):
+            quals = ()  # specialties are a doctor's: a contact who is no longer one loses them
         changes = self.contact_changes(target, wanted, quals)
         if key_id is not None and target.name != name:
             changes["name"] = (target.name, name)
