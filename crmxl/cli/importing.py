@@ -88,7 +88,7 @@ def summary(plan: ImportPlan, lang: str, *, commit: bool, batch_id: int | None, 
     table = plan.table
     findings = plan.result.findings
     errors = plan.result.errors
-    console.print(t("cli_import_file", file=Path(table.file).name, sheet=table.sheet, template=plan.template_id,
+    console.print(t("cli_import_file", file=table.name, sheet=table.sheet, template=plan.template_id,
                     version=plan.template_version or "-"), highlight=False)
     console.print(t("cli_import_rows", rows=plan.rows, valid=plan.valid_rows, bad=len(plan.error_rows)),
                   highlight=False)

@@ -65,6 +65,14 @@ class Table:
     header_row: int = 1
     marks: CellMarks = field(default_factory=CellMarks)
     sha256: str | None = None
+    shown_name: str | None = None  # the name the user knows the file by, when ``file`` is a copy (an upload)
+
+    @property
+    def name(self) -> str:
+        """The file's name as the user knows it (what every message says)."""
+        from pathlib import Path
+
+        return self.shown_name or Path(self.file).name
 
     @property
     def unread_cells(self) -> set[tuple[int, int]]:

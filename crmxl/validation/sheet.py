@@ -6,7 +6,6 @@ They are derived rather than stored so every face renders them in its own langua
 
 from __future__ import annotations
 
-from pathlib import Path
 
 from crmxl.i18n import message
 from crmxl.schema import column_letter
@@ -19,9 +18,9 @@ def sheet_findings(table: Table, lang: str = "en") -> list[Finding]:
     findings: list[Finding] = []
     if table.template_version is None:
         findings.append(_finding(0, None, "template_unstamped", "notice", lang, sheet=table.sheet,
-                                 file=Path(table.file).name, template=tpl.id))
+                                 file=table.name, template=tpl.id))
     elif table.template_version != tpl.version:
-        findings.append(_finding(0, None, "template_version_older", "notice", lang, file=Path(table.file).name,
+        findings.append(_finding(0, None, "template_version_older", "notice", lang, file=table.name,
                                  version=table.template_version, template=tpl.id, current=tpl.version))
     row = table.header_row
     for index, header in table.header_map.unknown:
@@ -61,7 +60,7 @@ def _mark_findings(table: Table, lang: str) -> list[Finding]:
     hm = table.header_map
     fields = {index: name for name, index in {**hm.hidden, **hm.fields}.items()}
     data_rows = {number for number, _ in table.rows} if marks.formulas or marks.hidden_rows else set()
-    name = Path(table.file).name
+    name = table.name
     found: list[Finding] = []
 
     def add(row: int, col: int, code: str, severity: Severity, **params: object) -> None:

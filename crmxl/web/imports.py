@@ -49,7 +49,7 @@ async def receive_upload(web: WebState, upload: UploadFile) -> tuple[Path, str, 
 def plan_upload(web: WebState, actor: Actor, entity: str, path: Path, name: str, size: int, lang: str,
                 allow_transfers: bool) -> Pending:
     try:
-        plan = plan_import(web.db, actor, path, entity, lang=lang, allow_transfers=allow_transfers)
+        plan = plan_import(web.db, actor, path, entity, lang=lang, allow_transfers=allow_transfers, shown_name=name)
     except CrmxlError as exc:
         with contextlib.suppress(OSError):
             path.unlink()
@@ -60,8 +60,6 @@ def plan_upload(web: WebState, actor: Actor, entity: str, path: Path, name: str,
         with contextlib.suppress(OSError):
             path.unlink()
         raise
-    plan.table.file = str(path)
-    plan.file_name = name
     pending = Pending(new_token(), actor.login, entity, path, name, size, plan, time.time())
     web.store.save(pending)
     web.store.expire()

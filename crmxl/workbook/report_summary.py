@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import Counter
-from pathlib import Path
 
 from openpyxl.styles import Font
 from openpyxl.workbook.workbook import Workbook
@@ -89,7 +88,7 @@ def write_summary(book: Workbook, table: Table, result: ValidationResult, findin
     sheet["A2"].font = bold
     sheet.append([])
     lines = [
-        ("summary_file", Path(table.file).name),
+        ("summary_file", table.name),
         ("summary_sheet", table.sheet),
         ("summary_template", table.template.id),
         ("summary_version", table.template_version or t("summary_unstamped")),

@@ -38,6 +38,7 @@ def test_import_dry_run_commit_batches_undo(client, sqlite_demo_db, tmp_path):
     dry = client.post("/api/imports/accounts", headers=headers, files={"file": ("a.xlsx", path.read_bytes())}).json()
     assert dry["file"] == "a.xlsx" and dry["rows"] == 1 and dry["committed"] is False
     assert dry["plan"]["accounts_create"] == 1 and [f["code"] for f in dry["findings"]] == ["template_unstamped"]
+    assert "of a.xlsx has no crmxl template stamp" in dry["findings"][0]["message"]  # the user's name, not ours
     done = client.post("/api/imports/accounts?commit=true", headers=headers,
                        files={"file": ("a.xlsx", path.read_bytes())}).json()
     assert done["committed"] is True and done["batch_id"]

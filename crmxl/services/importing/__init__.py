@@ -39,12 +39,15 @@ SUMMARY_CHANGES = 200  # changes listed one by one on the report's Summary sheet
 
 
 def plan_import(db: Database, actor: Actor, path: Path, template_id: str, *, lang: str = "en",
-                allow_transfers: bool = False, progress: Progress = no_progress) -> ImportPlan:
-    """Read, validate and plan the import of ``path``: nothing is written."""
+                allow_transfers: bool = False, progress: Progress = no_progress,
+                shown_name: str | None = None) -> ImportPlan:
+    """Read, validate and plan the import of ``path`` (a copy of the user's ``shown_name``, if given):
+    nothing is written."""
     tpl = TEMPLATES.get(template_id)
     if tpl is None:
         raise UnusableInput("import_template_unknown", template=template_id, known=", ".join(TEMPLATES))
     table = read_table(Path(path), tpl, progress=progress)
+    table.shown_name = shown_name
     prefetch = AccountPrefetch(db)  # the accounts of the file's numbers, read while the rest is validated
     result = validate_cells(table, lang=lang, progress=progress, on_numbers=prefetch.start)
     return plan_result(db, actor, result, lang=lang, allow_transfers=allow_transfers, progress=progress,
@@ -63,7 +66,7 @@ def plan_result(db: Database, actor: Actor, result: ValidationResult, *, lang: s
             lookup = load_reference(conn, actor, result, prefetch)
         check_against(result, lookup.ref, lang=lang, allow_transfers=allow_transfers)
         plan = ImportPlan(result=result, actor=actor.login, template_id=table.template.id,
-                          template_version=table.template_version, file_name=Path(table.file).name,
+                          template_version=table.template_version, file_name=table.name,
                           sha256=table.sha256, allow_transfers=allow_transfers, lang=lang)
         build_plan(plan, lookup)
     progress("plan", total, total)
