@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import xlwings as xw
@@ -18,7 +19,7 @@ from crmxl.config import Settings
 from crmxl.db.session import Database
 from crmxl.errors import CrmxlError
 from crmxl.services import history
-from crmxl.services.access import Actor, resolve_actor
+from crmxl.services.access import Actor, portfolio_logins, resolve_actor
 from crmxl.services.imports import ImportPlan, commit_import, plan_result
 from crmxl.services.setup import ensure_ready
 from crmxl.validation import validate_cells
@@ -277,9 +278,8 @@ def refresh_lists(ctx: Context) -> int:
 
 @macro
 def new_template(ctx: Context) -> str:
-    """Write an empty model workbook of the current version next to this one and open it."""
-    from pathlib import Path
-
+    """Write an empty model workbook of the current version next to this one (under a name of its own) and
+    open it."""
     from crmxl.schema import ACCOUNTS, CONTACTS
     from crmxl.services.templates import current_lists
     from crmxl.workbook.templates import build_template, template_filename
@@ -287,12 +287,23 @@ def new_template(ctx: Context) -> str:
     sheet_names = {s.name for s in ctx.book.sheets}
     tpl = CONTACTS if sheet_names & set(CONTACTS.sheet_names) else ACCOUNTS
     folder = Path(ctx.book.fullname).parent if Path(ctx.book.fullname).parent.exists() else Path.cwd()
-    path = folder / template_filename(tpl, ctx.lang)
-    logins = sorted(ctx.actor.portfolios) if ctx.actor.portfolios is not None else []
+    path = _unused(folder / template_filename(tpl, ctx.lang))
+    with ctx.db.session() as session:
+        logins = portfolio_logins(session, ctx.actor)
     build_template(tpl, path, ctx.lang, current_lists(ctx.db, logins))
     ctx.book.app.books.open(str(path))
     ctx.alert("xl_new_template", mode="info", path=str(path))
     return str(path)
+
+
+def _unused(path: Path) -> Path:
+    """``path``, or ``name (2).xlsx``, ``name (3).xlsx``... if it exists: a filled workbook is never replaced."""
+    number = 1
+    found = path
+    while found.exists():
+        number += 1
+        found = path.with_name(f"{path.stem} ({number}){path.suffix}")
+    return found
 
 
 i18n.register({

@@ -244,3 +244,9 @@ def test_export_refresh_lists_and_new_template(env):
     macros.validate(book)  # the exported sheet is not active: the template's own sheet is validated
     created = macros.new_template(book)
     assert Path(created).exists() and "crmxl-accounts-template" in created
+    filled = openpyxl.load_workbook(created)
+    filled["Accounts"]["A2"] = "257837/SP"
+    filled.save(created)
+    again = macros.new_template(book)  # a second one never replaces the first, filled since
+    assert again != created and Path(again).name.endswith("(2).xlsx")
+    assert openpyxl.load_workbook(created)["Accounts"]["A2"].value == "257837/SP"
