@@ -18,7 +18,7 @@ from crmxl.validation.model import CellMarks, Finding, Table, ValidationResult
 from crmxl.workbook.reader import stamp_from_rows, table_from_grid
 
 CONF_SHEET = "xlwings.conf"
-MARKS_SHEET = "_crmxl_marks"  # very hidden: the cells our last run marked, so the next run clears only those
+MARKS_SHEET = "_crmxl_marks"  # hidden: the cells our last run marked on each sheet, so the next run clears only those
 ERROR_COLOR = (255, 124, 128)
 WARNING_COLOR = (255, 230, 153)
 ADDRESS_CHUNK = 200  # characters per union address (Excel takes up to 255)
@@ -106,16 +106,15 @@ class Marks:
 def clear_marks(book, sheet, header_row: int) -> None:
     """Undo what our previous run wrote on ``sheet``: fills and notes of the cells it marked, the Errors column."""
     if MARKS_SHEET in _sheet_names(book):
-        marks = book.sheets[MARKS_SHEET]
-        rows = marks.used_range.options(ndim=2).value or []
-        addresses = [r[1] for r in rows if r and r[0] == sheet.name and isinstance(r[1], str)]
+        rows = _remembered(book)
+        addresses = [r[1] for r in rows if r[0] == sheet.name and isinstance(r[1], str)]
         for address in addresses:
             cell = sheet.range(address)
             if cell.note is not None:
                 cell.note.delete()
         for union in _unions(addresses):
             sheet.range(union).color = None
-        marks.clear_contents()
+        _write_remembered(book, [r for r in rows if r[0] != sheet.name])  # the other sheets' marks stay
     column = errors_column(sheet, header_row)
     if column is not None:
         last = sheet.used_range.last_cell.row
@@ -181,12 +180,28 @@ def _write_errors_column(sheet, table: Table, result: ValidationResult, lang: st
 
 
 def _remember(book, sheet_name: str, addresses: list[str]) -> None:
+    """Add ``sheet_name``'s marked cells to the record (the other sheets' stay)."""
     if MARKS_SHEET not in _sheet_names(book):
+        active = book.sheets.active
         marks = book.sheets.add(MARKS_SHEET, after=book.sheets[-1])
         marks.visible = False
-    marks = book.sheets[MARKS_SHEET]
+        active.impl.activate()  # adding a sheet activated it: the user stays where they were (the sheet's own
+        # activation; xlwings' Sheet.activate would activate the app as well, and the book is already active)
     if addresses:
-        marks.range("A1").value = [[sheet_name, a] for a in addresses]
+        _write_remembered(book, [*_remembered(book), *([sheet_name, a] for a in addresses)])
+
+
+def _remembered(book) -> list[list[Any]]:
+    """The record of marked cells: [sheet name, address] rows."""
+    rows = book.sheets[MARKS_SHEET].used_range.options(ndim=2).value or []
+    return [list(r[:2]) for r in rows if r and len(r) >= 2 and r[0]]
+
+
+def _write_remembered(book, rows: list[list[Any]]) -> None:
+    marks = book.sheets[MARKS_SHEET]
+    marks.clear_contents()
+    if rows:
+        marks.range("A1").value = rows
 
 
 def _unions(addresses: list[str]) -> list[str]:

@@ -121,6 +121,30 @@ def test_validate_marks_a_cell_holding_an_error_value(env):
     assert ws["L3"].comment is None and [c.value for c in ws["Q"]][2] == "OK"
 
 
+def test_each_sheets_marks_are_its_own_and_the_user_stays_on_the_sheet(env):
+    """Validating a second sheet keeps the record of the first one's marks: fixed, they are cleared."""
+    db, tmp = env
+    path = _workbook(tmp / "two.xlsx", [_row("11.222.333/0001-80", "Clínica Errada", "COMPANY", "agent.sp1", "SP")])
+    book = openpyxl.load_workbook(path)
+    second = book.copy_worksheet(book["Accounts"])
+    second.title = "Accounts2"
+    second["A2"] = "45.997.418/0001-50"
+    book.save(path)
+    book = open_book(path)
+    book.sheets["Accounts"].impl.activate()
+    macros.validate(book)
+    assert book.sheets.active.name == "Accounts"  # not the record's sheet
+    book.sheets["Accounts2"].impl.activate()
+    macros.validate(book)
+    book.sheets["Accounts"].impl.activate()
+    book.sheets["Accounts"].range("A2").value = "11.222.333/0001-81"
+    macros.validate(book)
+    book.save()
+    wb = openpyxl.load_workbook(path)
+    assert wb["Accounts"]["A2"].comment is None and wb["Accounts"]["A2"].fill.fgColor.rgb in (None, "00000000")
+    assert "check digits" in wb["Accounts2"]["A2"].comment.text  # still marked: not validated since
+
+
 def test_validate_writes_its_errors_column_right_of_the_users_own_cells(env):
     """Notes typed in columns without a header (right after the data, and a total below it) are the user's:
     the Errors column goes right of them, and clearing it never touches them."""
