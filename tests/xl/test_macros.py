@@ -250,13 +250,22 @@ def test_export_refresh_lists_and_new_template(env):
     assert "B2" in _alerts(book)[-1]["prompt"]
     control.range("B2").value = "agent.sp1"
     control.range("B3").value = "MEDICAL"
+    with db.session() as s:  # text that Excel would take for a formula, or for a number
+        owner = s.scalar(select(User.id).where(User.login == "agent.sp1"))
+        odd = s.scalars(select(Account).where(Account.owner_id == owner, Account.type == "MEDICAL")).first()
+        odd.name, odd.city = '=HYPERLINK("http://x","y")', "0123"
+        s.commit()
     name = macros.export_accounts(book)
     with db.session() as s:
-        owner = s.scalar(select(User.id).where(User.login == "agent.sp1"))
         medical = s.scalars(select(Account).where(Account.owner_id == owner, Account.type == "MEDICAL")).all()
     rows = book.sheets[name].used_range.value
     assert rows[0][0] == "Account Number*" and len(rows) == len(medical) + 1
     assert {r[0] for r in rows[1:]} == {a.number for a in medical}
+    position = next(i for i, r in enumerate(rows) if r[0] == odd.number) + 1
+    book.save()
+    saved = openpyxl.load_workbook(path)[name]
+    assert (saved.cell(position, 2).data_type, saved.cell(position, 2).value) == ("s", odd.name)  # text, no formula
+    assert saved.cell(position, 10).value == "0123"
     assert f"{len(medical)} rows exported" in _alerts(book)[-1]["prompt"]
 
     assert macros.refresh_lists(book) == 55

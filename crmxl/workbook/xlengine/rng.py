@@ -157,7 +157,10 @@ class Range(base_classes.Range):
                         continue
                     cell = cells[(r, c)] = Cell(ws, row=r, column=c)
                 data_type = types.get(type(value))
-                if data_type == "s" and (value[:1] == "=" or value in ERROR_CODES or len(value) > 32767):
+                if value.__class__ is str and value[:1] == "'" and len(value) <= 32768:
+                    value, data_type = value[1:], "s"  # Excel's text prefix: what follows is text, as typed
+                    cell.quotePrefix = True
+                elif data_type == "s" and (value[:1] == "=" or value in ERROR_CODES or len(value) > 32767):
                     data_type = None
                 if data_type is None:
                     cell.value = value  # openpyxl decides: formulas, error codes, dates, checks
