@@ -15,7 +15,8 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection
 
 from crmxl import i18n
-from crmxl.db.models import AuditEvent, ImportBatch, RowChange, User, utcnow
+from crmxl.db.models import AuditEvent, ImportBatch, Qualification, RowChange, User, utcnow
+from crmxl.domain.enums import WITHOUT_PORTFOLIO
 from crmxl.db.session import Database, bump_data_version
 from crmxl.errors import Conflict, NotFound, PermissionDenied
 from crmxl.services.access import Actor
@@ -132,6 +133,26 @@ def get_batch(db: Database, actor: Actor, batch_id: int) -> tuple[BatchSummary, 
             for c in conn.execute(select(CHANGES).where(CHANGES.c.batch_id == batch_id).order_by(CHANGES.c.id))
         ]
         return _summary(row), changes
+
+
+def readable(db: Database, changes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``changes`` as a person reads them: qualification ids as names, a portfolio's user id as its login
+    (the images keep ids: they are what an undo writes back)."""
+    with db.transaction() as conn:
+        names = dict(conn.execute(select(Qualification.__table__.c.id, Qualification.__table__.c.name)).all())
+        logins = dict(conn.execute(select(User.__table__.c.id, User.__table__.c.login)).all())
+
+    def image(values: dict[str, Any] | None) -> dict[str, Any] | None:
+        if values is None:
+            return None
+        shown = dict(values)
+        if isinstance(shown.get("qualifications"), list):
+            shown["qualifications"] = [names.get(q, q) for q in shown["qualifications"]]
+        if "owner_id" in shown:
+            shown["owner_id"] = logins.get(shown["owner_id"], WITHOUT_PORTFOLIO) if shown["owner_id"] else WITHOUT_PORTFOLIO
+        return shown
+
+    return [{**c, "before": image(c["before"]), "after": image(c["after"])} for c in changes]
 
 
 def last_import(db: Database, actor: Actor, file_name: str | None = None) -> BatchSummary | None:

@@ -244,7 +244,8 @@ def history_page(request: Request, actor: ActorDep):
 @router.get("/history/{batch_id}")
 def batch_page(request: Request, batch_id: int, actor: ActorDep):
     batch, changes = history.get_batch(state(request).db, actor, batch_id)
-    return html(request, "batch.html", actor, batch=batch, changes=changes[:500], total=len(changes),
+    shown = history.readable(state(request).db, changes[:500])
+    return html(request, "batch.html", actor, batch=batch, changes=shown, total=len(changes),
                 flash=take_flash(request))
 
 

@@ -8,7 +8,7 @@ import zipfile
 
 import openpyxl
 from fastapi.testclient import TestClient
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 
 from crmxl.db.models import Account, ImportBatch
 from crmxl.db.session import Database, bump_data_version
@@ -193,3 +193,31 @@ def test_export_with_a_profile_created_on_the_gear_tab(client):
     csv_file = client.post("/export", data={"csrf": csrf_of(client, "/export"), "entity": "contacts",
                                             "portfolio": ["agent.sp2", "__without__"], "format": "csv"})
     assert csv_file.content.startswith(b"\xef\xbb\xbf") and b"Identifier*" in csv_file.content
+
+
+def test_a_batch_page_names_portfolios_and_specialties(client, sqlite_demo_db, tmp_path):
+    """The images keep ids (what an undo writes back); the page shows the logins and the specialties' names."""
+    import html as html_module
+
+    from crmxl.services.access import actor_for
+    from crmxl.services.transfer import commit_transfer, plan_transfer
+
+    db = Database(sqlite_demo_db.url)
+    with db.session() as session:
+        admin = actor_for(session, "admin")
+    batch = commit_transfer(db, admin, plan_transfer(db, admin, "agent.sp1", "agent.sp2", types=["INSURANCE"]))
+    with db.engine.connect() as conn:
+        doctor = conn.execute(text("SELECT identifier, name FROM contacts WHERE type = 'DOCTOR' ORDER BY id LIMIT 1")).one()
+    path = workbook(tmp_path / "c.xlsx", [[doctor.identifier, doctor.name, doctor.identifier, "DOCTOR", "Pediatria"]],
+                    sheet="Contacts")
+    sign_in(client, "admin")
+    review = upload(client, path, entity="contacts")
+    token = re.search(r"/imports/([0-9a-f]+)", str(review.url)).group(1)
+    client.post(f"/imports/{token}/next", data={"csrf": csrf_of(client, f"/imports/{token}")})
+    with db.engine.connect() as conn:
+        contacts_batch = conn.execute(select(ImportBatch.__table__.c.id)).scalars().all()[-1]
+    moved = html_module.unescape(client.get(f"/history/{batch}").text)
+    assert "owner_id: agent.sp1 → agent.sp2" in moved
+    specialties = html_module.unescape(client.get(f"/history/{contacts_batch}").text)
+    assert "→ ['Pediatria']" in specialties
+    db.dispose()
