@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from crmxl import i18n
@@ -47,12 +48,12 @@ class Actor:
             )
 
 
-def portfolio_logins(session: Session, actor: Actor) -> list[str]:
+def portfolio_logins(db: Session | Connection, actor: Actor) -> list[str]:
     """The portfolios ``actor`` may place accounts in (the Portfolio dropdowns): theirs, or for an admin every
     active user who may hold one."""
     if actor.portfolios is not None:
         return sorted(actor.portfolios)
-    return sorted(session.scalars(select(User.login).where(User.role.in_(PORTFOLIO_ROLES), User.active.is_(True))))
+    return sorted(db.scalars(select(User.login).where(User.role.in_(PORTFOLIO_ROLES), User.active.is_(True))))
 
 
 def actor_for(session: Session, login: str) -> Actor:

@@ -107,8 +107,7 @@ def export(db: Database, actor: Actor, entity: str, out: Path, *, portfolios: Se
     out = Path(out)
     with db.transaction() as conn:
         _check_logins(conn, flt.portfolios)
-    with db.session() as session:
-        logins = portfolio_logins(session, actor)
+        logins = portfolio_logins(conn, actor)
     if fmt == "xlsx":
         from crmxl.services.templates import current_lists
 

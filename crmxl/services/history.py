@@ -149,7 +149,8 @@ def readable(db: Database, changes: list[dict[str, Any]]) -> list[dict[str, Any]
         if isinstance(shown.get("qualifications"), list):
             shown["qualifications"] = [names.get(q, q) for q in shown["qualifications"]]
         if "owner_id" in shown:
-            shown["owner_id"] = logins.get(shown["owner_id"], WITHOUT_PORTFOLIO) if shown["owner_id"] else WITHOUT_PORTFOLIO
+            owner = shown["owner_id"]
+            shown["owner_id"] = WITHOUT_PORTFOLIO if owner is None else logins.get(owner, owner)
         return shown
 
     return [{**c, "before": image(c["before"]), "after": image(c["after"])} for c in changes]

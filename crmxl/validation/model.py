@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 from crmxl.domain.specialties import SpecialtyRegistry
@@ -70,8 +71,6 @@ class Table:
     @property
     def name(self) -> str:
         """The file's name as the user knows it (what every message says)."""
-        from pathlib import Path
-
         return self.shown_name or Path(self.file).name
 
     @property
