@@ -113,8 +113,8 @@ def _read_workbook(path: Path, tpl: Template) -> Table:
                 marks = pool.submit(scan, path, named[0])
                 grid, merged = _grid(book, path, named[0])
                 found = marks.result()
-                table = _table(path, tpl, named[0], grid, stamp, by_name=True, unread=found)
-                return _marked(table, merged, found)
+                found.merged = list(merged)
+                return _table(path, tpl, named[0], grid, stamp, by_name=True, marks=found)
         other = _other_template(tpl, worksheets)
         if other is not None:
             raise UnusableInput("wrong_template", file=path.name, found=other.id, expected=tpl.id,
@@ -129,7 +129,8 @@ def _read_workbook(path: Path, tpl: Template) -> Table:
                 best = (score, name, grid, merged)
         if best is not None:
             found = scan(path, best[1])
-            return _marked(_table(path, tpl, best[1], best[2], stamp, by_name=False, unread=found), best[3], found)
+            found.merged = list(best[3])
+            return _table(path, tpl, best[1], best[2], stamp, by_name=False, marks=found)
         raise UnusableInput("no_data_sheet", file=path.name, expected=tpl.id, sheets=" / ".join(tpl.sheet_names),
                             headers=_expected_headers(tpl))
     finally:
@@ -150,14 +151,6 @@ def _grid(book: CalamineWorkbook, path: Path, name: str) -> tuple[list[list[Any]
         return sheet.to_python(skip_empty_area=False), list(sheet.merged_cell_ranges or ())
     except Exception:
         raise UnusableInput("corrupted_sheet", file=path.name, sheet=name) from None
-
-
-def _marked(table: Table, merged: list, marks: CellMarks) -> Table:
-    """Keep what the bulk read cannot show (error values, formulas, hidden rows: ``marks``; the merged
-    ranges), for the validation to report (``sheet_findings``)."""
-    marks.merged = list(merged)
-    table.marks = marks
-    return table
 
 
 def _read_stamp(book: CalamineWorkbook, worksheets: list[str]) -> dict[str, str] | None:
@@ -220,10 +213,7 @@ def table_from_grid(source: str, tpl: Template, sheet: str, grid: list[list[Any]
     """
     path = Path(source)
     _check_stamp(path, tpl, stamp)
-    table = _table(path, tpl, sheet, grid, stamp, by_name=True, unread=marks)
-    if marks is not None:
-        table.marks = marks
-    return table
+    return _table(path, tpl, sheet, grid, stamp, by_name=True, marks=marks)
 
 
 def stamp_from_rows(rows: list[list[Any]]) -> dict[str, str] | None:
@@ -234,9 +224,10 @@ def stamp_from_rows(rows: list[list[Any]]) -> dict[str, str] | None:
 
 
 def _table(path: Path, tpl: Template, sheet: str, grid: list[list[Any]], stamp: dict[str, str] | None,
-           *, by_name: bool, unread: CellMarks | None = None) -> Table:
-    """The ``Table`` of ``grid``; a row with a cell in ``unread`` (an error value, a formula without its
-    result: read as empty) is a data row however empty it reads, so that it is reported, not skipped."""
+           *, by_name: bool, marks: CellMarks | None = None) -> Table:
+    """The ``Table`` of ``grid``, with ``marks``: what the reader found that the values do not show (the
+    validation reports it). A row with an unread cell (an error value, a formula without its result: read
+    as empty) is a data row however empty it reads, so that it is reported, not skipped."""
     scores = [_score(tpl, row) for row in grid[:HEADER_SCAN_ROWS]]
     best = max(scores, default=0)
     if best == 0 or (not by_name and best < _min_score(tpl)):
@@ -250,8 +241,8 @@ def _table(path: Path, tpl: Template, sheet: str, grid: list[list[Any]], stamp: 
                             columns=", ".join(tpl.column(f).header("en") for f in missing),
                             headers=_expected_headers(tpl))
     lang = _language(tpl, sheet, grid[header_index], header_map, stamp)
-    keep = _unread_rows(unread, header_map)
-    table = Table(
+    keep = _unread_rows(marks, header_map)
+    return Table(
         file=str(path),
         sheet=sheet,
         template=tpl,
@@ -260,8 +251,8 @@ def _table(path: Path, tpl: Template, sheet: str, grid: list[list[Any]], stamp: 
         header_map=header_map,
         rows=_without_default_only(_data_rows(grid, header_index + 1, header_map, keep), header_map, stamp, keep),
         header_row=header_index + 1,
+        marks=marks or CellMarks(),
     )
-    return table
 
 
 def _unread_rows(unread: CellMarks | None, header_map: HeaderMap) -> set[int]:
