@@ -16,10 +16,15 @@ def default_specialties() -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
+def _key(name: str) -> str:
+    """How names are compared: case, accents and spaces do not matter, around a '/' neither."""
+    return "/".join(part.strip() for part in normalize(name).split("/"))
+
+
 class SpecialtyRegistry:
     def __init__(self, names: Iterable[str]) -> None:
         self.names: list[str] = list(dict.fromkeys(n.strip() for n in names if n and n.strip()))
-        self._by_key = {normalize(n): n for n in self.names}
+        self._by_key = {_key(n): n for n in self.names}
         self.suggest = lru_cache(maxsize=4096)(self._suggest)
 
     def __len__(self) -> int:
@@ -29,13 +34,17 @@ class SpecialtyRegistry:
         return self.match(str(name)) is not None
 
     def match(self, name: str) -> str | None:
-        return self._by_key.get(normalize(name))
+        return self._by_key.get(_key(name))
 
     def _suggest(self, name: str) -> str | None:
+        if "," in name:  # several names, separated the wrong way: suggest them with ';'
+            parts = [self.match(part) for part in name.split(",") if part.strip()]
+            if len(parts) > 1 and all(parts):
+                return "; ".join(parts)  # type: ignore[arg-type]
         near = suggest(name, self.names, cutoff=0.7)
         if near is not None:
             return near
-        key = normalize(name)
+        key = _key(name)
         starting = [n for k, n in self._by_key.items() if len(key) >= 4 and k.startswith(key)]
         return starting[0] if len(starting) == 1 else None
 

@@ -64,6 +64,12 @@ def test_near_misses_get_a_suggestion(typo, expected):
         assert REGISTRY.suggest(typo) == expected
 
 
+def test_spaces_around_a_slash_do_not_matter_and_commas_get_the_separator_suggested():
+    assert REGISTRY.match("patologia clinica / medicina laboratorial") == "Patologia Clínica/Medicina Laboratorial"
+    assert REGISTRY.match("Cardiologia, Pediatria") is None
+    assert REGISTRY.suggest("cardiologia, pediatria") == "Cardiologia; Pediatria"
+
+
 def test_parse_list_splits_dedups_and_reports_unknowns():
     names, errors = REGISTRY.parse_list("cardiologia; ; CARDIOLOGIA ;Clinica Medica; Xyzzy; Dermatolgia")
     assert names == ["Cardiologia", "Clínica Médica"]
