@@ -7,6 +7,7 @@ the committed workbooks in ``workbook_templates/`` are checked against it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -105,10 +106,22 @@ def column_letter(index: int) -> str:
     return letters
 
 
-# Hidden columns an export adds after the template's, for the import's conflict check.
+# Hidden columns an export adds after the template's, for the import's conflict check: the row's key and
+# version, and on an accounts export with contact columns, the key and version of the contact they show.
 KEY_HEADER = "crmxl:id"
 VERSION_HEADER = "crmxl:version"
-HIDDEN_FIELDS = {KEY_HEADER: "_id", VERSION_HEADER: "_version"}
+CONTACT_KEY_HEADER = "crmxl:contact_id"
+CONTACT_VERSION_HEADER = "crmxl:contact_version"
+HIDDEN_FIELDS = {KEY_HEADER: "_id", VERSION_HEADER: "_version", CONTACT_KEY_HEADER: "_contact_id",
+                 CONTACT_VERSION_HEADER: "_contact_version"}
+ACCOUNT_CONTACT_COLUMNS = frozenset({"contact_name", "contact_type", "qualifications", "contact_email"})
+
+
+def key_headers(template_id: str, columns: Sequence[str]) -> tuple[str, ...]:
+    """The hidden key columns an export of ``columns`` of template ``template_id`` ends with."""
+    if template_id == "accounts" and ACCOUNT_CONTACT_COLUMNS & set(columns):
+        return KEY_HEADER, VERSION_HEADER, CONTACT_KEY_HEADER, CONTACT_VERSION_HEADER
+    return KEY_HEADER, VERSION_HEADER
 
 # The hidden sheet that stamps a workbook as a crmxl template.
 STAMP_SHEET = "_crmxl"

@@ -16,12 +16,12 @@ from sqlalchemy.engine import Connection
 from crmxl.db.models import Account, Contact, Qualification, User, contact_qualifications
 from crmxl.domain.account_number import display_account_number
 from crmxl.domain.enums import without_portfolio_label
+from crmxl.schema import key_headers
 from crmxl.services.profiles import Filters
 
 A, C, U, Q, L = (Account.__table__, Contact.__table__, User.__table__, Qualification.__table__,
                  contact_qualifications)
 BATCH = 5000
-CONTACT_FIELDS = frozenset({"contact_name", "contact_type", "qualifications", "contact_email"})
 QUALIFICATION_SEPARATOR = "; "
 
 
@@ -99,7 +99,8 @@ def account_rows(conn: Connection, flt: Filters, columns: Sequence[str], lang: s
     accounts = select(A, U.c.login).select_from(_accounts_with_owner()).where(where).order_by(A.c.id)
     first = _Merge(iter(()))
     quals = _Merge(iter(()))
-    if CONTACT_FIELDS & set(columns):
+    with_contact = len(key_headers("accounts", columns)) > 2
+    if with_contact:
         first_ids = select(func.min(C.c.id)).select_from(_contacts_with_account()).where(where).group_by(C.c.account_id)
         contacts = select(C).where(C.c.id.in_(first_ids)).order_by(C.c.account_id)
         first = _Merge((r.account_id, r) for r in _stream(conn, contacts))
@@ -119,7 +120,10 @@ def account_rows(conn: Connection, flt: Filters, columns: Sequence[str], lang: s
         if contact is not None:
             values.update(contact_name=contact.name, contact_type=contact.type, contact_email=contact.email,
                           qualifications=QUALIFICATION_SEPARATOR.join(quals.get(row.id, ())) or None)
-        yield [values.get(c) for c in columns] + [row.id, row.version]
+        keys = [row.id, row.version]
+        if with_contact:  # the contact shown: its key and version (see schema.key_headers)
+            keys += [contact.id, contact.version] if contact is not None else [None, None]
+        yield [values.get(c) for c in columns] + keys
 
 
 def contact_rows(conn: Connection, flt: Filters, columns: Sequence[str], lang: str = "en") -> Iterator[list[Any]]:

@@ -84,8 +84,22 @@ class _Checker:
             self.account_key(record, existing)
         name = values.get("contact_name")
         if number is not None and name is not None:
-            self.contact(record, number, name, "contact_name", None)
+            self.account_contact_key(record, number)
+            self.contact(record, number, name, "contact_name", record.contact_key_id)
         self.qualifications(record)
+
+    def account_contact_key(self, record: Record, number: str) -> None:
+        """An accounts export's contact columns: the contact they showed is still this account's, and
+        unchanged since the export."""
+        if record.contact_key_id is None:
+            return
+        entity = message("entity_contact", self.lang)
+        keyed = self.contact_ids.get(record.contact_key_id)
+        if keyed is None or keyed.identifier != number:
+            self.add(record, "contact_name", "export_row_missing", {"entity": entity})
+        elif record.contact_key_version is not None and record.contact_key_version != keyed.version:
+            self.add(record, "contact_name", "version_conflict",
+                     {"entity": entity, "file_version": record.contact_key_version, "db_version": keyed.version})
 
     def portfolio(self, record: Record) -> bool:
         """Resolve the Portfolio cell to a login (or None); True when it is usable."""
@@ -185,8 +199,15 @@ class _Checker:
     def renamed_away(self) -> set[int]:
         """The ids of the stored contacts the file renames (rows carrying their key under another name)."""
         if self._renamed is None:
-            self._renamed = {r.key_id for r in self.result.records if r.key_id in self.contact_ids
-                             and "name" in r.values and name_key(r.values["name"]) != name_key(self.contact_ids[r.key_id].name)}
+            accounts = self.result.table.template.id == "accounts"
+            field_name = "contact_name" if accounts else "name"
+            renamed = set()
+            for r in self.result.records:
+                key = r.contact_key_id if accounts else r.key_id
+                if key in self.contact_ids and field_name in r.values and \
+                        name_key(r.values[field_name]) != name_key(self.contact_ids[key].name):
+                    renamed.add(key)
+            self._renamed = renamed
         return self._renamed
 
     # both ----------------------------------------------------------------------------------------------

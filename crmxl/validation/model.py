@@ -103,6 +103,8 @@ class Record:
     valid: bool = True
     key_id: int | None = None  # from an export's hidden key column
     key_version: int | None = None  # from an export's hidden version column
+    contact_key_id: int | None = None  # an accounts export: the key of the contact its contact columns show
+    contact_key_version: int | None = None
 
 
 # Made by the hundred thousand on a large import: plain slotted classes (a frozen dataclass's

@@ -107,7 +107,7 @@ class TableRules:
         self.columns = {f: self.columns[f] for f in order if f in self.columns}  # the records' order
         self._row_rules()
         records = self._records()
-        if "_id" in self.table.header_map.hidden:
+        if self.table.header_map.hidden:
             self._keys(records)
         return records, self.findings
 
@@ -218,20 +218,25 @@ class TableRules:
                 for row, values in zip(self.numbers, zip(*(values for _, values in columns)), strict=True)]
 
     def _keys(self, records: list[Record]) -> None:
+        """The export's hidden keys and versions: the row's, and (accounts) its contact columns' contact's."""
         hidden = self.table.header_map.hidden
-        key_index, version_index = hidden["_id"], hidden.get("_version")
-        for position, (record, (_, raw)) in enumerate(zip(records, self.table.rows, strict=True)):
-            key = raw[key_index]
-            version = raw[version_index] if version_index is not None else ""
-            if _blank(key) and _blank(version):
+        for prefix in ("", "contact_"):
+            key_index, version_index = hidden.get(f"_{prefix}id"), hidden.get(f"_{prefix}version")
+            if key_index is None:
                 continue
-            try:
-                record.key_id = _integer(key)
-                record.key_version = None if _blank(version) else _integer(version)
-            except ValueError:
-                record.key_id = record.key_version = None
-                self.emit(position, None, (("export_key_invalid", "error",
-                                            {"value": f"{as_text(key)} / {as_text(version)}"}),))
+            for position, (record, (_, raw)) in enumerate(zip(records, self.table.rows, strict=True)):
+                key = raw[key_index] if key_index < len(raw) else ""
+                version = raw[version_index] if version_index is not None and version_index < len(raw) else ""
+                if _blank(key) and _blank(version):
+                    continue
+                try:
+                    setattr(record, f"{prefix}key_id", _integer(key))
+                    setattr(record, f"{prefix}key_version", None if _blank(version) else _integer(version))
+                except ValueError:
+                    setattr(record, f"{prefix}key_id", None)
+                    setattr(record, f"{prefix}key_version", None)
+                    self.emit(position, None, (("export_key_invalid", "error",
+                                                {"value": f"{as_text(key)} / {as_text(version)}"}),))
 
 
 def _integer(value: Any) -> int:

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from crmxl.schema import KEY_HEADER, VERSION_HEADER, Template
+from crmxl.schema import Template, key_headers
 from crmxl.services.progress import Progress, no_progress
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -38,7 +38,7 @@ def write_csv(out: Path, tpl: Template, columns: Sequence[str], rows: Iterable[S
     try:
         with os.fdopen(handle, "w", encoding="utf-8-sig", newline="") as stream:
             writer = csv.writer(stream, delimiter=";")
-            writer.writerow([tpl.column(c).header(lang) for c in columns] + [KEY_HEADER, VERSION_HEADER])
+            writer.writerow([tpl.column(c).header(lang) for c in columns] + list(key_headers(tpl.id, columns)))
             for count, row in enumerate(rows, start=1):
                 writer.writerow([cell_text(v) for v in row])
                 if count % 5000 == 0:

@@ -20,14 +20,13 @@ import xlsxwriter
 from crmxl.domain.enums import UFS, AccountType, ContactType, without_portfolio_label
 from crmxl.schema import (
     INSTRUCTIONS_SHEET,
-    KEY_HEADER,
     LISTS_SHEET,
     STAMP_SHEET,
-    VERSION_HEADER,
     Column,
     Kind,
     Template,
     column_letter,
+    key_headers,
 )
 from crmxl.services.progress import Progress, no_progress
 from crmxl.workbook.instructions import instruction_lines
@@ -87,7 +86,7 @@ def write_model_workbook(target: Path, tpl: Template, *, lang: str = "en", lists
     head = target.with_name(f".{target.stem}-head{target.suffix}")
     try:
         _count, date_format = _write(head, tpl, lang, lists, cols, None, with_keys, portfolio_default, progress)
-        width = len(cols) + (2 if with_keys else 0)
+        width = len(cols) + len(_keys(tpl, cols, with_keys))
         prefill = _prefill_rows(cols, portfolio_default)
         writer, count = write_rows(rows, width, 2, date_format.xf_index, progress, extra=prefill)
         try:
@@ -125,12 +124,13 @@ def _write(target: Path, tpl: Template, lang: str, lists: Lists, cols: list[Colu
     _write_lists(book, lists_sheet, lists, lang, formats)
     _write_instructions(instructions, tpl, lang, portfolio_default, formats)
     _write_stamp(stamp, tpl, lang, portfolio_default)
-    _layout_columns(data, cols, with_keys, formats)
-    _header(data, cols, lang, with_keys, formats)
+    keys = _keys(tpl, cols, with_keys)
+    _layout_columns(data, cols, keys, formats)
+    _header(data, cols, lang, keys, formats)
     _validations(data, cols, LISTS_SHEET[lang], lang, portfolio_default)
     data.freeze_panes(1, 0)
     data.activate()
-    count = 0 if rows is None else _data_rows(data, cols, rows, with_keys, portfolio_default, formats, progress)
+    count = 0 if rows is None else _data_rows(data, cols, rows, len(keys), portfolio_default, formats, progress)
     book.close()
     return count, formats["date"]
 
@@ -148,24 +148,28 @@ def _formats(book) -> dict[str, Any]:
     }
 
 
-def _layout_columns(sheet, cols: list[Column], with_keys: bool, formats) -> None:
+def _keys(tpl: Template, cols: list[Column], with_keys: bool) -> tuple[str, ...]:
+    """The hidden key columns' headers (none without ``with_keys``)."""
+    return key_headers(tpl.id, [c.field for c in cols]) if with_keys else ()
+
+
+def _layout_columns(sheet, cols: list[Column], keys: Sequence[str], formats) -> None:
     for index, col in enumerate(cols):
         fmt = formats["date"] if col.kind == Kind.DATE else formats["text"] if col.kind in TEXT_KINDS else None
         sheet.set_column(index, index, col.width, fmt)
-    if with_keys:
-        sheet.set_column(len(cols), len(cols) + 1, 12, None, {"hidden": True})
+    if keys:
+        sheet.set_column(len(cols), len(cols) + len(keys) - 1, 12, None, {"hidden": True})
 
 
-def _header(sheet, cols: list[Column], lang: str, with_keys: bool, formats) -> None:
+def _header(sheet, cols: list[Column], lang: str, keys: Sequence[str], formats) -> None:
     sheet.set_row(0, 32)
     example_word = "Exemplo" if lang == "pt-BR" else "Example"
     for index, col in enumerate(cols):
         sheet.write_string(0, index, col.header(lang), formats["mandatory" if col.mandatory else "optional"])
         sheet.write_comment(0, index, f"{col.help(lang)}\n{example_word}: {col.example}",
                             {"author": NOTE_AUTHOR, "x_scale": 2.2, "y_scale": 1.4})
-    if with_keys:
-        sheet.write_string(0, len(cols), KEY_HEADER)
-        sheet.write_string(0, len(cols) + 1, VERSION_HEADER)
+    for offset, key in enumerate(keys):
+        sheet.write_string(0, len(cols) + offset, key)
 
 
 def _input_message(col: Column, lang: str, portfolio_default: str | None) -> str:
@@ -236,9 +240,9 @@ def _write_stamp(sheet, tpl: Template, lang: str, portfolio_default: str | None)
     sheet.very_hidden()
 
 
-def _data_rows(sheet, cols: list[Column], rows: Iterable[Sequence[Any]], with_keys: bool,
+def _data_rows(sheet, cols: list[Column], rows: Iterable[Sequence[Any]], keys: int,
                portfolio_default: str | None, formats, progress: Progress) -> int:
-    width = len(cols) + (2 if with_keys else 0)
+    width = len(cols) + keys
     count = 0
     for count, values in enumerate(rows, start=1):
         for index in range(min(width, len(values))):

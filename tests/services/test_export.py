@@ -46,7 +46,8 @@ def test_each_filter(demo_db, tmp_path):
     assert result.rows == len(sp1) and result.profile == "Default accounts"
     sheet = _rows(tmp_path / "a.xlsx")
     assert [r[0] for r in sheet[1:]] == [display_account_number(a.number) for a in sp1]
-    assert [(int(r[-2]), int(r[-1])) for r in sheet[1:]] == [(a.id, a.version) for a in sp1]
+    key, version = sheet[0].index("crmxl:id"), sheet[0].index("crmxl:version")
+    assert [(int(r[key]), int(r[version])) for r in sheet[1:]] == [(a.id, a.version) for a in sp1]
     two = export(db, admin, "accounts", tmp_path / "two.xlsx", portfolios=["agent.sp1", "agent.pe1"])
     assert two.rows == len(sp1) + len(_owned(db, "agent.pe1"))
     medical = export(db, admin, "accounts", tmp_path / "m.xlsx", portfolios=["agent.sp1"], types=["MEDICAL"])
@@ -105,9 +106,10 @@ def test_the_model_layout_with_hidden_keys_and_a_stamp(demo_db, tmp_path):
     sheet = book["Accounts"]
     headers = [c.value for c in sheet[1]]
     assert headers[:5] == ["Account Number*", "Account Name*", "Account Type*", "Portfolio*", "UF*"]
-    assert headers[-2:] == ["crmxl:id", "crmxl:version"]
+    # the row's key and version, and those of the contact its contact columns show
+    assert headers[-4:] == ["crmxl:id", "crmxl:version", "crmxl:contact_id", "crmxl:contact_version"]
     hidden = {i for d in sheet.column_dimensions.values() if d.hidden for i in range(d.min, d.max + 1)}
-    assert hidden == {c.column for c in sheet[1][-2:]}
+    assert hidden == {c.column for c in sheet[1][-4:]}
     assert book[STAMP_SHEET].sheet_state == "veryHidden"
     assert [book[STAMP_SHEET]["A1"].value, book[STAMP_SHEET]["B1"].value] == ["template", "accounts"]
     assert sheet.data_validations.dataValidation  # the dropdowns
@@ -247,3 +249,44 @@ def test_csv_has_the_template_headers_and_text_values(demo_db, tmp_path):
     assert all(len(r) == 10 for r in rows)
     xlsx = export(db, _actor(db, "admin"), "contacts", tmp_path / "c.xlsx", portfolios=["agent.sp1"])
     assert len(rows) - 1 == xlsx.rows
+
+
+def _contact_row(path, number):
+    """(worksheet row, header -> column index) of the account ``number`` in an accounts export."""
+    sheet = openpyxl.load_workbook(path)["Accounts"]
+    headers = {c.value: c.column for c in sheet[1]}
+    row = next(r[0].row for r in sheet.iter_rows(min_row=2) if r[0].value == display_account_number(number))
+    return row, headers
+
+
+def test_an_accounts_export_carries_its_contacts_key(demo_db, tmp_path):
+    """The contact columns of an accounts export are checked like a contacts export: a contact changed since
+    is a conflict (not overwritten with the export's old values), and a new name renames that contact."""
+    db = Database(demo_db.url)
+    admin = _actor(db, "admin")
+    with db.session() as s:
+        account = s.scalars(select(Account).join(User, Account.owner_id == User.id)
+                            .where(User.login == "agent.sp1", Account.contacts.any()).order_by(Account.id)).first()
+        first = min(account.contacts, key=lambda c: c.id)
+        count = len(account.contacts)
+    export(db, admin, "accounts", tmp_path / "a.xlsx", portfolios=["agent.sp1"])
+    row, headers = _contact_row(tmp_path / "a.xlsx", account.number)
+    book = openpyxl.load_workbook(tmp_path / "a.xlsx")
+    sheet = book["Accounts"]
+    assert (sheet.cell(row, headers["crmxl:contact_id"]).value, sheet.cell(row, headers["crmxl:contact_version"]).value) \
+        == (first.id, first.version)
+    sheet.cell(row, headers["Contact Name"]).value = first.name + " Renamed"
+    book.save(tmp_path / "renamed.xlsx")
+    plan = plan_import(db, admin, tmp_path / "renamed.xlsx", "accounts")
+    assert not plan.has_errors and plan.contacts_create == []
+    (rename,) = plan.contacts_update
+    assert (rename.id, rename.changes["name"]) == (first.id, (first.name, first.name + " Renamed"))
+    with db.transaction() as conn:  # the contact changes after the export
+        conn.execute(update(Contact).where(Contact.id == first.id).values(email="novo@example.com.br",
+                                                                          version=Contact.version + 1))
+    stale = plan_import(db, admin, tmp_path / "a.xlsx", "accounts")
+    conflict = [f for f in stale.result.errors if f.code == "version_conflict"]
+    assert [(f.row, f.field) for f in conflict] == [(row, "contact_name")] and stale.contacts_update == []
+    with db.session() as s:
+        assert len(s.get(Account, account.id).contacts) == count
+    db.dispose()

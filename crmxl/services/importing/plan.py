@@ -137,7 +137,7 @@ class _Planner:
                 plan.accounts_unchanged.append(existing.id)
         name = values.get("contact_name")
         if name is not None:
-            self.contact(record, number, name, account_id, None, ACCOUNT_CONTACT_FIELDS)
+            self.contact(record, number, name, account_id, record.contact_key_id, ACCOUNT_CONTACT_FIELDS)
 
     # contacts template -----------------------------------------------------------------------
     def contact_row(self, record: Record) -> None:
