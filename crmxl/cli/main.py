@@ -8,7 +8,7 @@ import click
 import typer
 from typer.exceptions import TyperException
 
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import ArgumentError, DatabaseError, IntegrityError
 
 from crmxl import __version__
 from crmxl.cli import addin, common, data, exporting, importing, templates, web
@@ -45,6 +45,8 @@ def run(argv: list[str] | None = None) -> int:
         result = app(args=argv, standalone_mode=False)
         return result if isinstance(result, int) else 0
     except typer.Exit as exc:
+        if exc.exit_code == INTERRUPTED:  # Typer's own answer to Ctrl-C: say what it means
+            common.err_console.print(INTERRUPTED_TEXT)
         return exc.exit_code
     except (click.exceptions.Abort, typer.Abort):
         common.err_console.print("Aborted.")
@@ -59,24 +61,42 @@ def run(argv: list[str] | None = None) -> int:
     except CrmxlError as exc:
         common.err_console.print(f"[bold red]Error:[/] {exc.render(_lang(argv))}", highlight=False)
         return exc.exit_code
-    except OperationalError as exc:  # a database that went away or is locked, wherever it was noticed
+    except DatabaseError as exc:  # a database that went away, is locked, or is no database at all
+        if isinstance(exc, IntegrityError):
+            return _unexpected(exc)
         error = (ConcurrentChange("concurrent_change", detail=describe_error(exc))
                  if sqlstate(exc) in CONCURRENCY_STATES
                  else DatabaseUnavailable("database_unavailable", url="", detail=describe_error(exc)))
         common.err_console.print(f"[bold red]Error:[/] {error.render(_lang(argv))}", highlight=False)
         return 2
-    except KeyboardInterrupt:
-        common.err_console.print("Interrupted: nothing was committed by the unfinished step.")
-        return 130
-    except Exception as exc:  # the last line of defence: a message, not a traceback
-        if common.is_debug():
-            raise
-        common.err_console.print(
-            f"[bold red]Unexpected error:[/] {type(exc).__name__}: {exc}\n"
-            "Nothing was committed by the failed step. Set CRMXL_DEBUG=1 to see the details.",
-            highlight=False,
-        )
+    except ArgumentError as exc:  # a database URL SQLAlchemy cannot use
+        error = DatabaseUnavailable("database_unavailable", url="", detail=str(exc))
+        common.err_console.print(f"[bold red]Error:[/] {error.render(_lang(argv))}", highlight=False)
         return 2
+    except OSError as exc:  # a folder that cannot be written, a disk that is full
+        common.err_console.print(f"[bold red]Error:[/] {exc.filename or ''}: {exc.strerror or exc}. "
+                                 "Nothing was committed by the failed step.", highlight=False)
+        return 2
+    except KeyboardInterrupt:
+        common.err_console.print(INTERRUPTED_TEXT)
+        return INTERRUPTED
+    except Exception as exc:  # the last line of defence: a message, not a traceback
+        return _unexpected(exc)
+
+
+INTERRUPTED = 130  # what a shell reports for Ctrl-C
+INTERRUPTED_TEXT = "Interrupted: nothing was committed by the unfinished step."
+
+
+def _unexpected(exc: Exception) -> int:
+    if common.is_debug():
+        raise exc
+    common.err_console.print(
+        f"[bold red]Unexpected error:[/] {type(exc).__name__}: {exc}\n"
+        "Nothing was committed by the failed step. Set CRMXL_DEBUG=1 to see the details.",
+        highlight=False,
+    )
+    return 2
 
 
 def _lang(argv: list[str] | None) -> str | None:

@@ -21,7 +21,7 @@ from typing import Any
 
 from sqlalchemy import Date, DateTime, Integer, String, Table, bindparam, text
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from crmxl.db.models import RowChange
 from crmxl.services.images import LINKS
@@ -75,8 +75,8 @@ class Bulk:
             if not driver.in_transaction:
                 self.conn.exec_driver_sql("BEGIN IMMEDIATE")
             yield
-        finally:  # best effort: never hide the error that ends the commit
-            with suppress(DBAPIError):
+        finally:  # best effort: never hide the error (or the interrupt) that ends the commit
+            with suppress(SQLAlchemyError):
                 self.conn.exec_driver_sql(f"PRAGMA cache_size = {int(previous)}")
 
     # values -------------------------------------------------------------------------------------

@@ -117,12 +117,15 @@ def export(db: Database, actor: Actor, entity: str, out: Path, *, portfolios: Se
         report = _with_total(progress, total)
         report(STAGE, 0)
         rows = ROWS[entity](conn, flt, columns, lang)
-        if fmt == "csv":
-            from crmxl.workbook.csv_writer import write_csv
+        try:
+            if fmt == "csv":
+                from crmxl.workbook.csv_writer import write_csv
 
-            count = write_csv(out, tpl, columns, rows, lang=lang, progress=report)
-        else:
-            count = _write_xlsx(out, tpl, columns, rows, lang, lists, report)
+                count = write_csv(out, tpl, columns, rows, lang=lang, progress=report)
+            else:
+                count = _write_xlsx(out, tpl, columns, rows, lang, lists, report)
+        except OSError as exc:  # an unwritable folder, a full disk: named by the user's path (the temp file is gone)
+            raise UnusableInput("export_unwritable", path=str(out), detail=exc.strerror or str(exc)) from None
     return ExportResult(out, count, entity, chosen.name, columns)
 
 
@@ -143,6 +146,10 @@ def _write_xlsx(out: Path, tpl, columns, rows, lang: str, lists, progress: Progr
 
 
 i18n.register({
+    "export_unwritable": {
+        "en": "The export cannot be written to {path}: {detail}. Nothing else was changed.",
+        "pt-BR": "A exportação não pode ser gravada em {path}: {detail}. Nada mais foi alterado.",
+    },
     "export_needs_portfolio": {
         "en": "Say whose accounts to export: --portfolio LOGIN (one or more) and/or --without-portfolio.",
         "pt-BR": "Diga de quem exportar: --portfolio LOGIN (um ou mais) e/ou --without-portfolio.",

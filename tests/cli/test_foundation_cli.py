@@ -79,3 +79,37 @@ def test_usage_errors_are_exit_2_with_the_reason_not_an_unexpected_error(cli, ar
     result = cli(*args)
     assert result.exit_code == 2
     assert says in result.stderr and "Unexpected error" not in result.stderr + result.stdout
+
+
+@pytest.mark.parametrize("make, says", [
+    (lambda tmp: f"sqlite:///{_not_a_database(tmp)}", "cannot be used right now"),
+    (lambda tmp: "foo://x", "cannot be used right now"),
+])
+def test_a_database_url_that_is_no_database_is_a_clear_error(cli, tmp_path, make, says):
+    result = cli("history", "--db", make(tmp_path))
+    assert result.exit_code == 2 and says in result.stderr
+    assert "Unexpected error" not in result.stderr and "Traceback" not in result.stderr
+
+
+def _not_a_database(folder):
+    path = folder / "book.xlsx"
+    path.write_bytes(b"PK\x03\x04 this is no database" * 100)
+    return path
+
+
+def test_an_export_to_a_folder_that_cannot_be_written_names_the_users_path(cli, sqlite_demo_db, tmp_path):
+    folder = tmp_path / "readonly"
+    folder.mkdir()
+    folder.chmod(0o500)
+    try:
+        if os.access(folder, os.W_OK):  # root ignores the mode: a file where the folder should be instead
+            folder.chmod(0o700)
+            folder.rmdir()
+            folder.write_text("a file, not a folder")
+        result = cli("export", "accounts", "--portfolio", "agent.sp1", "-o", folder / "e.xlsx",
+                     "--db", sqlite_demo_db.url)
+    finally:
+        if folder.is_dir():
+            folder.chmod(0o700)
+    assert result.exit_code == 2 and "Unexpected error" not in result.stderr
+    assert "cannot be written to" in result.stderr and str(folder / "e.xlsx") in result.stderr.replace("\n", "")

@@ -318,3 +318,15 @@ def test_sqlite_reads_the_fingerprint_under_the_write_lock_and_restores_its_cach
     assert seen["cache"] == -bulk.SQLITE_CACHE_KIB != default
     assert seen["driver"].execute("PRAGMA cache_size").fetchone()[0] == default  # the pooled connection as it was
     db.dispose()
+
+
+def test_an_interrupt_in_a_bulk_write_is_not_hidden_by_the_cleanup(sqlite_demo_db):
+    """Ctrl-C while the commit writes leaves the connection unusable: the cleanup (SQLite's cache size put
+    back) must let the interrupt through, not replace it with SQLAlchemy's "pending rollback" error."""
+    db = Database(sqlite_demo_db.url)
+    with pytest.raises(KeyboardInterrupt):
+        with db.transaction() as conn, bulk.Bulk(conn).writing():
+            conn.execute(text("SELECT 1"))
+            conn.invalidate()
+            raise KeyboardInterrupt
+    db.dispose()
