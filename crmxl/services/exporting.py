@@ -97,6 +97,9 @@ def export(db: Database, actor: Actor, entity: str, out: Path, *, portfolios: Se
         raise UnusableInput("profile_entity_unknown", entity=entity, known=", ".join(TEMPLATES))
     if fmt not in FORMATS:
         raise UnusableInput("export_format_unknown", fmt=fmt)
+    suffix = Path(out).suffix.lower()
+    if (suffix != ".xlsx") if fmt == "xlsx" else suffix in (".xlsx", ".xlsm", ".xls"):  # opened as the other
+        raise UnusableInput("export_suffix", path=str(out), fmt=fmt)
     chosen = get_profile(db, profile) if profile else default_profile(db, entity)
     if chosen.entity != entity:
         raise UnusableInput("export_profile_entity", name=chosen.name, entity=chosen.entity, wanted=entity)
@@ -146,6 +149,12 @@ def _write_xlsx(out: Path, tpl, columns, rows, lang: str, lists, progress: Progr
 
 
 i18n.register({
+    "export_suffix": {
+        "en": "{path}: the name does not say the {fmt} format the export is written in (a workbook is named "
+              ".xlsx; a CSV may not be); give another name, or choose the format (--format).",
+        "pt-BR": "{path}: o nome não indica o formato {fmt} em que a exportação é gravada (uma planilha se chama "
+                 ".xlsx; um CSV não pode); dê outro nome, ou escolha o formato (--format).",
+    },
     "export_unwritable": {
         "en": "The export cannot be written to {path}: {detail}. Nothing else was changed.",
         "pt-BR": "A exportação não pode ser gravada em {path}: {detail}. Nada mais foi alterado.",

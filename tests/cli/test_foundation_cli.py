@@ -113,3 +113,16 @@ def test_an_export_to_a_folder_that_cannot_be_written_names_the_users_path(cli, 
             folder.chmod(0o700)
     assert result.exit_code == 2 and "Unexpected error" not in result.stderr
     assert "cannot be written to" in result.stderr and str(folder / "e.xlsx") in result.stderr.replace("\n", "")
+
+
+def test_a_file_name_that_says_another_format_is_refused(cli, sqlite_demo_db, tmp_path):
+    """A workbook is never written under a .csv or .txt name (it would replace the user's CSV with bytes
+    Excel cannot open as one)."""
+    exported = cli("export", "accounts", "--portfolio", "agent.sp1", "-o", tmp_path / "e.txt", "--db", sqlite_demo_db.url)
+    assert exported.exit_code == 2 and "named .xlsx" in exported.stderr and not (tmp_path / "e.txt").exists()
+    source = tmp_path / "mine.csv"
+    source.write_text("Account Number;Account Name;Account Type;Portfolio;UF\n"
+                      "11.222.333/0001-81;Clínica;COMPANY;agent.sp1;SP\n", encoding="utf-8")
+    before = source.read_bytes()
+    result = cli("import", "accounts", source, "--report", source, "--db", sqlite_demo_db.url)
+    assert result.exit_code == 2 and "name it .xlsx" in result.stderr and source.read_bytes() == before

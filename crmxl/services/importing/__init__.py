@@ -206,9 +206,14 @@ def write_cells_report(path: Path, template_id: str, out_path: Path, *, lang: st
     return _report(result.table, result, Path(out_path), lang, None)
 
 
+REPORT_SUFFIXES = (".xlsx", ".xlsm")  # a report is a workbook, whatever the input was
+
+
 def _report(table: Any, result: ValidationResult, out: Path, lang: str, summary: dict[str, Any] | None) -> Path:
     from crmxl.workbook.report import write_report
 
+    if out.suffix.lower() not in REPORT_SUFFIXES:  # e.g. the user's own CSV, which a workbook would replace
+        raise UnusableInput("report_suffix", path=str(out))
     try:
         return write_report(table, result, out, lang=lang, summary=summary)
     except OSError as exc:  # unwritable folder, disk full, a file where a folder should be: the input is untouched
@@ -231,6 +236,10 @@ i18n.register(
                                   "pt-BR": "Linha {row}: atualizar contato {name} de {identifier}"},
         "import_nothing_to_do": {"en": "The data is correct and already in the CRM: nothing was imported.",
                                  "pt-BR": "Os dados estão corretos e já estão no CRM: nada foi importado."},
+        "report_suffix": {
+            "en": "The report is an Excel workbook: name it .xlsx, not {path}. Nothing was changed.",
+            "pt-BR": "O relatório é uma planilha do Excel: dê a ele um nome .xlsx, não {path}. Nada foi alterado.",
+        },
         "report_unwritable": {
             "en": "The report cannot be written to {path}: {detail}. Nothing else was changed.",
             "pt-BR": "O relatório não pode ser gravado em {path}: {detail}. Nada mais foi alterado.",
