@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, make_url, select
 
 from crmxl.db import migrate
 from crmxl.db.models import ExportProfile, Qualification, utcnow
@@ -60,6 +61,10 @@ def ensure_ready(db: Database) -> None:
     """Refuse to work on a database without the current schema (with a clear message)."""
     from crmxl.errors import UnusableInput
 
+    url = make_url(db.url)
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:") \
+            and not Path(url.database).exists():  # asking the revision would create an empty file there
+        raise UnusableInput("database_not_initialised", url=db.safe_url)
     current = migrate.current_revision(db)
     if current is None:
         raise UnusableInput("database_not_initialised", url=db.safe_url)

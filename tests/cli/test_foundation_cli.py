@@ -51,6 +51,7 @@ def test_uninitialised_database_gets_a_clear_error(cli, tmp_path):
     assert result.exit_code == 2
     assert "crmxl db init" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
+    assert not (tmp_path / "blank.sqlite3").exists()  # a command that only reads leaves no empty file behind
 
 
 def test_unreachable_database_is_exit_2_without_traceback(tmp_path):
