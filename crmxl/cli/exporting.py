@@ -67,9 +67,12 @@ def _filters(portfolio, without_portfolio, types, ufs, active) -> Filters:
 
 
 @profiles_app.command("list")
-def profiles_list(db: DbOption = None, as_json: bool = typer.Option(False, "--json")) -> None:
+def profiles_list(db: DbOption = None, as_login: AsOption = None, as_json: bool = typer.Option(False, "--json")) -> None:
     """List the export profiles."""
-    found = profile_service.list_profiles(open_database(settings(db=db).database_url))
+    cfg = settings(db=db, login=as_login)
+    database = open_database(cfg.database_url)
+    acting_user(database, cfg.login)  # an unknown or inactive user is refused, as on every command
+    found = profile_service.list_profiles(database)
     if as_json:
         typer.echo(json.dumps([{**p.__dict__, "filters": p.filters.as_json()} for p in found], ensure_ascii=False))
         return
@@ -81,9 +84,12 @@ def profiles_list(db: DbOption = None, as_json: bool = typer.Option(False, "--js
 
 
 @profiles_app.command("show")
-def profiles_show(name: str, db: DbOption = None) -> None:
+def profiles_show(name: str, db: DbOption = None, as_login: AsOption = None) -> None:
     """Show one profile as JSON."""
-    p = profile_service.get_profile(open_database(settings(db=db).database_url), name)
+    cfg = settings(db=db, login=as_login)
+    database = open_database(cfg.database_url)
+    acting_user(database, cfg.login)
+    p = profile_service.get_profile(database, name)
     typer.echo(json.dumps({**p.__dict__, "filters": p.filters.as_json()}, ensure_ascii=False, indent=2))
 
 

@@ -187,7 +187,9 @@ def test_profiles_commands(cli, sqlite_demo_db):
     added = cli("profiles", "add", "North insurers", "--entity", "accounts", "--columns", "name,uf",
                 "--portfolio", "agent.ba1", "--type", "INSURANCE", *db, "--as", "mgr.north")
     assert added.exit_code == 0, added.stderr
-    shown = json.loads(cli("profiles", "show", "North insurers", *db).stdout)
+    shown = json.loads(cli("profiles", "show", "North insurers", *db, "--as", "agent.ba1").stdout)
+    refused = cli("profiles", "list", *db, "--as", "nobody")
+    assert refused.exit_code == 2 and "nobody" in refused.stderr
     assert shown["columns"] == ["account_number", "name", "uf"] and shown["filters"]["types"] == ["INSURANCE"]
     for options, words in [
         (("North insurers", "--entity", "accounts"), "exists already"),
