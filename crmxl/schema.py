@@ -117,9 +117,14 @@ HIDDEN_FIELDS = {KEY_HEADER: "_id", VERSION_HEADER: "_version", CONTACT_KEY_HEAD
 ACCOUNT_CONTACT_COLUMNS = frozenset({"contact_name", "contact_type", "qualifications", "contact_email"})
 
 
+def shows_a_contact(template_id: str, columns: Sequence[str]) -> bool:
+    """An accounts export of ``columns`` shows each account's first contact (and carries its key)."""
+    return template_id == "accounts" and bool(ACCOUNT_CONTACT_COLUMNS & set(columns))
+
+
 def key_headers(template_id: str, columns: Sequence[str]) -> tuple[str, ...]:
     """The hidden key columns an export of ``columns`` of template ``template_id`` ends with."""
-    if template_id == "accounts" and ACCOUNT_CONTACT_COLUMNS & set(columns):
+    if shows_a_contact(template_id, columns):
         return KEY_HEADER, VERSION_HEADER, CONTACT_KEY_HEADER, CONTACT_VERSION_HEADER
     return KEY_HEADER, VERSION_HEADER
 

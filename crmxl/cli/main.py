@@ -59,20 +59,15 @@ def run(argv: list[str] | None = None) -> int:
             show()
         return 2
     except CrmxlError as exc:
-        common.err_console.print(f"[bold red]Error:[/] {exc.render(_lang(argv))}", highlight=False)
-        return exc.exit_code
+        return _refuse(exc, argv)
     except DatabaseError as exc:  # a database that went away, is locked, or is no database at all
         if isinstance(exc, IntegrityError):
             return _unexpected(exc)
-        error = (ConcurrentChange("concurrent_change", detail=describe_error(exc))
-                 if sqlstate(exc) in CONCURRENCY_STATES
-                 else DatabaseUnavailable("database_unavailable", url="", detail=describe_error(exc)))
-        common.err_console.print(f"[bold red]Error:[/] {error.render(_lang(argv))}", highlight=False)
-        return 2
+        return _refuse(ConcurrentChange("concurrent_change", detail=describe_error(exc))
+                       if sqlstate(exc) in CONCURRENCY_STATES
+                       else DatabaseUnavailable("database_unavailable", url="", detail=describe_error(exc)), argv)
     except ArgumentError as exc:  # a database URL SQLAlchemy cannot use
-        error = DatabaseUnavailable("database_unavailable", url="", detail=str(exc))
-        common.err_console.print(f"[bold red]Error:[/] {error.render(_lang(argv))}", highlight=False)
-        return 2
+        return _refuse(DatabaseUnavailable("database_unavailable", url="", detail=str(exc)), argv)
     except OSError as exc:  # a folder that cannot be written, a disk that is full
         common.err_console.print(f"[bold red]Error:[/] {exc.filename or ''}: {exc.strerror or exc}. "
                                  "Nothing was committed by the failed step.", highlight=False)
@@ -86,6 +81,11 @@ def run(argv: list[str] | None = None) -> int:
 
 INTERRUPTED = 130  # what a shell reports for Ctrl-C
 INTERRUPTED_TEXT = "Interrupted: nothing was committed by the unfinished step."
+
+
+def _refuse(error: CrmxlError, argv: list[str] | None) -> int:
+    common.err_console.print(f"[bold red]Error:[/] {error.render(_lang(argv))}", highlight=False)
+    return error.exit_code
 
 
 def _unexpected(exc: Exception) -> int:

@@ -16,7 +16,7 @@ from sqlalchemy.engine import Connection
 from crmxl.db.models import Account, Contact, Qualification, User, contact_qualifications
 from crmxl.domain.account_number import display_account_number
 from crmxl.domain.enums import without_portfolio_label
-from crmxl.schema import key_headers
+from crmxl.schema import shows_a_contact
 from crmxl.services.profiles import Filters
 
 A, C, U, Q, L = (Account.__table__, Contact.__table__, User.__table__, Qualification.__table__,
@@ -99,7 +99,7 @@ def account_rows(conn: Connection, flt: Filters, columns: Sequence[str], lang: s
     accounts = select(A, U.c.login).select_from(_accounts_with_owner()).where(where).order_by(A.c.id)
     first = _Merge(iter(()))
     quals = _Merge(iter(()))
-    with_contact = len(key_headers("accounts", columns)) > 2
+    with_contact = shows_a_contact("accounts", columns)
     if with_contact:
         first_ids = select(func.min(C.c.id)).select_from(_contacts_with_account()).where(where).group_by(C.c.account_id)
         contacts = select(C).where(C.c.id.in_(first_ids)).order_by(C.c.account_id)
@@ -121,7 +121,7 @@ def account_rows(conn: Connection, flt: Filters, columns: Sequence[str], lang: s
             values.update(contact_name=contact.name, contact_type=contact.type, contact_email=contact.email,
                           qualifications=QUALIFICATION_SEPARATOR.join(quals.get(row.id, ())) or None)
         keys = [row.id, row.version]
-        if with_contact:  # the contact shown: its key and version (see schema.key_headers)
+        if with_contact:  # the contact shown: its key and version (schema.key_headers)
             keys += [contact.id, contact.version] if contact is not None else [None, None]
         yield [values.get(c) for c in columns] + keys
 

@@ -98,7 +98,8 @@ def export(db: Database, actor: Actor, entity: str, out: Path, *, portfolios: Se
     if fmt not in FORMATS:
         raise UnusableInput("export_format_unknown", fmt=fmt)
     suffix = Path(out).suffix.lower()
-    if (suffix != ".xlsx") if fmt == "xlsx" else suffix in (".xlsx", ".xlsm", ".xls"):  # opened as the other
+    workbook_name = suffix in (".xlsx", ".xlsm", ".xls")
+    if (fmt == "xlsx" and suffix != ".xlsx") or (fmt == "csv" and workbook_name):  # it would open as the other
         raise UnusableInput("export_suffix", path=str(out), fmt=fmt)
     chosen = get_profile(db, profile) if profile else default_profile(db, entity)
     if chosen.entity != entity:

@@ -220,8 +220,9 @@ class TableRules:
     def _keys(self, records: list[Record]) -> None:
         """The export's hidden keys and versions: the row's, and (accounts) its contact columns' contact's."""
         hidden = self.table.header_map.hidden
-        for prefix in ("", "contact_"):
-            key_index, version_index = hidden.get(f"_{prefix}id"), hidden.get(f"_{prefix}version")
+        for key_field, version_field, contact in (("_id", "_version", False),
+                                                  ("_contact_id", "_contact_version", True)):
+            key_index, version_index = hidden.get(key_field), hidden.get(version_field)
             if key_index is None:
                 continue
             for position, (record, (_, raw)) in enumerate(zip(records, self.table.rows, strict=True)):
@@ -230,13 +231,15 @@ class TableRules:
                 if _blank(key) and _blank(version):
                     continue
                 try:
-                    setattr(record, f"{prefix}key_id", _integer(key))
-                    setattr(record, f"{prefix}key_version", None if _blank(version) else _integer(version))
+                    found = _integer(key), None if _blank(version) else _integer(version)
                 except ValueError:
-                    setattr(record, f"{prefix}key_id", None)
-                    setattr(record, f"{prefix}key_version", None)
+                    found = None, None
                     self.emit(position, None, (("export_key_invalid", "error",
                                                 {"value": f"{as_text(key)} / {as_text(version)}"}),))
+                if contact:
+                    record.contact_key_id, record.contact_key_version = found
+                else:
+                    record.key_id, record.key_version = found
 
 
 def _integer(value: Any) -> int:
