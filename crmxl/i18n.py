@@ -21,6 +21,11 @@ def register(messages: dict[str, dict[str, str]]) -> None:
         _CATALOG[code] = texts
 
 
+def is_language(lang: str) -> bool:
+    """``lang`` names a language we speak: en or pt-BR, any case, with ``_`` or ``-`` and a region or not."""
+    return lang.replace("_", "-").lower().split("-")[0] in ("en", "pt")
+
+
 def normalize_language(lang: str | None) -> str:
     if not lang:
         return DEFAULT_LANGUAGE

@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from crmxl import i18n
 from crmxl.config import Settings, load_settings
 from crmxl.db.session import Database
 from crmxl.services.access import Actor, resolve_actor
@@ -21,7 +22,15 @@ err_console = Console(stderr=True, soft_wrap=True)
 
 DbOption = Annotated[str | None, typer.Option("--db", help="Database URL (default: $CRMXL_DATABASE_URL or the user's SQLite file).")]
 AsOption = Annotated[str | None, typer.Option("--as", help="Act as this login (default: the config file's login; on the demo database, admin).")]
-LangOption = Annotated[str | None, typer.Option("--lang", help="Message language: en or pt-BR.")]
+def checked_language(value: str | None) -> str | None:
+    """The ``--lang`` option: en or pt-BR (a usage error otherwise, not English in silence)."""
+    if value is not None and not i18n.is_language(value):
+        raise typer.BadParameter(f"{value!r} is not a language crmxl speaks: en or pt-BR.")
+    return value
+
+
+LangOption = Annotated[str | None, typer.Option("--lang", callback=checked_language,
+                                                help="Message language: en or pt-BR.")]
 
 
 def settings(db: str | None = None, login: str | None = None, lang: str | None = None) -> Settings:

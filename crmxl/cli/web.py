@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from crmxl.cli.common import AsOption, DbOption, console, err_console, open_database, settings
+from crmxl.cli.common import AsOption, DbOption, checked_language, console, err_console, open_database, settings
 from crmxl.services.access import resolve_actor
 from crmxl.services.users import add_user, issue_token, set_password
 
@@ -34,7 +34,7 @@ def users_add(
     role: str = typer.Option("agent", "--role", help="admin, manager or agent."),
     manager: str | None = typer.Option(None, "--manager", help="The agent's manager (a manager's login)."),
     password: str | None = typer.Option(None, "--password", help="The password (asked when not given)."),
-    lang: str = typer.Option("en", "--lang", help="en or pt-BR."),
+    lang: str = typer.Option("en", "--lang", callback=checked_language, help="en or pt-BR."),
     db: DbOption = None,
     as_login: AsOption = None,
 ) -> None:

@@ -48,7 +48,8 @@ def add_user(db: Database, actor: Actor | None, login: str, name: str, role: str
                 raise NotFound("manager_unknown", login=manager)
         conn.execute(users.insert().values(login=login, name=name, role=role_value, manager_id=manager_id,
                                            password_hash=hash_password(password) if password else None,
-                                           lang=lang, active=True, created_at=utcnow()))
+                                           lang=i18n.normalize_language(lang), active=True,
+                                           created_at=utcnow()))
         audit(conn, actor.login if actor else "cli", "user_add", f"user:{login}", role=role_value, manager=manager)
 
 

@@ -211,3 +211,11 @@ def test_ten_thousand_rows_with_two_percent_bad_cells(cli, demo_db, tmp_path):
     assert data["plan"]["accounts_create"] == 9_800 and data["committed_rows"] == 9_800
     count = query(demo_db.url, "SELECT count(*) FROM accounts WHERE number LIKE '1______/SP'")[0][0]
     assert count == 9_800
+
+
+def test_language_option_takes_only_languages_crmxl_speaks(cli, sqlite_demo_db, tmp_path):
+    path = workbook(tmp_path / "a.xlsx", rows_with_one_bad_cell(sqlite_demo_db.url))
+    unknown = cli("import", "accounts", path, "--db", sqlite_demo_db.url, "--lang", "xx")
+    assert unknown.exit_code == 2 and "'xx' is not a language crmxl speaks" in unknown.stderr
+    portuguese = cli("import", "accounts", path, "--db", sqlite_demo_db.url, "--lang", "pt_br")
+    assert portuguese.exit_code == 1 and "Simulação: nada foi gravado" in portuguese.stdout
