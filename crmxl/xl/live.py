@@ -21,6 +21,7 @@ CONF_SHEET = "xlwings.conf"
 MARKS_SHEET = "_crmxl_marks"  # hidden: the cells our last run marked on each sheet, so the next run clears only those
 ERROR_COLOR = (255, 124, 128)
 WARNING_COLOR = (255, 230, 153)
+USERS_NOTE_SEPARATOR = "\n———\n"  # between our message and the note the user had on the cell
 ADDRESS_CHUNK = 200  # characters per union address (Excel takes up to 255)
 _CONF_KEYS = {"crmxl_database_url": "database_url", "database_url": "database_url",
               "crmxl_login": "login", "login": "login", "crmxl_lang": "lang", "lang": "lang"}
@@ -107,10 +108,13 @@ def clear_marks(book, sheet, header_row: int) -> None:
     """Undo what our previous run wrote on ``sheet``: fills and notes of the cells it marked, the Errors column."""
     if MARKS_SHEET in _sheet_names(book):
         rows = _remembered(book)
-        addresses = [r[1] for r in rows if r[0] == sheet.name and isinstance(r[1], str)]
-        for address in addresses:
+        ours = [r for r in rows if r[0] == sheet.name and isinstance(r[1], str)]
+        addresses = [r[1] for r in ours]
+        for _sheet, address, users_note in ours:
             cell = sheet.range(address)
-            if cell.note is not None:
+            if isinstance(users_note, str) and users_note:
+                set_note(cell, users_note)  # the note the user had before we marked the cell, given back
+            elif cell.note is not None:
                 cell.note.delete()
         for union in _unions(addresses):
             sheet.range(union).color = None
@@ -144,10 +148,14 @@ def write_marks(book, sheet, table: Table, result: ValidationResult, lang: str) 
         sheet.range(union).color = ERROR_COLOR
     for union in _unions(warnings):
         sheet.range(union).color = WARNING_COLOR
+    users_notes: dict[str, str | None] = {}
     for address, findings in by_cell.items():
-        set_note(sheet.range(address), "\n".join(f.message for f in findings))
+        cell = sheet.range(address)
+        users_notes[address] = users_note = cell.note.text if cell.note is not None else None
+        ours = "\n".join(f.message for f in findings)
+        set_note(cell, f"{ours}{USERS_NOTE_SEPARATOR}{users_note}" if users_note else ours)
     _write_errors_column(sheet, table, result, lang, column)
-    _remember(book, sheet.name, list(by_cell))
+    _remember(book, sheet.name, users_notes)
     return Marks(cells=len(by_cell), rows_with_errors=len(result.error_rows))
 
 
@@ -179,22 +187,24 @@ def _write_errors_column(sheet, table: Table, result: ValidationResult, lang: st
         sheet.range((table.header_row + 1, column)).value = block
 
 
-def _remember(book, sheet_name: str, addresses: list[str]) -> None:
-    """Add ``sheet_name``'s marked cells to the record (the other sheets' stay)."""
+def _remember(book, sheet_name: str, users_notes: dict[str, str | None]) -> None:
+    """Add ``sheet_name``'s marked cells to the record, each with the note the user had on it (the other
+    sheets' stay)."""
     if MARKS_SHEET not in _sheet_names(book):
         active = book.sheets.active
         marks = book.sheets.add(MARKS_SHEET, after=book.sheets[-1])
         marks.visible = False
         active.impl.activate()  # adding a sheet activated it: the user stays where they were (the sheet's own
         # activation; xlwings' Sheet.activate would activate the app as well, and the book is already active)
-    if addresses:
-        _write_remembered(book, [*_remembered(book), *([sheet_name, a] for a in addresses)])
+    if users_notes:
+        _write_remembered(book, [*_remembered(book), *([sheet_name, a, n] for a, n in users_notes.items())])
 
 
 def _remembered(book) -> list[list[Any]]:
-    """The record of marked cells: [sheet name, address] rows."""
+    """The record of marked cells: [sheet name, address, the user's own note or None] rows (a record of
+    an older crmxl has no third column)."""
     rows = book.sheets[MARKS_SHEET].used_range.options(ndim=2).value or []
-    return [list(r[:2]) for r in rows if r and len(r) >= 2 and r[0]]
+    return [[*r[:2], r[2] if len(r) > 2 else None] for r in rows if r and len(r) >= 2 and r[0]]
 
 
 def _write_remembered(book, rows: list[list[Any]]) -> None:

@@ -167,6 +167,28 @@ def test_validate_writes_its_errors_column_right_of_the_users_own_cells(env):
         assert [ws["Q1"].value, ws["Q3"].value] == ["Errors", "OK"] and "check digits" in ws["Q2"].value
 
 
+def test_a_users_own_note_on_a_bad_cell_is_kept_and_given_back(env):
+    """A note the user had on a cell that turns out bad stays under our message, and is all that is left
+    once the cell is fixed."""
+    db, tmp = env
+    path = _workbook(tmp / "notes.xlsx", [_row("11.222.333/0001-80", "Clínica Errada", "COMPANY", "agent.sp1", "SP")])
+    book = openpyxl.load_workbook(path)
+    book["Accounts"]["A2"].comment = openpyxl.comments.Comment("ask the client for the right CNPJ", "Ana")
+    book.save(path)
+    for _ in range(2):  # validated twice: the user's note is not taken for ours, nor repeated
+        book = open_book(path)
+        macros.validate(book)
+        book.save()
+        note = openpyxl.load_workbook(path)["Accounts"]["A2"].comment.text
+        assert "check digits should be 81" in note and note.endswith("\n———\nask the client for the right CNPJ")
+        assert note.count("ask the client") == 1
+    book = open_book(path)
+    book.sheets["Accounts"].range("A2").value = "11.222.333/0001-81"
+    macros.validate(book)
+    book.save()
+    assert openpyxl.load_workbook(path)["Accounts"]["A2"].comment.text == "ask the client for the right CNPJ"
+
+
 def test_import_asks_commits_and_undo_restores(env):
     db, tmp = env
     before, restored_before = table_dump(db.url), restored(db.url)
