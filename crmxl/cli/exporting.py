@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
+from rich.table import Column, Table
 
 from crmxl.cli.common import AsOption, DbOption, LangOption, acting_user, console, open_database, progress_bar, settings
 from crmxl.domain.account_number import display_account_number
@@ -76,10 +76,10 @@ def profiles_list(db: DbOption = None, as_login: AsOption = None, as_json: bool 
     if as_json:
         typer.echo(json.dumps([{**p.__dict__, "filters": p.filters.as_json()} for p in found], ensure_ascii=False))
         return
-    table = Table("Name", "Entity", "Columns", "Filters", "Default")
+    table = Table(Column("Name", no_wrap=True), "Entity", "Columns", "Filters", "Default", "Author")
     for p in found:
         flt = ", ".join(f"{k}={v}" for k, v in p.filters.as_json().items() if v not in (None, False, []))
-        table.add_row(p.name, p.entity, ", ".join(p.columns), flt, "yes" if p.is_default else "")
+        table.add_row(p.name, p.entity, ", ".join(p.columns), flt, "yes" if p.is_default else "", p.created_by or "")
     console.print(table)
 
 

@@ -102,6 +102,19 @@ def _require_manager(actor: Actor) -> None:
         raise PermissionDenied("profile_forbidden", login=actor.login)
 
 
+def may_change(actor: Actor, profile: Profile) -> bool:
+    """Whether ``actor`` may edit or delete ``profile``: its author (a manager), or an admin (the default
+    profiles are the admins')."""
+    return actor.is_admin or (actor.role.value != "agent" and profile.created_by == actor.login)
+
+
+def _require_may_change(actor: Actor, profile: Profile) -> None:
+    _require_manager(actor)
+    if not may_change(actor, profile):
+        raise PermissionDenied("profile_not_yours", login=actor.login, name=profile.name,
+                               owner=profile.created_by or "system")
+
+
 def add_profile(db: Database, actor: Actor, name: str, entity: str, columns=None, filters: Filters | None = None) -> Profile:
     _require_manager(actor)
     name = name.strip()
@@ -121,8 +134,8 @@ def add_profile(db: Database, actor: Actor, name: str, entity: str, columns=None
 
 def edit_profile(db: Database, actor: Actor, name: str, *, new_name: str | None = None, columns=None,
                  filters: Filters | None = None) -> Profile:
-    _require_manager(actor)
     current = get_profile(db, name)
+    _require_may_change(actor, current)
     with db.transaction() as conn:
         cols, flt = normalise(current.entity, columns or current.columns, filters or current.filters,
                               _known_logins(conn))
@@ -143,6 +156,7 @@ def delete_profile(db: Database, actor: Actor, name: str) -> None:
     profile = get_profile(db, name)
     if profile.is_default:
         raise Conflict("profile_default_kept", name=name)
+    _require_may_change(actor, profile)
     with db.transaction() as conn:
         conn.execute(delete(PROFILES).where(PROFILES.c.name == name))
         audit(conn, actor.login, "profile_delete", f"profile:{name}")
@@ -170,6 +184,10 @@ i18n.register({
     "profile_name_empty": {"en": "A profile needs a name.", "pt-BR": "Um perfil precisa de um nome."},
     "profile_forbidden": {"en": "User {login} may not change export profiles (managers and admins may).",
                           "pt-BR": "O usuário {login} não pode alterar perfis de exportação (gerentes e admins podem)."},
+    "profile_not_yours": {"en": "User {login} may not change the export profile '{name}': it is {owner}'s "
+                                "(its author and the admins may).",
+                          "pt-BR": "O usuário {login} não pode alterar o perfil de exportação '{name}': ele é de "
+                                   "{owner} (o autor e os admins podem)."},
     "profile_default_kept": {"en": "'{name}' is a default profile and cannot be deleted.",
                              "pt-BR": "'{name}' é um perfil padrão e não pode ser excluído."},
 })

@@ -81,7 +81,8 @@ def export_file(request: Request, entity: str, actor: ApiActor, body: ExportRequ
 @router.get("/profiles")
 def profiles(request: Request, actor: ApiActor) -> list[dict[str, Any]]:
     return [{"name": p.name, "entity": p.entity, "columns": list(p.columns), "filters": p.filters.as_json(),
-             "is_default": p.is_default} for p in profile_service.list_profiles(state(request).db)]
+             "is_default": p.is_default, "created_by": p.created_by, "may_change": profile_service.may_change(actor, p)}
+            for p in profile_service.list_profiles(state(request).db)]
 
 
 @router.get("/batches")

@@ -183,7 +183,9 @@ def next_step(request: Request, token: str, actor: ActorDep, csrf: Annotated[str
 @router.get("/export")
 def export_page(request: Request, actor: ActorDep, tab: str = "export"):
     web = state(request)
-    return html(request, "export.html", actor, tab=tab, profiles=profile_service.list_profiles(web.db),
+    profiles = profile_service.list_profiles(web.db)
+    deletable = {p.name for p in profiles if not p.is_default and profile_service.may_change(actor, p)}
+    return html(request, "export.html", actor, tab=tab, profiles=profiles, deletable=deletable,
                 portfolios=_portfolios(request, actor), templates=TEMPLATES, flash=take_flash(request))
 
 

@@ -109,6 +109,25 @@ def test_edit_rename_delete_and_their_audit_trail(demo_db):
                                           ("profile_edit", "profile:A"), ("profile_delete", "profile:A2")]
 
 
+def test_a_profile_is_changed_by_its_author_or_an_admin(demo_db):
+    """Profiles are shared (every user may export with any), but another manager may not edit or delete
+    one, nor a manager the default profiles."""
+    db = Database(demo_db.url)
+    south, north, admin = (_actor(db, login) for login in ("mgr.south", "mgr.north", "admin"))
+    add_profile(db, south, "South", "accounts", ["name"])
+    for change, owner in ((lambda: edit_profile(db, north, "South", columns=["uf"]), "mgr.south"),
+                          (lambda: delete_profile(db, north, "South"), "mgr.south"),
+                          (lambda: edit_profile(db, south, "Default accounts", columns=["name"]), "system")):
+        with pytest.raises(PermissionDenied) as caught:
+            change()
+        assert caught.value.code == "profile_not_yours" and f"it is {owner}'s" in caught.value.render("en")
+    assert get_profile(db, "South").columns == ("account_number", "name")
+    assert edit_profile(db, south, "South", columns=["uf"]).columns == ("account_number", "uf")
+    assert edit_profile(db, admin, "South", new_name="South 2").created_by == "mgr.south"
+    delete_profile(db, admin, "South 2")
+    assert "South 2" not in {p.name for p in list_profiles(db)}
+
+
 def test_agents_may_not_change_profiles(demo_db):
     db = Database(demo_db.url)
     agent = _actor(db, "agent.sp1")

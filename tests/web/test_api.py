@@ -68,7 +68,8 @@ def test_export_roles_profiles_lists(client, sqlite_demo_db):
     assert client.post("/api/exports/accounts", headers=headers, json={"portfolios": ["agent.sp2"]}).status_code == 403
     assert client.post("/api/exports/accounts", headers=headers, json={"without_portfolio": True}).status_code == 403
     assert client.post("/api/exports/accounts", headers=headers, json={}).status_code == 400
-    assert {p["name"] for p in client.get("/api/profiles", headers=headers).json()} >= {"Default accounts"}
+    listed = {p["name"]: p for p in client.get("/api/profiles", headers=headers).json()}
+    assert listed["Default accounts"]["created_by"] == "system" and listed["Default accounts"]["may_change"] is False
     lists = client.get("/api/lists", headers=headers).json()
     assert lists["logins"] == ["agent.sp1"] and len(lists["qualifications"]) == 55
     other = _token(sqlite_demo_db.url, "agent.ba1")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import io
 import re
 import zipfile
@@ -195,9 +196,22 @@ def test_export_with_a_profile_created_on_the_gear_tab(client):
     assert csv_file.content.startswith(b"\xef\xbb\xbf") and b"Identifier*" in csv_file.content
 
 
+def test_only_a_profiles_author_or_an_admin_may_delete_it(client):
+    sign_in(client, "mgr.south")
+    client.post("/profiles", data={"csrf": csrf_of(client, "/export?tab=create"), "name": "South names",
+                                   "entity": "accounts", "column": ["name"]})
+    assert 'name="name" value="South names"' in client.get("/export?tab=profiles").text  # its delete button
+    client.post("/logout", data={"csrf": csrf_of(client, "/export")})
+    sign_in(client, "mgr.north")
+    page = client.get("/export?tab=profiles").text
+    assert "South names" in page and 'name="name" value="South names"' not in page
+    refused = client.post("/profiles/delete", data={"csrf": csrf_of(client, "/export"), "name": "South names"})
+    assert refused.status_code == 403 and "it is mgr.south's" in html.unescape(refused.text)
+    assert "South names" in client.get("/export?tab=profiles").text
+
+
 def test_a_batch_page_names_portfolios_and_specialties(client, sqlite_demo_db, tmp_path):
     """The images keep ids (what an undo writes back); the page shows the logins and the specialties' names."""
-    import html as html_module
 
     from crmxl.services.access import actor_for
     from crmxl.services.transfer import commit_transfer, plan_transfer
@@ -216,8 +230,8 @@ def test_a_batch_page_names_portfolios_and_specialties(client, sqlite_demo_db, t
     client.post(f"/imports/{token}/next", data={"csrf": csrf_of(client, f"/imports/{token}")})
     with db.engine.connect() as conn:
         contacts_batch = conn.execute(select(ImportBatch.__table__.c.id)).scalars().all()[-1]
-    moved = html_module.unescape(client.get(f"/history/{batch}").text)
+    moved = html.unescape(client.get(f"/history/{batch}").text)
     assert "owner_id: agent.sp1 → agent.sp2" in moved
-    specialties = html_module.unescape(client.get(f"/history/{contacts_batch}").text)
+    specialties = html.unescape(client.get(f"/history/{contacts_batch}").text)
     assert "→ ['Pediatria']" in specialties
     db.dispose()
