@@ -138,17 +138,18 @@ class _Checker:
         entity = message("entity_account", self.lang)
         keyed = self.account_ids.get(record.key_id)
         if existing is not None and existing.id == record.key_id:
-            self.version(record, entity, existing.version)
+            self.version(record, entity, existing.version, "account_number")
         elif keyed is not None or existing is not None:
             expected = keyed.number if keyed is not None else f"#{record.key_id}"
             self.add(record, "account_number", "export_key_mismatch",
                      {"entity": entity, "expected": expected, "found": record.values.get("account_number", "?")})
         else:
-            self.add(record, None, "export_row_missing", {"entity": entity})
+            self.add(record, "account_number", "export_row_missing", {"entity": entity})
 
-    def version(self, record: Record, entity: str, db_version: int) -> None:
+    def version(self, record: Record, entity: str, db_version: int, key_field: str) -> None:
+        """The row's version in the file is the stored one; else a conflict, on the cell of the row's key."""
         if record.key_version is not None and record.key_version != db_version:
-            self.add(record, None, "version_conflict",
+            self.add(record, key_field, "version_conflict",
                      {"entity": entity, "file_version": record.key_version, "db_version": db_version})
 
     # contacts template -------------------------------------------------------------------------------
@@ -168,12 +169,12 @@ class _Checker:
         entity = message("entity_contact", self.lang)
         keyed = self.contact_ids.get(record.key_id)
         if keyed is None:
-            self.add(record, None, "export_row_missing", {"entity": entity})
+            self.add(record, "identifier", "export_row_missing", {"entity": entity})
         elif identifier is not None and keyed.identifier != identifier:
             self.add(record, "identifier", "export_key_mismatch",
                      {"entity": entity, "expected": f"{keyed.identifier} ({keyed.name})", "found": identifier})
         else:
-            self.version(record, entity, keyed.version)
+            self.version(record, entity, keyed.version, "identifier")
 
     def contact(self, record: Record, identifier: str, name: str, field_name: str, key_id: int | None) -> None:
         if key_id is not None and key_id in self.contact_ids:

@@ -146,7 +146,7 @@ def test_round_trip_conflicts_on_accounts(tmp_path):
     ref = reference(accounts=[account(1, CNPJ_A, version=3), account(2, CNPJ_B, version=5)])
     rows = [account_row(CNPJ_A), account_row(CNPJ_B), account_row(cnpj("334445550001"))]
     result = check(tmp_path, rows, ref, hidden_keys=[(1, 3), (2, 4), (99, 1)])
-    assert errors(result) == {(3, None, "version_conflict"), (4, None, "export_row_missing")}
+    assert errors(result) == {(3, "A", "version_conflict"), (4, "A", "export_row_missing")}  # on the key's cell
     assert "4" in next(f.message for f in result.errors if f.row == 3)
     swapped = check(tmp_path, [account_row(CNPJ_A)], ref, hidden_keys=[(2, 5)])
     assert errors(swapped) == {(2, "A", "export_key_mismatch")}
@@ -159,7 +159,7 @@ def test_round_trip_conflicts_on_contacts(tmp_path):
     ok = check(tmp_path, rows, ref, tpl=CONTACTS, hidden_keys=[(10, 2), (11, 1)])
     assert ok.errors == []
     stale = check(tmp_path, rows, ref, tpl=CONTACTS, hidden_keys=[(10, 1), (11, 1)])
-    assert errors(stale) == {(2, None, "version_conflict")}
+    assert errors(stale) == {(2, "C", "version_conflict")}
     assert not record(stale, 2).valid and record(stale, 3).valid
 
 
