@@ -15,6 +15,7 @@ from crmxl.services.access import Actor
 from crmxl.services.imports import plan_import
 from crmxl.web.app import WebState
 from crmxl.web.store import Pending, new_token
+from crmxl.workbook.sniff import ZIP_ERRORS
 
 ALLOWED = {".xlsx", ".csv"}
 CHUNK = 1 << 20
@@ -35,15 +36,22 @@ async def receive_upload(web: WebState, upload: UploadFile) -> tuple[Path, str, 
             while chunk := await upload.read(CHUNK):
                 size += len(chunk)
                 out.write(chunk)
-        if suffix == ".xlsx" and zipfile.is_zipfile(path):
-            with zipfile.ZipFile(path) as archive:
-                if any(n.lower().endswith("vbaproject.bin") for n in archive.namelist()):
-                    raise UnusableInput("web_macro_refused", file=name)
+        if suffix == ".xlsx" and any(n.lower().endswith("vbaproject.bin") for n in _members(path)):
+            raise UnusableInput("web_macro_refused", file=name)
     except BaseException:
         with contextlib.suppress(OSError):
             path.unlink()
         raise
     return path, name, size
+
+
+def _members(path: Path) -> list[str]:
+    """The names in the zip ``path`` (none when it is no readable zip: the import then says it is damaged)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return archive.namelist()
+    except ZIP_ERRORS:
+        return []
 
 
 def plan_upload(web: WebState, actor: Actor, entity: str, path: Path, name: str, size: int, lang: str,

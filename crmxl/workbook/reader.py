@@ -35,7 +35,7 @@ from crmxl.workbook import reader_messages  # noqa: F401  (registers the message
 from crmxl.workbook.cell_marks import scan
 from crmxl.workbook.csv_reader import read_csv_grid
 from crmxl.workbook.sheet_parts import read_in_parts
-from crmxl.workbook.sniff import sniff
+from crmxl.workbook.sniff import ZIP_ERRORS, sniff
 
 HEADER_SCAN_ROWS = 10
 _OUR_SHEETS = {header_key(n) for d in (LISTS_SHEET, INSTRUCTIONS_SHEET, SUMMARY_SHEET) for n in d.values()}
@@ -79,7 +79,7 @@ def check_package(path: Path) -> None:
     try:
         with zipfile.ZipFile(path) as archive:
             infos = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+    except ZIP_ERRORS:
         return  # not a readable zip: the reader reports it as damaged
     total = 0
     for info in infos:

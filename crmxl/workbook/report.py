@@ -38,6 +38,7 @@ from crmxl.validation.speed import paused_gc
 from crmxl.workbook import reader_messages  # noqa: F401  (registers the messages)
 from crmxl.workbook.csv_reader import read_csv_grid
 from crmxl.workbook.patch import Annotations, Unpatchable, patch_workbook
+from crmxl.workbook.sniff import ZIP_ERRORS
 from crmxl.workbook.report_summary import TITLE_PREFIX, remove_summary, write_summary
 from crmxl.workbook.sniff import sniff
 
@@ -165,7 +166,7 @@ def _write_atomically(out: Path, write: Callable[[Path], None]) -> None:
 def _has_vba(source: Path) -> bool:
     import zipfile
 
-    with contextlib.suppress(OSError, zipfile.BadZipFile), zipfile.ZipFile(source) as archive:
+    with contextlib.suppress(*ZIP_ERRORS), zipfile.ZipFile(source) as archive:
         return "xl/vbaProject.bin" in archive.namelist()
     return False
 

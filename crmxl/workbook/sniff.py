@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zipfile
+import zlib
 from pathlib import Path
 
 from crmxl.errors import UnusableInput
@@ -11,6 +12,10 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")  # Excel's "Unicode text": UTF-16, tab separated
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xltx", ".xltm", ".xls", ".xlsb", ".ods"}
+# what reading a damaged package raises: a bad directory or member (BadZipFile, EOFError, zlib.error is an
+# Exception too), a zip feature Python does not implement (NotImplementedError, a RuntimeError), an
+# encrypted member (RuntimeError), a bad name or size (ValueError, KeyError), the disk (OSError)
+ZIP_ERRORS = (zipfile.BadZipFile, OSError, KeyError, EOFError, ValueError, RuntimeError, zlib.error)
 
 
 def sniff(path: Path) -> str:
@@ -53,7 +58,7 @@ def _sniff_zip(path: Path) -> str:
         with zipfile.ZipFile(path) as archive:
             names = set(archive.namelist())
             mimetype = archive.read("mimetype")[:100] if "mimetype" in names else b""
-    except (zipfile.BadZipFile, OSError, KeyError, EOFError, ValueError):
+    except ZIP_ERRORS:
         raise UnusableInput("corrupted_file", file=path.name) from None
     if b"opendocument" in mimetype:
         raise UnusableInput("ods_format", file=path.name)

@@ -56,6 +56,10 @@ def make_all(folder: Path) -> dict[str, Path]:
     files["not a zip"] = folder / "notzip.xlsx"
     (folder / "trunc.xlsx").write_bytes(TEMPLATE.read_bytes()[:5000])
     files["truncated zip"] = folder / "trunc.xlsx"
+    newer = bytearray(TEMPLATE.read_bytes())  # a zip feature Python does not implement ("zip file version 6.4")
+    newer[newer.find(b"PK\x01\x02") + 6] = 64
+    (folder / "newer-zip.xlsx").write_bytes(newer)
+    files["zip of a newer version"] = folder / "newer-zip.xlsx"
     data = Path(__file__).resolve().parents[1] / "validation" / "data"
     files["encrypted"] = data / "encrypted.xlsx"
     files["old .xls"] = data / "old.xls"

@@ -31,6 +31,7 @@ EXPECTED = {
     "huge dimension": (1, "cnpj_checksum"),
     "not a zip": (2, "not a spreadsheet"),
     "truncated zip": (2, "damaged"),
+    "zip of a newer version": (2, "damaged"),
     "encrypted": (2, "password"),
     "old .xls": (2, "97-2003"),
     ".ods": (2, "OpenDocument"),

@@ -18,7 +18,6 @@ import re
 import threading
 import time
 import zipfile
-import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -49,6 +48,7 @@ from crmxl.workbook.patch.package import (
 from crmxl.workbook.patch.sheet import SheetMarks, SheetPatch
 from crmxl.workbook.patch.styles import Styles
 from crmxl.workbook.patch.summary import add_summary, remove_old_summary, summary_xml
+from crmxl.workbook.sniff import ZIP_ERRORS
 
 BIG_PART = 8_000_000  # a worksheet this large is compressed fast (level 1) and through threads
 
@@ -81,7 +81,7 @@ def patch_workbook(source: Path, target: Path, ann: Annotations) -> None:
     try:
         with zipfile.ZipFile(source) as archive:
             _Patch(archive, ann).write(target)
-    except (zipfile.BadZipFile, zlib.error, EOFError, KeyError, ValueError, IndexError) as exc:
+    except (*ZIP_ERRORS, IndexError) as exc:
         raise Unpatchable(f"{type(exc).__name__}: {exc}") from None
 
 
