@@ -18,9 +18,12 @@ _EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@([A-Za-z0-9](?:[A-Za-z0-
 _DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 # Text that already is its own canonical form (what the parser would return, with no issue): a column
 # runner accepts such a cell with one C-level match instead of a parse.
-PHONE_CANONICAL = re.compile(r"\((?:1[1-9]|[2-9][0-9])\) (?:9[0-9]{4}|[1-9][0-9]{3})-[0-9]{4}")
+PHONE_CANONICAL = re.compile(r"\((?:1[1-9]|[2-9][0-9])\) (?:9[0-9]{4}|[2-5][0-9]{3})-[0-9]{4}")
 CEP_CANONICAL = re.compile(r"[0-9]{5}-[0-9]{3}")
 EMAIL_CANONICAL = re.compile(r"(?!.*\.\.)[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,}")
+_PHONE_CHARACTERS = re.compile(r"\+?[\d\s().\-]+")
+_TOLL_FREE = ("0800", "0300", "0500", "0900")
+_NATIONWIDE = ("300", "400")  # 3003-xxxx, 4004-xxxx...: one number in every area, dialled without its code
 _CEP_CHARACTERS = re.compile(r"[\d.\-\s]+")
 _DECIMAL = re.compile(r"^-?\d{1,3}(\.\d{3})*(,\d+)?$|^-?\d+(,\d+)?$")
 
@@ -32,21 +35,32 @@ def _number_text(value: object) -> str:
 
 
 def parse_phone(value: object) -> str:
-    """'(11) 91234-5678', '+55 11 91234-5678', '1131234567' -> '(11) 91234-5678' / '(11) 3123-4567'."""
+    """A Brazilian phone number in its one written form: a mobile '(11) 91234-5678', a landline
+    '(11) 3123-4567' (from '+55 11 91234-5678', '11912345678', '0 11 3123 4567'...), a toll-free
+    '0800 123 4567' (0300, 0500, 0900 too), or a number without area code '4004-1234' (3003, 4003...).
+
+    Only digits and the usual separators: a cell with letters or anything else (an extension, a name,
+    two numbers) is refused, never cut down to its digits."""
     text = _number_text(value)
     if PHONE_CANONICAL.fullmatch(text):
         return text
+    if not _PHONE_CHARACTERS.fullmatch(text):
+        raise FieldError("phone_invalid", value=text)
     digits = _NON_DIGITS.sub("", text)
     if text.startswith("+") and not digits.startswith("55"):
         raise FieldError("phone_invalid", value=text)
+    if digits[:4] in _TOLL_FREE and len(digits) == 11:
+        return f"{digits[:4]} {digits[4:7]} {digits[7:]}"
+    if digits[:3] in _NATIONWIDE and len(digits) == 8:
+        return f"{digits[:4]}-{digits[4:]}"
     if digits.startswith("55") and len(digits) in (12, 13):
         digits = digits[2:]
     if digits.startswith("0") and len(digits) in (11, 12):  # a trunk prefix '0 11 ...'
         digits = digits[1:]
-    if len(digits) not in (10, 11) or not 11 <= int(digits[:2]) <= 99 or digits[2] == "0":
+    if len(digits) not in (10, 11) or not 11 <= int(digits[:2]) <= 99:
         raise FieldError("phone_invalid", value=text)
     area, rest = digits[:2], digits[2:]
-    if len(rest) == 9 and rest[0] != "9":
+    if rest[0] not in ("9" if len(rest) == 9 else "2345"):  # a mobile begins with 9, a landline with 2 to 5
         raise FieldError("phone_invalid", value=text)
     return f"({area}) {rest[:-4]}-{rest[-4:]}"
 
@@ -101,8 +115,10 @@ def parse_decimal(value: object) -> Decimal:
 
 i18n.register({
     "phone_invalid": {
-        "en": "'{value}' is not a phone number; write it as (11) 91234-5678 or +55 11 91234-5678",
-        "pt-BR": "'{value}' não é um telefone; escreva como (11) 91234-5678 ou +55 11 91234-5678",
+        "en": "'{value}' is not a phone number; write one number, digits only, as (11) 91234-5678, "
+              "(11) 3123-4567, +55 11 91234-5678 or 0800 123 4567 (no extension or name)",
+        "pt-BR": "'{value}' não é um telefone; escreva um número, só dígitos, como (11) 91234-5678, "
+                 "(11) 3123-4567, +55 11 91234-5678 ou 0800 123 4567 (sem ramal nem nome)",
     },
     "cep_invalid": {
         "en": "'{value}' is not a CEP; write 8 digits as 01310-100",

@@ -95,12 +95,19 @@ def test_enums_accept_english_and_portuguese_and_suggest():
 @pytest.mark.parametrize("value, expected", [
     ("(11) 91234-5678", "(11) 91234-5678"), ("+55 11 91234-5678", "(11) 91234-5678"),
     ("11912345678", "(11) 91234-5678"), (11912345678.0, "(11) 91234-5678"), ("(21) 3123-4567", "(21) 3123-4567"),
+    ("0 11 3123 4567", "(11) 3123-4567"), ("0800 123 4567", "0800 123 4567"), ("0800-1234567", "0800 123 4567"),
+    ("4004-1234", "4004-1234"), ("3003 1234", "3003-1234"),
 ])
 def test_phones(value, expected):
     assert parse_phone(value) == expected
 
 
-@pytest.mark.parametrize("value", ["12345", "(11) 81234-5678", "(10) 91234-5678", "+1 212 555 0100", "abc"])
+@pytest.mark.parametrize("value", [
+    "12345", "(11) 81234-5678", "(10) 91234-5678", "+1 212 555 0100", "abc",
+    # never cut down to the digits it holds: an extension, a letter, a name, a number too short
+    "3123-4567 ramal 11", "3123-4567 r.21", "(11) 9123A-5678", "(11) 91234-567", "(11) 91234-5678 Ana",
+    "CEL 11 9 8765 4321 WhatsApp", "(11) 1234-5678", "(11) 9123-4567", "(11) 7123-4567", "0800 123 456",
+])
 def test_bad_phones(value):
     assert code_of(lambda: parse_phone(value)) == "phone_invalid"
 
