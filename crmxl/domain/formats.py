@@ -19,12 +19,13 @@ _DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 # Text that already is its own canonical form (what the parser would return, with no issue): a column
 # runner accepts such a cell with one C-level match instead of a parse.
 PHONE_CANONICAL = re.compile(r"\((?:1[1-9]|[2-9][0-9])\) (?:9[0-9]{4}|[2-5][0-9]{3})-[0-9]{4}")
-CEP_CANONICAL = re.compile(r"[0-9]{5}-[0-9]{3}")
+CEP_CANONICAL = re.compile(r"(?!00)[0-9]{5}-[0-9]{3}")
 EMAIL_CANONICAL = re.compile(r"(?!.*\.\.)[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,}")
 _PHONE_CHARACTERS = re.compile(r"\+?[\d\s().\-]+")
 _TOLL_FREE = ("0800", "0300", "0500", "0900")
 _NATIONWIDE = ("300", "400")  # 3003-xxxx, 4004-xxxx...: one number in every area, dialled without its code
-_CEP_CHARACTERS = re.compile(r"[\d.\-\s]+")
+_CEP_SPELLINGS = re.compile(r"(\d{1,2})\.?(\d{3})[-\s]?(\d{3})")
+_FIRST_CEP = "01000000"
 _DECIMAL = re.compile(r"^-?\d{1,3}(\.\d{3})*(,\d+)?$|^-?\d+(,\d+)?$")
 
 
@@ -66,13 +67,19 @@ def parse_phone(value: object) -> str:
 
 
 def parse_cep(value: object) -> str:
+    """'01310-100', '01310100', '01.310-100', or the number 1310100 (a cell that lost its leading zero)
+    -> '01310-100'. CEPs run from 01000-000: a number that would need more zeros is no CEP."""
     text = _number_text(value)
     if CEP_CANONICAL.fullmatch(text):
-        return text
-    digits = _NON_DIGITS.sub("", text)
+        digits = text.replace("-", "")
+    else:
+        spelled = _CEP_SPELLINGS.fullmatch(text)
+        if spelled is None:
+            raise FieldError("cep_invalid", value=text)
+        digits = "".join(spelled.groups())
     if isinstance(value, int | float) and len(digits) == 7:
         digits = "0" + digits
-    if len(digits) != 8 or not _CEP_CHARACTERS.fullmatch(text):
+    if len(digits) != 8 or digits < _FIRST_CEP:
         raise FieldError("cep_invalid", value=text)
     return f"{digits[:5]}-{digits[5:]}"
 

@@ -166,8 +166,8 @@ def _cep(col: Column) -> Parser:
     def parse(value: Any) -> Parsed:
         issues = NO_ISSUES
         text = as_text(value)
-        if is_number(value) and float(value).is_integer() and 0 < value < 10**8 and len(text) < 8:
-            text = text.zfill(8)
+        if is_number(value) and float(value).is_integer() and len(text) == 7:  # one leading zero lost, no more
+            text = "0" + text
             issues = ()
         try:
             cep = parse_cep(text)

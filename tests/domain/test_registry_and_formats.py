@@ -114,7 +114,9 @@ def test_bad_phones(value):
 
 def test_cep_email_date_decimal():
     assert parse_cep("01310-100") == parse_cep("01310100") == parse_cep(1310100.0) == "01310-100"
-    assert code_of(lambda: parse_cep("1310-10")) == "cep_invalid"
+    assert parse_cep("01.310-100") == parse_cep("01310 100") == "01310-100"
+    for bad in ("1310-10", "00000-000", "00999-999", "1310100.5", "01310-1000", "01310_100", 1, 1310, 131010):
+        assert code_of(lambda b=bad: parse_cep(b)) == "cep_invalid", bad
     assert parse_email("Ana.Souza@Example.COM.br") == "Ana.Souza@example.com.br"
     for bad in ("ana", "ana@", "ana@example", "a b@example.com", "ana@@example.com"):
         assert code_of(lambda b=bad: parse_email(b)) == "email_invalid"

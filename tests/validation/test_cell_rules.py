@@ -154,6 +154,10 @@ def test_numbers_typed_as_numbers_are_restored_with_a_warning(tmp_path):
     assert record(result, 3).values["account_number"] == "654321/RJ"
     assert codes_at(result, 4, "A") == []
     assert codes_at(result, 4, "L") == ["cep_restored_from_number"]
+    ws["L4"] = 1310  # a number that would need four zeros is no CEP, not 00001-310
+    book.save(path)
+    result = validate_cells(read_table(path, ACCOUNTS))
+    assert codes_at(result, 4, "L") == ["cep_invalid"] and record(result, 4).values.get("cep") is None
 
 
 @pytest.mark.parametrize("column,field,bad,good,code", [
