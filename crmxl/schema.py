@@ -28,7 +28,7 @@ class Kind(StrEnum):
     EMAIL = "email"
     PHONE = "phone"
     CEP = "cep"
-    DATE = "date"
+    BIRTH_DATE = "birth_date"  # dd/mm/yyyy or a date cell, from 01/01/1900 to today
 
 
 LANGS = ("en", "pt-BR")
@@ -214,7 +214,7 @@ CONTACTS = Template(
                "joao.lima@example.com.br", width=28),
         Column("phone", "Phone", "Telefone", Kind.PHONE, "Phone with area code.", "Telefone com DDD.",
                "+55 11 91234-5678", width=18),
-        Column("birth_date", "Birth Date", "Data de Nascimento", Kind.DATE,
+        Column("birth_date", "Birth Date", "Data de Nascimento", Kind.BIRTH_DATE,
                "dd/mm/yyyy, or a date cell.", "dd/mm/aaaa, ou uma célula de data.", "25/12/1980", width=16),
     ),
     key_field="identifier",

@@ -18,7 +18,7 @@ from crmxl.domain.enums import (
     parse_uf,
 )
 from crmxl.domain.errors import FieldError
-from crmxl.domain.formats import parse_cep, parse_date, parse_decimal, parse_email, parse_phone
+from crmxl.domain.formats import format_date, parse_cep, parse_date, parse_decimal, parse_email, parse_phone
 from crmxl.domain.specialties import SpecialtyRegistry, default_specialties
 from crmxl.domain.text import normalize, suggest
 
@@ -26,6 +26,6 @@ __all__ = [
     "UFS", "WITHOUT_PORTFOLIO", "WITHOUT_PORTFOLIO_PT", "AccountType", "ContactType", "FieldError", "Role",
     "SpecialtyRegistry", "cnpj_check_digits", "cnpj_from_number", "crm_from_number", "default_specialties",
     "detect_account_number", "display_account_number", "format_cnpj", "is_valid_cnpj", "is_without_portfolio",
-    "normalize", "parse_account_number", "parse_cep", "parse_cnpj", "parse_crm", "parse_date", "parse_decimal",
+    "format_date", "normalize", "parse_account_number", "parse_cep", "parse_cnpj", "parse_crm", "parse_date", "parse_decimal",
     "parse_email", "parse_enum", "parse_phone", "parse_uf", "suggest",
 ]

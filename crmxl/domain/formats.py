@@ -16,6 +16,7 @@ from crmxl.domain.errors import FieldError
 _NON_DIGITS = re.compile(r"\D")
 _EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,}$")
 _DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+EARLIEST_BIRTH = dt.date(1900, 1, 1)
 # Text that already is its own canonical form (what the parser would return, with no issue): a column
 # runner accepts such a cell with one C-level match instead of a parse.
 PHONE_CANONICAL = re.compile(r"\((?:1[1-9]|[2-9][0-9])\) (?:9[0-9]{4}|[2-5][0-9]{3})-[0-9]{4}")
@@ -108,6 +109,21 @@ def parse_date(value: object) -> dt.date:
         raise FieldError("date_invalid", value=text) from None
 
 
+def format_date(value: dt.date) -> str:
+    """dd/mm/yyyy with a four-digit year (strftime writes year 80 as '80', which no parser takes back)."""
+    return f"{value.day:02d}/{value.month:02d}/{value.year:04d}"
+
+
+def check_birth_date(value: dt.date, today: dt.date | None = None) -> dt.date:
+    """A birth date of someone alive: from 01/01/1900 to today."""
+    today = today or dt.date.today()
+    if value < EARLIEST_BIRTH:
+        raise FieldError("birth_date_too_early", value=format_date(value), earliest=format_date(EARLIEST_BIRTH))
+    if value > today:
+        raise FieldError("birth_date_in_future", value=format_date(value))
+    return value
+
+
 def parse_decimal(value: object) -> Decimal:
     if isinstance(value, int | float) and not isinstance(value, bool):
         return Decimal(str(value))
@@ -135,6 +151,14 @@ i18n.register({
     "date_invalid": {
         "en": "'{value}' is not a date; write dd/mm/yyyy (e.g. 25/12/1980)",
         "pt-BR": "'{value}' não é uma data; escreva dd/mm/aaaa (ex.: 25/12/1980)",
+    },
+    "birth_date_too_early": {
+        "en": "{value} is before {earliest}: not a birth date",
+        "pt-BR": "{value} é anterior a {earliest}: não é uma data de nascimento",
+    },
+    "birth_date_in_future": {
+        "en": "{value} is in the future: not a birth date",
+        "pt-BR": "{value} está no futuro: não é uma data de nascimento",
     },
     "decimal_invalid": {
         "en": "'{value}' is not a number; use a decimal comma (1.234,56)",

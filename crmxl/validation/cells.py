@@ -17,6 +17,8 @@ from crmxl.domain.formats import (
     CEP_CANONICAL,
     EMAIL_CANONICAL,
     PHONE_CANONICAL,
+    check_birth_date,
+    format_date,
     parse_cep,
     parse_date,
     parse_email,
@@ -52,9 +54,10 @@ def as_text(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, dt.datetime):
-        return value.strftime("%d/%m/%Y %H:%M") if (value.hour, value.minute) != (0, 0) else value.strftime("%d/%m/%Y")
+        day = format_date(value)
+        return f"{day} {value.hour:02d}:{value.minute:02d}" if (value.hour, value.minute) != (0, 0) else day
     if isinstance(value, dt.date):
-        return value.strftime("%d/%m/%Y")
+        return format_date(value)
     return str(value).strip()
 
 
@@ -180,14 +183,16 @@ def _cep(col: Column) -> Parser:
     return parse
 
 
-def _date(col: Column) -> Parser:
+def _birth_date(col: Column) -> Parser:
     def parse(value: Any) -> Parsed:
-        if isinstance(value, dt.datetime):
-            return value.date(), NO_ISSUES
-        if isinstance(value, dt.date):
-            return value, NO_ISSUES
         try:
-            return parse_date(as_text(value)), NO_ISSUES
+            if isinstance(value, dt.datetime):
+                day = value.date()
+            elif isinstance(value, dt.date):
+                day = value
+            else:
+                day = parse_date(as_text(value))
+            return check_birth_date(day), NO_ISSUES
         except FieldError as exc:
             return field_error(exc)
 
@@ -204,7 +209,7 @@ FACTORIES: dict[Kind, Callable[[Column], Parser]] = {
     Kind.EMAIL: _email,
     Kind.PHONE: _phone,
     Kind.CEP: _cep,
-    Kind.DATE: _date,
+    Kind.BIRTH_DATE: _birth_date,
 }
 
 

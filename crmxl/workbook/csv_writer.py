@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from crmxl.domain.formats import format_date
 from crmxl.schema import Template, key_headers
 from crmxl.services.progress import Progress, no_progress
 
@@ -24,7 +25,7 @@ def cell_text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, dt.date):
-        return value.strftime("%d/%m/%Y")
+        return format_date(value)
     text = str(value)
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 

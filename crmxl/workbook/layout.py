@@ -155,7 +155,7 @@ def _keys(tpl: Template, cols: list[Column], with_keys: bool) -> tuple[str, ...]
 
 def _layout_columns(sheet, cols: list[Column], keys: Sequence[str], formats) -> None:
     for index, col in enumerate(cols):
-        fmt = formats["date"] if col.kind == Kind.DATE else formats["text"] if col.kind in TEXT_KINDS else None
+        fmt = formats["date"] if col.kind == Kind.BIRTH_DATE else formats["text"] if col.kind in TEXT_KINDS else None
         sheet.set_column(index, index, col.width, fmt)
     if keys:
         sheet.set_column(len(cols), len(cols) + len(keys) - 1, 12, None, {"hidden": True})

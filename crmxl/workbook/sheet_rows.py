@@ -19,6 +19,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 
+from crmxl.domain.formats import format_date
 from crmxl.schema import column_letter
 from crmxl.services.progress import Progress
 from crmxl.workbook.patch.package import inline_string
@@ -27,6 +28,7 @@ DATA_PART = "xl/worksheets/sheet1.xml"  # the first sheet xlsxwriter adds: the d
 COMPRESS_LEVEL = 1  # the rows are most of the package: fast deflate, a slightly bigger file
 FLUSH_ROWS = 2000
 _EPOCH = dt.datetime(1899, 12, 30)
+SERIAL_YEARS = 1901  # before, Excel's serials are off (its 29/02/1900) or none: such a date is written as text
 # anything that needs more than the plain form: XML specials, characters XML cannot hold, a literal
 # _xHHHH_, leading or trailing spaces, line breaks
 _SPECIAL = re.compile("[&<>\x00-\x1f\ufffe\uffff]|_x[0-9A-Fa-f]{4}_|^\\s|\\s$")
@@ -60,10 +62,10 @@ class RowWriter:
                              else f'<c r="{letter}{number}"><v>{value}</v></c>')
             elif cls is bool:
                 cells.append(f'<c r="{letter}{number}" t="b"><v>{int(value)}</v></c>')
-            elif isinstance(value, dt.date) and self.date_style is not None:
+            elif isinstance(value, dt.date) and self.date_style is not None and value.year >= SERIAL_YEARS:
                 cells.append(f'<c r="{letter}{number}" s="{self.date_style}"><v>{_serial(value)!r}</v></c>')
             elif isinstance(value, dt.date):
-                cells.append(f'<c r="{letter}{number}" t="inlineStr">{inline_string(value.strftime("%d/%m/%Y"))}</c>')
+                cells.append(f'<c r="{letter}{number}" t="inlineStr">{inline_string(format_date(value))}</c>')
             else:
                 cells.append(f'<c r="{letter}{number}" t="inlineStr">{inline_string(str(value))}</c>')
         self._pending.append(f'<row r="{number}">{"".join(cells)}</row>')

@@ -16,6 +16,7 @@ from crmxl.domain import (
     FieldError,
     SpecialtyRegistry,
     default_specialties,
+    format_date,
     is_without_portfolio,
     normalize,
     parse_cep,
@@ -130,9 +131,9 @@ def test_cep_email_date_decimal():
     assert code_of(lambda: parse_decimal("1,234.56")) == "decimal_invalid"
 
 
-@given(st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2100, 12, 31)))
+@given(st.dates())
 def test_dates_round_trip_in_brazilian_order(day):
-    assert parse_date(day.strftime("%d/%m/%Y")) == day
+    assert parse_date(format_date(day)) == day  # years before 1000 too (strftime writes 80 for the year 80)
 
 
 @given(st.text())

@@ -213,6 +213,18 @@ def test_dates(tmp_path):
     assert cells(result) == {(4, "H"), (5, "H")}
 
 
+def test_a_birth_date_is_from_1900_to_today(tmp_path):
+    tomorrow = dt.date.today() + dt.timedelta(days=1)
+    rows = [contact_row(birth_date="01/01/1900"), contact_row("654321/SP", birth_date="31/12/1899"),
+            contact_row("111111/SP", birth_date=dt.datetime(2090, 1, 1)), contact_row("222222/SP", birth_date=tomorrow),
+            contact_row("333333/SP", birth_date="01/01/0001")]
+    result = validate(tmp_path, rows, tpl=CONTACTS)
+    assert record(result, 2).values["birth_date"] == dt.date(1900, 1, 1)
+    assert [codes_at(result, row, "H") for row in (3, 4, 5, 6)] == [
+        ["birth_date_too_early"], ["birth_date_in_future"], ["birth_date_in_future"], ["birth_date_too_early"]]
+    assert "01/01/0001 is before 01/01/1900" in next(f.message for f in result.errors if f.row == 6)
+
+
 def test_identifier_repeats_the_account_number(tmp_path):
     rows = [contact_row("123456/SP", identifier="CRM-SP 123456"), contact_row("654321/SP", identifier="654322/SP")]
     result = validate(tmp_path, rows, tpl=CONTACTS)

@@ -75,6 +75,7 @@ def test_values_are_written_as_typed_and_strings_never_become_formulas(tmp_path)
         [*risky, None, "", 3.5, dt.date(1980, 12, 25)],
         ["00123/SP", "Ana", "00123/SP", "DOCTOR", "Cardiologia; Pediatria", True, Decimal("12.50"),
          dt.datetime(1990, 1, 2, 0, 0)],
+        ["1/SP", "Old", "1/SP", "DOCTOR", None, None, None, dt.date(80, 12, 25)],  # stored before dates were checked
     ])
     sheet = openpyxl.load_workbook(path)[CONTACTS.sheet()]
     assert [sheet.cell(2, c).value for c in range(1, 5)] == risky
@@ -89,6 +90,7 @@ def test_values_are_written_as_typed_and_strings_never_become_formulas(tmp_path)
         assert cell.is_date and cell.number_format == "dd/mm/yyyy"
     assert sheet[f"{birth}2"].value.date() == dt.date(1980, 12, 25)
     assert sheet[f"{birth}3"].value.date() == dt.date(1990, 1, 2)
+    assert sheet[f"{birth}4"].value == "25/12/0080"  # no Excel date before 1900: the text the importer reads back
 
 
 @pytest.mark.parametrize("tpl", [ACCOUNTS, CONTACTS], ids=lambda t: t.id)

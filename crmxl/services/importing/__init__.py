@@ -8,12 +8,14 @@ stale, it plans the file again once and applies the new plan only if it brings n
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
 from crmxl import i18n
 from crmxl.db.session import Database
 from crmxl.domain.enums import without_portfolio_label
+from crmxl.domain.formats import format_date
 from crmxl.errors import Conflict, UnusableInput
 from crmxl.schema import TEMPLATES
 from crmxl.services.access import Actor
@@ -148,8 +150,8 @@ def _show(value: Any, lang: str) -> str:
         return "—"
     if isinstance(value, tuple | list):
         return "; ".join(map(str, value))
-    if hasattr(value, "strftime"):
-        return value.strftime("%d/%m/%Y")
+    if isinstance(value, dt.date):
+        return format_date(value)
     return str(value)
 
 
