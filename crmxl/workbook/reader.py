@@ -107,30 +107,42 @@ def _read_workbook(path: Path, tpl: Template) -> Table:
         _check_stamp(path, tpl, stamp)
         wanted = {header_key(n) for n in tpl.sheet_names}
         named = [n for n in worksheets if header_key(n) in wanted]
-        if named:
+        shown = [n for n in named if n in visible]
+        copies = [n for n in worksheets if n in visible and n not in named and _a_copy_of(n, wanted)
+                  and _holds_rows(tpl, _grid(book, path, n)[0])]  # Excel names a copied sheet 'Accounts (2)'
+        if len(shown) + len(copies) > 1:
+            raise UnusableInput("several_data_sheets", file=path.name, expected=tpl.id,
+                                sheets=", ".join([*shown, *copies]))
+        if shown or named:  # the visible sheet of that name, else the hidden one
+            name = (shown or named)[0]
             with ThreadPoolExecutor(max_workers=1, thread_name_prefix="crmxl-scan") as pool:
                 # the streamed pass over the sheet's XML runs while calamine parses it (without the GIL)
-                marks = pool.submit(scan, path, named[0])
-                grid, merged = _grid(book, path, named[0])
+                marks = pool.submit(scan, path, name)
+                grid, merged = _grid(book, path, name)
                 found = marks.result()
                 found.merged = list(merged)
-                return _table(path, tpl, named[0], grid, stamp, by_name=True, marks=found)
+                return _table(path, tpl, name, grid, stamp, by_name=True, marks=found)
         other = _other_template(tpl, worksheets)
         if other is not None:
             raise UnusableInput("wrong_template", file=path.name, found=other.id, expected=tpl.id,
                                 sheets=" / ".join(tpl.sheet_names))
-        best: tuple[int, str, list[list[Any]], list] | None = None
+        candidates: list[tuple[int, str, list[list[Any]], list]] = []
         for name in worksheets:
             if name not in visible or name == STAMP_SHEET or header_key(name) in _OUR_SHEETS:
                 continue
             grid, merged = _grid(book, path, name)
             score = max((_score(tpl, row) for row in grid[:HEADER_SCAN_ROWS]), default=0)
-            if score >= _min_score(tpl) and (best is None or score > best[0]):
-                best = (score, name, grid, merged)
-        if best is not None:
-            found = scan(path, best[1])
-            found.merged = list(best[3])
-            return _table(path, tpl, best[1], best[2], stamp, by_name=False, marks=found)
+            if score >= _min_score(tpl):
+                candidates.append((score, name, grid, merged))
+        filled = [c for c in candidates if _holds_rows(tpl, c[2])]
+        if len(filled) > 1:
+            raise UnusableInput("several_data_sheets", file=path.name, expected=tpl.id,
+                                sheets=", ".join(c[1] for c in filled))
+        if candidates:
+            _score_of, name, grid, merged = (filled or sorted(candidates, key=itemgetter(0)))[-1]
+            found = scan(path, name)
+            found.merged = list(merged)
+            return _table(path, tpl, name, grid, stamp, by_name=False, marks=found)
         raise UnusableInput("no_data_sheet", file=path.name, expected=tpl.id, sheets=" / ".join(tpl.sheet_names),
                             headers=_expected_headers(tpl))
     finally:
@@ -186,6 +198,25 @@ def _check_stamp(path: Path, tpl: Template, stamp: dict[str, str] | None) -> Non
 
 def _score(tpl: Template, row: list[Any]) -> int:
     return len(map_headers(tpl, row).fields) if any(isinstance(v, str) and v for v in row) else 0
+
+
+def _a_copy_of(name: str, sheet_keys: set[str]) -> bool:
+    """``name`` begins with a template sheet's name: 'Accounts (2)', 'Contas antigas'."""
+    key = header_key(name)
+    return any(key.startswith(wanted) for wanted in sheet_keys)
+
+
+def _holds_rows(tpl: Template, grid: list[list[Any]]) -> bool:
+    """The grid has the template's header row and a filled row below it."""
+    scores = [_score(tpl, row) for row in grid[:HEADER_SCAN_ROWS]]
+    best = max(scores, default=0)
+    if best < _min_score(tpl):
+        return False
+    return any(_filled(value) for row in grid[scores.index(best) + 1:] for value in row)
+
+
+def _filled(value: Any) -> bool:
+    return value is not None and value != "" and not (value.__class__ is str and value.isspace())
 
 
 def _min_score(tpl: Template) -> int:

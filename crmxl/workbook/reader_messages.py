@@ -50,6 +50,12 @@ i18n.register(
             "en": "{file} is an Excel binary workbook (.xlsb): save it as .xlsx and try again",
             "pt-BR": "{file} é uma pasta de trabalho binária do Excel (.xlsb): salve-a como .xlsx e tente novamente",
         },
+        "several_data_sheets": {
+            "en": "{file} has several sheets that could hold the {expected}: {sheets}. Keep the rows in one of them "
+                  "(delete, hide or rename the others) and import again",
+            "pt-BR": "{file} tem várias abas que podem conter os dados de {expected}: {sheets}. Deixe as linhas em "
+                     "uma delas (exclua, oculte ou renomeie as outras) e importe de novo",
+        },
         "no_data_sheet": {
             "en": "{file} is not a crmxl {expected} template: no sheet named {sheets} and no sheet with "
                   "its headers ({headers})",

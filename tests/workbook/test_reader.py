@@ -86,6 +86,44 @@ def test_sheet_found_by_headers_when_not_named(tmp_path):
     assert codes(table) == ["template_unstamped"]
 
 
+def _sheets(path, sheets: dict[str, list[list]], hidden=()):
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for name, grid in sheets.items():
+        sheet = book.create_sheet(name)
+        for row in grid:
+            sheet.append(row)
+        if name in hidden:
+            sheet.sheet_state = "hidden"
+    book.save(path)
+    return path
+
+
+def test_several_sheets_that_could_hold_the_rows_are_refused_by_name(tmp_path):
+    """Rows in a second sheet were silently left out while the first one's were imported as correct."""
+    head, row, other = headers(ACCOUNTS), account_row(), account_row("45.997.418/0001-53", name="Outra")
+    for sheets in ({"Accounts": [head, row], "Contas": [head, other]},  # both names of the sheet
+                   {"Accounts": [head], "Accounts (2)": [head, row]},  # Excel's copy of the sheet holds the rows
+                   {"Planilha1": [head, row], "Planilha2": [head, other]}):  # two unnamed sheets with the headers
+        with pytest.raises(UnusableInput) as caught:
+            read_table(_sheets(tmp_path / "two.xlsx", sheets), ACCOUNTS)
+        assert caught.value.code == "several_data_sheets" and all(n in str(caught.value) for n in sheets if
+                                                                  sheets[n][1:]), sheets
+
+
+def test_the_visible_sheet_is_read_not_a_hidden_one_of_the_same_name(tmp_path):
+    path = _sheets(tmp_path / "h.xlsx", {"Accounts": [headers(ACCOUNTS), account_row(name="Old")],
+                                        "Contas": [headers(ACCOUNTS), account_row(name="New")]}, hidden=("Accounts",))
+    table = read_table(path, ACCOUNTS)
+    assert table.sheet == "Contas" and [values[1] for _, values in table.rows] == ["New"]
+    only_hidden = _sheets(tmp_path / "o.xlsx", {"Accounts": [headers(ACCOUNTS), account_row()], "Notes": [["x"]]},
+                          hidden=("Accounts",))
+    assert read_table(only_hidden, ACCOUNTS).sheet == "Accounts"
+    copy_kept_empty = _sheets(tmp_path / "c.xlsx", {"Accounts": [headers(ACCOUNTS), account_row()],
+                                                    "Accounts (2)": [headers(ACCOUNTS)]})
+    assert len(read_table(copy_kept_empty, ACCOUNTS).rows) == 1
+
+
 def test_header_row_below_a_title(tmp_path):
     book = openpyxl.Workbook()
     ws = book.active
