@@ -113,6 +113,8 @@ def summary(plan: ImportPlan, lang: str, *, commit: bool, batch_id: int | None, 
     if errors:
         console.print("[bold yellow]" + t("cli_import_warning", errors=len(errors), rows=len(plan.error_rows)) + "[/]",
                       highlight=False)
+    elif not plan.rows:
+        console.print("[bold yellow]" + t("import_no_rows") + "[/]", highlight=False)
     else:
         console.print("[bold green]" + t("cli_import_correct") + "[/]", highlight=False)
     if batch_id is not None:
@@ -120,7 +122,7 @@ def summary(plan: ImportPlan, lang: str, *, commit: bool, batch_id: int | None, 
                         reported=len(plan.error_rows)), highlight=False)
     elif commit and errors:
         console.print(t("import_has_errors", errors=len(errors), rows=len(plan.error_rows)), highlight=False)
-    elif commit:
+    elif commit and plan.rows:
         console.print(t("import_nothing_to_do"), highlight=False)
     else:
         console.print(t("cli_import_dry_run"), highlight=False)

@@ -51,6 +51,12 @@ FINDINGS: dict[str, dict[str, str]] = {
         "en": "Column {column} '{header}' is not a column of the {template} template: it is not imported",
         "pt-BR": "A coluna {column} '{header}' não é uma coluna do modelo de {template}: ela não é importada",
     },
+    "import_no_rows": {"en": "The sheet has no rows: there is nothing to import.",
+                       "pt-BR": "A aba não tem linhas: não há nada a importar."},
+    "no_data_rows": {
+        "en": "{file}, sheet {sheet}: no rows below the header (row {header_row}): there is nothing to import",
+        "pt-BR": "{file}, aba {sheet}: nenhuma linha abaixo do cabeçalho (linha {header_row}): não há nada a importar",
+    },
     "unnamed_column": {
         "en": "Column {column} has no header but holds data (row {first} and maybe others): it is not imported; "
               "give it a header of the {template} template",

@@ -31,6 +31,9 @@ def sheet_findings(table: Table, lang: str = "en") -> list[Finding]:
         first = table.letter(field) if field else "?"
         findings.append(_finding(row, column_letter(index), "duplicate_column", "warning", lang,
                                  header=header.strip(), column=column_letter(index), first=first))
+    if not table.rows:
+        findings.append(_finding(row, None, "no_data_rows", "warning", lang, file=table.name, sheet=table.sheet,
+                                 header_row=row))
     findings += _unnamed_findings(table, lang)
     findings += _mark_findings(table, lang)
     return findings

@@ -83,7 +83,8 @@ def write_summary(book: Workbook, table: Table, result: ValidationResult, findin
     sheet.append([t("summary_title")])
     sheet["A1"].font = Font(bold=True, size=14)
     bad_rows = len(error_rows & data_rows) + (1 if error_rows - data_rows else 0)
-    verdict = t("summary_correct") if not errors else t("summary_incorrect", errors=len(errors), rows=bad_rows)
+    verdict = (t("summary_incorrect", errors=len(errors), rows=bad_rows) if errors
+               else t("summary_correct") if data_rows else t("import_no_rows"))
     sheet.append([verdict])
     sheet["A2"].font = bold
     sheet.append([])

@@ -105,6 +105,8 @@ def validate(ctx: Context) -> ImportPlan:
     plan = _validate(ctx, allow_transfers=True)
     if plan.result.errors:
         _warning(ctx, plan)
+    elif not plan.rows:
+        ctx.alert("import_no_rows", mode="critical")
     else:
         ctx.alert("xl_data_correct", mode="info", rows=plan.rows)
     return plan
@@ -116,6 +118,9 @@ def import_sheet(ctx: Context) -> int | None:
     plan = _validate(ctx, allow_transfers=True)
     if plan.result.errors:
         _warning(ctx, plan)
+        return None
+    if not plan.rows:
+        ctx.alert("import_no_rows", mode="critical")
         return None
     counts = plan.counts()
     if not any(v for k, v in counts.items() if not k.endswith("unchanged")):

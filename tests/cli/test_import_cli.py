@@ -219,3 +219,14 @@ def test_language_option_takes_only_languages_crmxl_speaks(cli, sqlite_demo_db, 
     assert unknown.exit_code == 2 and "'xx' is not a language crmxl speaks" in unknown.stderr
     portuguese = cli("import", "accounts", path, "--db", sqlite_demo_db.url, "--lang", "pt_br")
     assert portuguese.exit_code == 1 and "Simulação: nada foi gravado" in portuguese.stdout
+
+
+def test_a_sheet_without_rows_is_not_called_correct(cli, sqlite_demo_db, tmp_path):
+    path = workbook(tmp_path / "empty.xlsx", [])
+    result = cli("import", "accounts", path, "--db", sqlite_demo_db.url, "--report", tmp_path / "r.xlsx")
+    assert result.exit_code == 0 and "The sheet has no rows: there is nothing to import." in result.stdout
+    assert "correct" not in result.stdout
+    code, data = run_json(cli, "import", "accounts", path, "--db", sqlite_demo_db.url)
+    assert [f["code"] for f in data["findings"]] == ["no_data_rows"] and data["rows"] == 0
+    summary = openpyxl.load_workbook(tmp_path / "r.xlsx")["Summary"]
+    assert summary["A2"].value == "The sheet has no rows: there is nothing to import."

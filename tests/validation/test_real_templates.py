@@ -46,8 +46,8 @@ def test_empty_template_has_no_rows(tmp_path):
     path = tmp_path / "contacts.xlsx"
     layout.write_model_workbook(path, CONTACTS)
     table = read_table(path, CONTACTS)
-    assert table.rows == [] and table.findings == []
-    assert validate_cells(table).findings == []
+    assert table.rows == [] and [f.code for f in table.findings] == ["no_data_rows"]
+    assert [f.code for f in validate_cells(table).findings] == ["no_data_rows"]
 
 
 def test_export_layout_with_keys(tmp_path):

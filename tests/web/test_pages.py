@@ -200,6 +200,12 @@ def test_export_with_a_profile_created_on_the_gear_tab(client):
     assert csv_file.content.startswith(b"\xef\xbb\xbf") and b"Identifier*" in csv_file.content
 
 
+def test_a_sheet_without_rows_is_not_called_correct(client, tmp_path):
+    sign_in(client, "agent.sp1")
+    page = upload(client, workbook(tmp_path / "empty.xlsx", []))
+    assert "The sheet has no rows: there is nothing to import." in page.text and "The data is correct" not in page.text
+
+
 def test_only_a_profiles_author_or_an_admin_may_delete_it(client):
     sign_in(client, "mgr.south")
     client.post("/profiles", data={"csrf": csrf_of(client, "/export?tab=create"), "name": "South names",

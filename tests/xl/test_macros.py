@@ -167,6 +167,15 @@ def test_validate_writes_its_errors_column_right_of_the_users_own_cells(env):
         assert [ws["Q1"].value, ws["Q3"].value] == ["Errors", "OK"] and "check digits" in ws["Q2"].value
 
 
+def test_a_sheet_without_rows_is_not_called_correct(env):
+    db, tmp = env
+    book = open_book(_workbook(tmp / "empty.xlsx", []))
+    macros.validate(book)
+    assert _alerts(book)[-1]["prompt"] == "The sheet has no rows: there is nothing to import."
+    assert macros.import_sheet(book) is None
+    assert _alerts(book)[-1]["prompt"] == "The sheet has no rows: there is nothing to import."
+
+
 def test_a_users_own_note_on_a_bad_cell_is_kept_and_given_back(env):
     """A note the user had on a cell that turns out bad stays under our message, and is all that is left
     once the cell is fixed."""
