@@ -44,8 +44,13 @@ def parse_account_number(value: object, account_type: AccountType, default_uf: s
 
 
 def detect_account_number(value: object) -> tuple[str, str]:
-    """('CNPJ'|'CRM', canonical) for whatever is given; the CNPJ error wins for 14-character values."""
+    """('CNPJ'|'CRM', canonical) for whatever is given; the CNPJ error wins for 14-character values.
+
+    A valid CNPJ is a CNPJ even where the CRM rules would also read it: 'SP000001234505' (an alphanumeric
+    CNPJ) is not the CRM 1234505/SP with zeros in front."""
     text = str(value or "").strip()
+    if len(text) >= 14 and is_valid_cnpj(text):  # 14 characters, or 18 formatted
+        return "CNPJ", parse_cnpj(text)
     try:
         return "CRM", parse_crm(text)
     except FieldError as crm_error:

@@ -163,5 +163,9 @@ def test_detect_and_display():
     assert detect_account_number("SP 123") == ("CRM", "123/SP")
     assert detect_account_number("12.abc.345/01de-35") == ("CNPJ", "12ABC34501DE35")
     assert code_of(lambda: detect_account_number("11.222.333/0001-80")) == "cnpj_checksum"
+    # a valid alphanumeric CNPJ whose first letters are a UF is not a CRM with zeros in front
+    number = "SP0000012345" + cnpj_check_digits("SP0000012345")
+    assert detect_account_number(number) == ("CNPJ", number)
+    assert detect_account_number("SP0000012345") == ("CRM", "12345/SP")
     assert display_account_number("12ABC34501DE35") == "12.ABC.345/01DE-35"
     assert display_account_number("123/SP") == "123/SP"
