@@ -21,7 +21,7 @@ from crmxl.db.models import User
 from crmxl.db.session import Database
 from crmxl.domain.enums import AccountType, parse_enum, parse_uf
 from crmxl.errors import NotFound, UnusableInput
-from crmxl.schema import TEMPLATES
+from crmxl.schema import TEMPLATES, importable_columns
 from crmxl.services.access import Actor, portfolio_logins
 from crmxl.services.export_query import ROWS, count_rows
 from crmxl.services.profiles import Filters, Profile, default_profile, get_profile
@@ -107,7 +107,7 @@ def export(db: Database, actor: Actor, entity: str, out: Path, *, portfolios: Se
     flt = resolve_filters(actor, chosen, portfolios=portfolios, without_portfolio=without_portfolio, types=types,
                           ufs=ufs, active=active)
     tpl = TEMPLATES[entity]
-    columns = tuple(chosen.columns)
+    columns = importable_columns(tpl, chosen.columns)  # a profile saved before a column became needed too
     out = Path(out)
     with db.transaction() as conn:
         _check_logins(conn, flt.portfolios)

@@ -12,7 +12,7 @@ from crmxl.db.models import ExportProfile, User, utcnow
 from crmxl.db.session import Database
 from crmxl.domain.enums import AccountType, parse_enum, parse_uf
 from crmxl.errors import Conflict, NotFound, PermissionDenied, UnusableInput
-from crmxl.schema import TEMPLATES
+from crmxl.schema import TEMPLATES, importable_columns
 from crmxl.services.access import Actor
 from crmxl.services.history import audit
 
@@ -50,7 +50,8 @@ class Profile:
 
 def normalise(entity: str, columns: list[str] | tuple[str, ...] | None, filters: Filters,
               known_logins: set[str]) -> tuple[tuple[str, ...], Filters]:
-    """Check a profile's parts; the template's key columns are always included, in template order first."""
+    """Check a profile's parts; the columns an export needs to be imported back are always included
+    (``importable_columns``)."""
     if entity not in TEMPLATES:
         raise UnusableInput("profile_entity_unknown", entity=entity, known=", ".join(ENTITIES))
     tpl = TEMPLATES[entity]
@@ -58,8 +59,7 @@ def normalise(entity: str, columns: list[str] | tuple[str, ...] | None, filters:
     unknown = [c for c in wanted if c not in tpl.fields]
     if unknown:
         raise UnusableInput("profile_column_unknown", columns=", ".join(unknown), known=", ".join(tpl.fields))
-    keys = [f for f in tpl.mandatory_fields if f in ("account_number", "identifier")]
-    ordered = tuple(dict.fromkeys([*[k for k in keys if k not in wanted], *wanted]))
+    ordered = importable_columns(tpl, wanted)
     missing = [p for p in filters.portfolios if p not in known_logins]
     if missing:
         raise UnusableInput("profile_login_unknown", logins=", ".join(missing))

@@ -10,7 +10,7 @@ import pytest
 from python_calamine import CalamineWorkbook
 from sqlalchemy import delete, func, insert, select, update
 
-from crmxl.db.models import Account, Contact, Qualification, User, contact_qualifications
+from crmxl.db.models import Account, Contact, ExportProfile, Qualification, User, contact_qualifications
 from crmxl.db.session import Database
 from crmxl.domain.account_number import display_account_number
 from crmxl.errors import NotFound, PermissionDenied, UnusableInput
@@ -290,3 +290,28 @@ def test_an_accounts_export_carries_its_contacts_key(demo_db, tmp_path):
     with db.session() as s:
         assert len(s.get(Account, account.id).contacts) == count
     db.dispose()
+
+
+def test_a_profile_saved_without_the_contacts_name_still_exports_a_file_that_imports_back(demo_db, tmp_path):
+    """A profile stored with contact columns but no Contact Name (or no Contact Type) exported a file whose
+    contact edits were dropped in silence (or that no longer imported at all): the export adds them."""
+    db = Database(demo_db.url)
+    admin = _actor(db, "admin")
+    with db.transaction() as conn:  # as an older crmxl stored it
+        conn.execute(insert(ExportProfile.__table__).values(
+            name="old", entity="accounts", columns=["account_number", "name", "contact_email"], filters={},
+            is_default=False, created_by="admin", created_at=dt.datetime(2026, 1, 1), updated_at=dt.datetime(2026, 1, 1)))
+    result = export(db, admin, "accounts", tmp_path / "old.xlsx", profile="old", portfolios=["agent.sp1"])
+    assert result.columns == ("type", "portfolio", "uf", "account_number", "name", "contact_name", "contact_type",
+                              "contact_email")
+    unchanged = plan_import(db, admin, tmp_path / "old.xlsx", "accounts")
+    assert not unchanged.has_errors and unchanged.counts()["contacts_update"] == 0
+    book = openpyxl.load_workbook(tmp_path / "old.xlsx")
+    sheet = book["Accounts"]
+    header = [c.value for c in sheet[1]]
+    row = next(r for r in range(2, sheet.max_row + 1) if sheet.cell(r, header.index("Contact Name") + 1).value)
+    sheet.cell(row, header.index("Contact Email") + 1).value = "novo@example.com.br"
+    book.save(tmp_path / "edited.xlsx")
+    plan = plan_import(db, admin, tmp_path / "edited.xlsx", "accounts")
+    (update_,) = plan.contacts_update
+    assert update_.changes == {"email": (update_.changes["email"][0], "novo@example.com.br")}

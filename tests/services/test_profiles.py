@@ -45,17 +45,20 @@ def test_a_default_profile_per_entity_after_init(empty_db):
     assert all(p.filters == Filters() for p in defaults)
 
 
-def test_add_keeps_the_order_adds_the_keys_and_normalises_filters(demo_db):
+def test_add_keeps_the_order_adds_the_mandatory_columns_and_normalises_filters(demo_db):
     db = Database(demo_db.url)
     manager = _actor(db, "mgr.south")
-    added = add_profile(db, manager, "  SP doctors ", "accounts", ["uf", "name", "uf"],
+    added = add_profile(db, manager, "  SP doctors ", "accounts", ["city", "uf", "name", "uf"],
                         Filters(portfolios=("agent.sp1",), types=("medico",), ufs=("sp",), active=True))
-    assert added.name == "SP doctors"
-    assert added.columns == ("account_number", "uf", "name")
+    assert added.name == "SP doctors"  # the mandatory (red) columns it lacks first: its file imports back
+    assert added.columns == ("account_number", "type", "portfolio", "city", "uf", "name")
+    contacts = add_profile(db, manager, "Contact e-mails", "accounts", ["contact_email", "qualifications"])
+    assert contacts.columns == (*ACCOUNTS.mandatory_fields, "contact_name", "contact_type", "contact_email",
+                                "qualifications")  # which contact a row shows, and its type, with them
     assert added.filters == Filters(("agent.sp1",), False, ("MEDICAL",), True, ("SP",))
     assert get_profile(db, "SP doctors") == added
-    contacts = add_profile(db, manager, "contact names", "contacts", ["name"])
-    assert contacts.columns == ("account_number", "identifier", "name")
+    contacts = add_profile(db, manager, "contact e-mails", "contacts", ["email", "name"])
+    assert contacts.columns == ("account_number", "identifier", "type", "email", "name")
 
 
 @pytest.mark.parametrize(("args", "code"), [
@@ -92,8 +95,9 @@ def test_edit_rename_delete_and_their_audit_trail(demo_db):
         edit_profile(db, manager, "A", new_name=" ")
     with pytest.raises(UnusableInput):
         edit_profile(db, manager, "A", columns=["colour"])
-    edited = edit_profile(db, manager, "A", new_name="A2", columns=["uf", "name"])
-    assert edited.columns == ("account_number", "uf", "name") and edited.filters.portfolios == ("agent.sp1",)
+    edited = edit_profile(db, manager, "A", new_name="A2", columns=["phone", "name"])
+    assert edited.columns == ("account_number", "type", "portfolio", "uf", "phone", "name")
+    assert edited.filters.portfolios == ("agent.sp1",)
     assert get_profile(db, "A2") == edited
     with pytest.raises(NotFound):
         get_profile(db, "A")
@@ -121,8 +125,8 @@ def test_a_profile_is_changed_by_its_author_or_an_admin(demo_db):
         with pytest.raises(PermissionDenied) as caught:
             change()
         assert caught.value.code == "profile_not_yours" and f"it is {owner}'s" in caught.value.render("en")
-    assert get_profile(db, "South").columns == ("account_number", "name")
-    assert edit_profile(db, south, "South", columns=["uf"]).columns == ("account_number", "uf")
+    assert get_profile(db, "South").columns == ("account_number", "type", "portfolio", "uf", "name")
+    assert edit_profile(db, south, "South", columns=["city"]).columns == (*ACCOUNTS.mandatory_fields, "city")
     assert edit_profile(db, admin, "South", new_name="South 2").created_by == "mgr.south"
     delete_profile(db, admin, "South 2")
     assert "South 2" not in {p.name for p in list_profiles(db)}
@@ -143,14 +147,15 @@ def test_agents_may_not_change_profiles(demo_db):
 def test_a_profile_drives_the_export_and_the_command_line_overrides_it(demo_db, tmp_path):
     db = Database(demo_db.url)
     manager = _actor(db, "mgr.south")
-    add_profile(db, manager, "SP doctors", "accounts", ["name", "uf"],
+    add_profile(db, manager, "SP doctors", "accounts", ["city", "name"],
                 Filters(portfolios=("agent.sp1",), types=("MEDICAL",)))
     result = export(db, manager, "accounts", tmp_path / "p.xlsx", profile="SP doctors")
     sheet = openpyxl.load_workbook(tmp_path / "p.xlsx")["Accounts"]
-    assert [c.value for c in sheet[1]] == ["Account Number*", "Account Name*", "UF*", "crmxl:id", "crmxl:version"]
+    assert [c.value for c in sheet[1]] == ["Account Number*", "Account Type*", "Portfolio*", "UF*", "City",
+                                           "Account Name*", "crmxl:id", "crmxl:version"]
     expected = _owned(db, "agent.sp1", type="MEDICAL")
     assert result.rows == len(expected) > 0
-    assert [r[3].value for r in sheet.iter_rows(min_row=2)] == [a.id for a in expected]
+    assert [r[6].value for r in sheet.iter_rows(min_row=2)] == [a.id for a in expected]
     # a portfolio given replaces the profile's; the profile's type filter still applies
     other = export(db, manager, "accounts", tmp_path / "o.xlsx", profile="SP doctors", portfolios=["agent.sp2"])
     assert other.rows == len(_owned(db, "agent.sp2", type="MEDICAL"))
