@@ -19,6 +19,7 @@ from crmxl.domain.enums import PORTFOLIO_ROLES, WITHOUT_PORTFOLIO, AccountType, 
 from crmxl.domain.errors import FieldError
 from crmxl.errors import Conflict, NotFound, UnusableInput
 from crmxl.services.access import Actor
+from crmxl.services.bulk import Bulk
 from crmxl.services.history import BatchRecorder
 from crmxl.services.images import chunks, load_images
 
@@ -108,7 +109,7 @@ def commit_transfer(db: Database, actor: Actor, plan: TransferPlan) -> int | Non
         raise Conflict("plan_other_user", login=actor.login, owner=plan.actor)
     actor.require(plan.from_login)
     actor.require(plan.to_login)
-    with db.transaction() as conn:
+    with db.transaction() as conn, Bulk(conn).writing():  # SQLite: the write lock before the versions are read
         to_id = _target_id(conn, plan.to_login)
         ids = [m.id for m in plan.accounts]
         if conn.dialect.name == "postgresql":

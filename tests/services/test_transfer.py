@@ -162,3 +162,49 @@ def test_nothing_to_move_records_no_batch(demo_db):
     assert empty.accounts == [] and commit_transfer(db, admin, empty) is None
     with db.session() as s:
         assert s.scalar(select(func.count()).select_from(ImportBatch).where(ImportBatch.kind == "transfer")) == 0
+
+
+def test_two_transfers_of_the_same_accounts_at_once_one_wins_the_other_is_stale(demo_db, monkeypatch):
+    """The transfer reads the versions in its write transaction: on SQLite the second waits for the first's
+    lock, then finds the accounts changed (both said they had moved them, and the history lied)."""
+    import threading
+
+    from crmxl.services import transfer as transfer_module
+
+    db = Database(demo_db.url)
+    manager = _actor(db, "mgr.south")
+    first = plan_transfer(db, manager, "agent.sp1", "agent.sp2", types=["company"])
+    second = plan_transfer(db, manager, "agent.sp1", "agent.pr1", types=["company"])
+    first_read, second_done = threading.Event(), threading.Event()
+    original = transfer_module.load_images
+
+    def slow_images(conn, entity, ids):
+        images = original(conn, entity, ids)
+        if threading.current_thread().name == "first":
+            first_read.set()
+            second_done.wait(2)  # the second transfer runs now, as far as it can
+        return images
+
+    monkeypatch.setattr(transfer_module, "load_images", slow_images)
+    outcome: dict[str, object] = {}
+
+    def run(name, plan):
+        try:
+            outcome[name] = commit_transfer(db, manager, plan)
+        except Conflict as exc:
+            outcome[name] = exc.code
+        finally:
+            if name == "second":
+                second_done.set()
+
+    one = threading.Thread(target=run, args=("first", first), name="first")
+    one.start()
+    first_read.wait(5)
+    two = threading.Thread(target=run, args=("second", second), name="second")
+    two.start()
+    one.join(30)
+    two.join(30)
+    assert isinstance(outcome["first"], int) and outcome["second"] in ("transfer_stale", "concurrent_change")
+    assert {a.id for a in _owned(db, "agent.sp2", type="COMPANY")} >= {m.id for m in first.accounts}
+    with db.session() as s:
+        assert s.scalar(select(func.count()).select_from(ImportBatch).where(ImportBatch.kind == "transfer")) == 1
