@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.text import Text
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from crmxl import i18n
@@ -17,8 +18,15 @@ from crmxl.db.session import Database
 from crmxl.services.access import Actor, resolve_actor
 from crmxl.services.setup import ensure_ready
 
-console = Console(soft_wrap=True)
-err_console = Console(stderr=True, soft_wrap=True)
+# No markup by default: messages carry the user's data (names, file names, logins), and a '[/i]' in them
+# must print as it is, not style the output or break it. Our own styles are given as ``style=``.
+console = Console(soft_wrap=True, markup=False)
+err_console = Console(stderr=True, soft_wrap=True, markup=False)
+
+
+def error_text(message: str, label: str = "Error:") -> Text:
+    """'Error: <message>' with the label in bold red and the message as it is."""
+    return Text.assemble((label, "bold red"), " ", message)
 
 DbOption = Annotated[str | None, typer.Option("--db", help="Database URL (default: $CRMXL_DATABASE_URL or the user's SQLite file).")]
 AsOption = Annotated[str | None, typer.Option("--as", help="Act as this login (default: the config file's login; on the demo database, admin).")]
@@ -68,7 +76,7 @@ def progress_bar(enabled: bool = True) -> Iterator:
 
 
 def fail(message: str, code: int = 2) -> None:
-    err_console.print(f"[bold red]Error:[/] {message}", highlight=False)
+    err_console.print(error_text(message), highlight=False)
     raise typer.Exit(code)
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from crmxl.cli.common import AsOption, DbOption, acting_user, console, open_database, progress_bar, settings
 from crmxl.services import history
@@ -58,20 +59,19 @@ def _sample_import(database, out: Path) -> None:
     actor = acting_user(database, "mgr.south")
     plan = plan_import(database, actor, sample, "accounts", allow_transfers=True)
     write_import_report(plan, report)
-    console.print(f"\n[bold]Demo import[/] of {sample} as mgr.south (a dry run: nothing is written):")
+    console.print(Text.assemble("\n", ("Demo import", "bold"), f" of {sample} as mgr.south (a dry run: nothing is written):"))
     summary(plan, "en", commit=False, batch_id=None, report=report)
 
 
 def _tour(url: str, out: Path) -> None:
-    console.print(f"""
-[bold]What to try next[/]  (demo users: admin, mgr.south, mgr.north, agent.sp1 ... agent.df1; password {DEMO_PASSWORD})
+    console.print(Text.assemble("\n", ("What to try next", "bold"), f"""  (demo users: admin, mgr.south, mgr.north, agent.sp1 ... agent.df1; password {DEMO_PASSWORD})
   open {out / 'sample-report.xlsx'}                    red cells with notes, the Errors column, the Summary sheet
   crmxl import accounts {out / 'sample-accounts.xlsx'} --as mgr.south --allow-transfers --skip-invalid --commit
   crmxl history --as mgr.south                        batches, and `crmxl undo BATCH_ID --as mgr.south`
   crmxl templates build --out {out / 'templates'}           the model workbooks, mandatory columns in red
   crmxl export accounts --portfolio agent.sp1 -o {out / 'sp1.xlsx'}
   crmxl serve                                        the web wizard on http://127.0.0.1:8000
-Database: {url}""", highlight=False)
+Database: {url}"""), highlight=False)
 
 
 def history_cmd(

@@ -111,12 +111,12 @@ def summary(plan: ImportPlan, lang: str, *, commit: bool, batch_id: int | None, 
     if len(plan.moves) > MOVES_SHOWN:
         console.print(t("change_more", count=len(plan.moves) - MOVES_SHOWN), highlight=False)
     if errors:
-        console.print("[bold yellow]" + t("cli_import_warning", errors=len(errors), rows=len(plan.error_rows)) + "[/]",
+        console.print(t("cli_import_warning", errors=len(errors), rows=len(plan.error_rows)), style="bold yellow",
                       highlight=False)
     elif not plan.rows:
-        console.print("[bold yellow]" + t("import_no_rows") + "[/]", highlight=False)
+        console.print(t("import_no_rows"), style="bold yellow", highlight=False)
     else:
-        console.print("[bold green]" + t("cli_import_correct") + "[/]", highlight=False)
+        console.print(t("cli_import_correct"), style="bold green", highlight=False)
     if batch_id is not None:
         console.print(t("cli_import_committed", batch=batch_id, committed=plan.valid_rows,
                         reported=len(plan.error_rows)), highlight=False)

@@ -54,7 +54,7 @@ def run(argv: list[str] | None = None) -> int:
     except (click.ClickException, TyperException) as exc:  # usage errors (typer 0.29 bundles its own click)
         show = getattr(exc, "show", None)
         if show is None:
-            common.err_console.print(f"[bold red]Error:[/] {exc}", highlight=False)
+            common.err_console.print(common.error_text(str(exc)), highlight=False)
         else:
             show()
         return 2
@@ -69,8 +69,8 @@ def run(argv: list[str] | None = None) -> int:
     except ArgumentError as exc:  # a database URL SQLAlchemy cannot use
         return _refuse(DatabaseUnavailable("database_unavailable", url="", detail=str(exc)), argv)
     except OSError as exc:  # a folder that cannot be written, a disk that is full
-        common.err_console.print(f"[bold red]Error:[/] {exc.filename or ''}: {exc.strerror or exc}. "
-                                 "Nothing was committed by the failed step.", highlight=False)
+        common.err_console.print(common.error_text(f"{exc.filename or ''}: {exc.strerror or exc}. "
+                                                   "Nothing was committed by the failed step."), highlight=False)
         return 2
     except KeyboardInterrupt:
         common.err_console.print(INTERRUPTED_TEXT)
@@ -84,7 +84,7 @@ INTERRUPTED_TEXT = "Interrupted: nothing was committed by the unfinished step."
 
 
 def _refuse(error: CrmxlError, argv: list[str] | None) -> int:
-    common.err_console.print(f"[bold red]Error:[/] {error.render(_lang(argv))}", highlight=False)
+    common.err_console.print(common.error_text(error.render(_lang(argv))), highlight=False)
     return error.exit_code
 
 
@@ -92,8 +92,9 @@ def _unexpected(exc: Exception) -> int:
     if common.is_debug():
         raise exc
     common.err_console.print(
-        f"[bold red]Unexpected error:[/] {type(exc).__name__}: {exc}\n"
-        "Nothing was committed by the failed step. Set CRMXL_DEBUG=1 to see the details.",
+        common.error_text(f"{type(exc).__name__}: {exc}\n"
+                          "Nothing was committed by the failed step. Set CRMXL_DEBUG=1 to see the details.",
+                          "Unexpected error:"),
         highlight=False,
     )
     return 2

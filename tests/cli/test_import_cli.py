@@ -230,3 +230,21 @@ def test_a_sheet_without_rows_is_not_called_correct(cli, sqlite_demo_db, tmp_pat
     assert [f["code"] for f in data["findings"]] == ["no_data_rows"] and data["rows"] == 0
     summary = openpyxl.load_workbook(tmp_path / "r.xlsx")["Summary"]
     assert summary["A2"].value == "The sheet has no rows: there is nothing to import."
+
+
+def test_brackets_in_the_data_print_as_they_are(cli, sqlite_demo_db, tmp_path):
+    """Output is not Rich markup: a name '[/i]' crashed the summary after a real commit (exit 1, batch id
+    never shown), '[draft] carteira.xlsx' lost its '[draft]'."""
+    rows = [{"account_number": NEW_CNPJ, "name": "Hospital [/i] Santa Casa", "type": "COMPANY",
+             "portfolio": "agent.sp1", "uf": "S[/i]P"},
+            {"account_number": cnpj("998877660002"), "name": "Clínica [ok] Vida", "type": "COMPANY",
+             "portfolio": "agent.sp1", "uf": "SP"}]
+    path = workbook(tmp_path / "[draft] carteira.xlsx", rows)
+    result = cli("import", "accounts", path, "--db", sqlite_demo_db.url, "--commit", "--skip-invalid")
+    assert result.exit_code == 1 and "Traceback" not in result.stderr, result
+    assert "[draft] carteira.xlsx" in result.stdout and "S[/i]P" in result.stdout and "Committed as batch" in result.stdout
+    moved = cli("transfer", "--from", "agent.sp1", "--to", "agent.sp2", "--account", cnpj("998877660002"),
+                "--commit", "--db", sqlite_demo_db.url)
+    assert moved.exit_code == 0 and "Clínica [ok] Vida" in moved.stdout
+    missing = cli("import", "accounts", tmp_path / "missing[/x].xlsx", "--db", sqlite_demo_db.url)
+    assert missing.exit_code == 2 and "missing[/x].xlsx" in missing.stderr
