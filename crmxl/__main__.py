@@ -1,3 +1,3 @@
-from crmxl.cli.main import entry
+from crmxl.cli import entry
 
 entry()

@@ -43,6 +43,8 @@ def run(argv: list[str] | None = None) -> int:
     """Entry point: never a traceback for the user; exit 0/1/2 as DESIGN.md says."""
     try:
         result = app(args=argv, standalone_mode=False)
+        if result == INTERRUPTED:  # Typer turns Ctrl-C into exit 130, which Click returns here without a word
+            common.err_console.print(INTERRUPTED_TEXT)
         return result if isinstance(result, int) else 0
     except typer.Exit as exc:
         if exc.exit_code == INTERRUPTED:  # Typer's own answer to Ctrl-C: say what it means
@@ -80,7 +82,8 @@ def run(argv: list[str] | None = None) -> int:
 
 
 INTERRUPTED = 130  # what a shell reports for Ctrl-C
-INTERRUPTED_TEXT = "Interrupted: nothing was committed by the unfinished step."
+INTERRUPTED_TEXT = ("Interrupted: the step under way committed nothing (a commit is all or nothing); "
+                    "`crmxl history` lists what was committed.")
 
 
 def _refuse(error: CrmxlError, argv: list[str] | None) -> int:

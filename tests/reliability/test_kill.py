@@ -105,3 +105,29 @@ def test_sigkill_mid_commit_leaves_the_database_as_before(demo_db, tmp_path, whe
     with engine.connect() as conn:  # usable afterwards
         assert conn.execute(select(func.count()).select_from(Account)).scalar() == len(before["accounts"])
     engine.dispose()
+
+
+def test_ctrl_c_mid_commit_says_so_and_leaves_the_database_as_before(sqlite_demo_db, tmp_path):
+    """Typer turns Ctrl-C into exit 130, which the command returned without a word."""
+    rows, _ = generate_rows(60_000, [])
+    path = tmp_path / "big.xlsx"
+    write_raw(path, rows)
+    before = table_dump(sqlite_demo_db.url)
+    proc = subprocess.Popen(_command(path, sqlite_demo_db.url), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            text=True, env={**os.environ, "CRMXL_HOME": str(tmp_path)})
+    deadline = time.monotonic() + 120
+    while proc.poll() is None and time.monotonic() < deadline and not _held(sqlite_demo_db.url, "sqlite"):
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and err.strip().startswith("Interrupted:") and "Traceback" not in err, err
+    assert table_dump(sqlite_demo_db.url) == before
+
+
+def test_ctrl_c_while_the_command_loads_is_no_traceback(tmp_path):
+    proc = subprocess.Popen([sys.executable, "-m", "crmxl", "--help"], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True, env={**os.environ, "CRMXL_HOME": str(tmp_path)})
+    time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert "Traceback" not in err and (proc.returncode == 0 or err.startswith("Interrupted")), (proc.returncode, err)
