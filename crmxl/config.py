@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+from typing import Any
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -47,17 +48,19 @@ class Settings:
     login: str | None = None
     lang: str = i18n.DEFAULT_LANGUAGE
     source: str = "defaults"
+    lang_chosen: bool = False  # set by the config file, the environment or an option (else: the default)
 
     def with_overrides(self, **values: str | None) -> Settings:
         given = {k: v for k, v in values.items() if v not in (None, "")}
         if "lang" in given:
             given["lang"] = i18n.normalize_language(given["lang"])
+            given["lang_chosen"] = True
         return replace(self, **given) if given else self
 
 
 def load_settings(**overrides: str | None) -> Settings:
     """Read defaults, the config file and the environment, then apply ``overrides``."""
-    values: dict[str, str] = {"database_url": default_database_url(), "lang": i18n.DEFAULT_LANGUAGE}
+    values: dict[str, Any] = {"database_url": default_database_url(), "lang": i18n.DEFAULT_LANGUAGE}
     source = "defaults"
     path = config_path()
     if path.is_file():
@@ -69,6 +72,7 @@ def load_settings(**overrides: str | None) -> Settings:
         for key in ("database_url", "login", "lang"):
             if isinstance(section.get(key), str):
                 values[key] = section[key]
+        values["lang_chosen"] = isinstance(section.get("lang"), str)
         source = str(path)
     env = {
         "database_url": os.environ.get("CRMXL_DATABASE_URL"),

@@ -23,7 +23,7 @@ from crmxl.cli.common import (
     settings,
 )
 from crmxl.domain.enums import without_portfolio_label
-from crmxl.errors import DatabaseUnavailable
+from crmxl.errors import CrmxlError, DatabaseUnavailable
 from crmxl.services.imports import (
     ImportPlan,
     commit_file,
@@ -58,32 +58,38 @@ def run_import(entity: str, file: Path, *, commit: bool, report: Path | None, as
             actor = acting_user(database, cfg.login)
             batch_id = None
             with progress_bar(not as_json) as progress:
-                plan = plan_import(database, actor, file, entity, lang=cfg.lang, allow_transfers=allow_transfers,
-                                   progress=progress)
-                if report is not None:
-                    write_import_report(plan, report, cfg.lang)
-                if commit and (skip_invalid or not plan.has_errors):
-                    applied, batch_id = commit_file(database, actor, plan, file, skip_invalid=skip_invalid,
-                                                    progress=progress)
-                    if applied is not plan and report is not None:  # re-planned: the report shows what was applied
-                        write_import_report(applied, report, cfg.lang)
-                    plan = applied
+                # messages in the language chosen, else in the file's own (a Portuguese template: Portuguese)
+                plan = plan_import(database, actor, file, entity, lang=cfg.lang if cfg.lang_chosen else None,
+                                   allow_transfers=allow_transfers, progress=progress)
+                try:
+                    if commit and (skip_invalid or not plan.has_errors):
+                        plan, batch_id = commit_file(database, actor, plan, file, skip_invalid=skip_invalid,
+                                                     progress=progress)  # re-planned: the plan applied
+                finally:  # also when the commit is refused: the report of what the file holds
+                    if report is not None:
+                        write_import_report(plan, report, batch_id=batch_id)
         finally:
             database.dispose()
-    except DatabaseUnavailable:
-        if report is not None and not commit:  # the cell checks need no database: still write their report
+    except CrmxlError as exc:
+        if isinstance(exc, DatabaseUnavailable) and report is not None and not commit:
+            # the cell checks need no database: still write their report
             write_cells_report(file, entity, report, lang=cfg.lang)
             err_console.print(i18n.message("cli_import_cells_report", cfg.lang, path=str(report)), highlight=False)
+        if as_json:  # the one JSON object, saying why there is no plan (the message goes to stderr too)
+            typer.echo(json.dumps({"file": str(file), "committed": False, "batch_id": None,
+                                   "error": {"code": exc.code, "message": exc.render(cfg.lang),
+                                             "exit_code": exc.exit_code}}, ensure_ascii=False))
         raise
     if as_json:
         typer.echo(json.dumps(plan_as_json(plan, committed=batch_id is not None, batch_id=batch_id),
                               ensure_ascii=False, default=str))
     else:
-        summary(plan, cfg.lang, commit=commit, batch_id=batch_id, report=report)
+        summary(plan, plan.lang, commit=commit, batch_id=batch_id, report=report, skip_invalid=skip_invalid)
     return 1 if plan.has_errors else 0
 
 
-def summary(plan: ImportPlan, lang: str, *, commit: bool, batch_id: int | None, report: Path | None) -> None:
+def summary(plan: ImportPlan, lang: str, *, commit: bool, batch_id: int | None, report: Path | None,
+            skip_invalid: bool = False) -> None:
     t = lambda code, **p: i18n.message(code, lang, **p)  # noqa: E731
     table = plan.table
     findings = plan.result.findings
@@ -120,6 +126,8 @@ def summary(plan: ImportPlan, lang: str, *, commit: bool, batch_id: int | None, 
     if batch_id is not None:
         console.print(t("cli_import_committed", batch=batch_id, committed=plan.valid_rows,
                         reported=len(plan.error_rows)), highlight=False)
+    elif commit and errors and skip_invalid:
+        console.print(t("import_nothing_valid_to_do", rows=len(plan.error_rows)), highlight=False)
     elif commit and errors:
         console.print(t("import_has_errors", errors=len(errors), rows=len(plan.error_rows)), highlight=False)
     elif commit and plan.rows:

@@ -42,6 +42,7 @@ i18n.register(
         "severity_error": {"en": "error", "pt-BR": "erro"},
         "severity_warning": {"en": "warning", "pt-BR": "aviso"},
         "severity_notice": {"en": "notice", "pt-BR": "observação"},
+        "plan_committed": {"en": "Committed", "pt-BR": "Gravado"},
         "plan_accounts_create": {"en": "Accounts to create", "pt-BR": "Contas a criar"},
         "plan_accounts_update": {"en": "Accounts to update", "pt-BR": "Contas a atualizar"},
         "plan_accounts_unchanged": {"en": "Accounts unchanged", "pt-BR": "Contas sem alteração"},

@@ -121,7 +121,10 @@ def test_acting_user_is_checked(cli, demo_db, tmp_path):
 
 def test_unusable_input_exits_2(cli, sqlite_demo_db, tmp_path):
     missing = cli("import", "accounts", tmp_path / "nope.xlsx", "--db", sqlite_demo_db.url, "--json")
-    assert missing.exit_code == 2 and "nope.xlsx" in missing.stderr and missing.stdout == ""
+    assert missing.exit_code == 2 and "nope.xlsx" in missing.stderr
+    answer = json.loads(missing.stdout)  # --json: one JSON object on stdout, also when there is no plan
+    assert answer["committed"] is False and answer["error"]["code"] == "file_not_found"
+    assert "nope.xlsx" in answer["error"]["message"] and answer["error"]["exit_code"] == 2
     contacts_file = workbook(tmp_path / "contacts.xlsx", [], tpl=CONTACTS)
     wrong = cli("import", "accounts", contacts_file, "--db", sqlite_demo_db.url)
     assert wrong.exit_code == 2 and "Traceback" not in wrong.stderr + wrong.stdout
@@ -248,3 +251,17 @@ def test_brackets_in_the_data_print_as_they_are(cli, sqlite_demo_db, tmp_path):
     assert moved.exit_code == 0 and "Clínica [ok] Vida" in moved.stdout
     missing = cli("import", "accounts", tmp_path / "missing[/x].xlsx", "--db", sqlite_demo_db.url)
     assert missing.exit_code == 2 and "missing[/x].xlsx" in missing.stderr
+
+
+def test_a_portuguese_file_gets_portuguese_messages_and_the_report_says_what_was_committed(cli, sqlite_demo_db,
+                                                                                         tmp_path):
+    path = workbook(tmp_path / "contas.xlsx", rows_with_one_bad_cell(sqlite_demo_db.url), lang="pt-BR")
+    result = cli("import", "accounts", path, "--db", sqlite_demo_db.url, "--commit", "--skip-invalid",
+                 "--report", tmp_path / "r.xlsx")
+    assert result.exit_code == 1 and "Gravado como lote 1" in result.stdout  # no --lang: the file's language
+    summary = openpyxl.load_workbook(tmp_path / "r.xlsx")["Resumo"]
+    lines = {row[0]: row[1] for row in summary.iter_rows(values_only=True) if row and row[0]}
+    assert lines["Gravado"] == "como lote 1 (desfaça com `crmxl undo 1`)"
+    again = cli("import", "accounts", path, "--db", sqlite_demo_db.url, "--commit", "--skip-invalid", "--lang", "en")
+    assert "Nothing was committed: the valid rows are already in the CRM; 1 rows with errors are reported." \
+        in again.stdout and "--skip-invalid)" not in again.stdout

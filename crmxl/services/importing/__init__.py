@@ -40,16 +40,17 @@ from crmxl.workbook.reader import read_table
 SUMMARY_CHANGES = 200  # changes listed one by one on the report's Summary sheet
 
 
-def plan_import(db: Database, actor: Actor, path: Path, template_id: str, *, lang: str = "en",
+def plan_import(db: Database, actor: Actor, path: Path, template_id: str, *, lang: str | None = None,
                 allow_transfers: bool = False, progress: Progress = no_progress,
                 shown_name: str | None = None) -> ImportPlan:
     """Read, validate and plan the import of ``path`` (a copy of the user's ``shown_name``, if given):
-    nothing is written."""
+    nothing is written. Messages are in ``lang``, or when none is given in the language of the file's headers."""
     tpl = TEMPLATES.get(template_id)
     if tpl is None:
         raise UnusableInput("import_template_unknown", template=template_id, known=", ".join(TEMPLATES))
     table = read_table(Path(path), tpl, progress=progress)
     table.shown_name = shown_name
+    lang = lang or table.lang
     prefetch = AccountPrefetch(db)  # the accounts of the file's numbers, read while the rest is validated
     result = validate_cells(table, lang=lang, progress=progress, on_numbers=prefetch.start)
     return plan_result(db, actor, result, lang=lang, allow_transfers=allow_transfers, progress=progress,
@@ -190,10 +191,15 @@ def change_lines(plan: ImportPlan, limit: int | None = SUMMARY_CHANGES) -> list[
     return chosen
 
 
-def write_import_report(plan: ImportPlan, out_path: Path, lang: str | None = None) -> Path:
-    """The user's workbook with the findings marked, and a Summary sheet with the plan and its changes."""
+def write_import_report(plan: ImportPlan, out_path: Path, lang: str | None = None, *,
+                        batch_id: int | None = None) -> Path:
+    """The user's workbook with the findings marked, and a Summary sheet with the plan and its changes (and,
+    after a commit, its batch)."""
     lang = lang or plan.lang
-    summary: dict[str, Any] = dict(plan.counts())
+    summary: dict[str, Any] = {}
+    if batch_id is not None:
+        summary["committed"] = i18n.message("report_committed", lang, batch=batch_id)
+    summary.update(plan.counts())
     for label, text in change_lines(plan):
         summary[label] = text
     return _report(plan.table, plan.result, Path(out_path), lang, summary)
@@ -236,6 +242,11 @@ i18n.register(
                                   "pt-BR": "Linha {row}: criar contato de {identifier}"},
         "change_contact_update": {"en": "Row {row}: update contact {name} of {identifier}",
                                   "pt-BR": "Linha {row}: atualizar contato {name} de {identifier}"},
+        "report_committed": {"en": "as batch {batch} (undo with `crmxl undo {batch}`)",
+                             "pt-BR": "como lote {batch} (desfaça com `crmxl undo {batch}`)"},
+        "import_nothing_valid_to_do": {
+            "en": "Nothing was committed: the valid rows are already in the CRM; {rows} rows with errors are reported.",
+            "pt-BR": "Nada foi gravado: as linhas válidas já estão no CRM; {rows} linhas com erros foram relatadas."},
         "import_nothing_to_do": {"en": "The data is correct and already in the CRM: nothing was imported.",
                                  "pt-BR": "Os dados estão corretos e já estão no CRM: nada foi importado."},
         "report_suffix": {
