@@ -66,8 +66,11 @@ def scan(path: Path, sheet: str) -> CellMarks:
                 return marks
             with archive.open(part) as handle:
                 tail = b""
+                unprefix = None
                 while chunk := handle.read(CHUNK):
-                    buffer = tail + chunk
+                    if unprefix is None:
+                        unprefix = _unprefixer(chunk)
+                    buffer = unprefix(tail + chunk)  # a tag cut by the chunk boundary is whole here
                     _collect(buffer, marks)
                     tail = buffer[-OVERLAP:]
     except (zipfile.BadZipFile, OSError, EOFError, ValueError, RuntimeError):
@@ -76,6 +79,19 @@ def scan(path: Path, sheet: str) -> CellMarks:
 
 
 _NO_RESULT = (b"</f></c>", b"/></c>", b"<v/>", b"<v />", b"<v></v>")  # what a formula without a result ends with
+
+
+_PREFIXED_ROOT = re.compile(rb"<([A-Za-z_][\w.\-]*):worksheet\b")
+
+
+def _unprefixer(first: bytes):
+    """What turns the sheet's XML into the unprefixed spelling the patterns read: a sheet written with a
+    prefix for its namespace ('<x:c r="A1">', as the .NET Open XML SDK writes) loses it; any other passes."""
+    found = _PREFIXED_ROOT.search(first)
+    if found is None:
+        return lambda data: data
+    opening, closing = b"<" + found.group(1) + b":", b"</" + found.group(1) + b":"
+    return lambda data: data.replace(closing, b"</").replace(opening, b"<")
 
 
 def _collect(buffer: bytes, marks: CellMarks) -> None:

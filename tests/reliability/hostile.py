@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from pathlib import Path
 
@@ -72,6 +73,7 @@ def make_all(folder: Path) -> dict[str, Path]:
     contacts = Path(__file__).resolve().parents[2] / "workbook_templates" / "crmxl-contacts-template.xlsx"
     files["wrong template"] = contacts
     files.update(_cell_cases(folder))
+    files["error values, prefixed XML"] = _prefixed(files["error values"], folder / "prefixed.xlsx")
     (folder / "unknown.csv").write_bytes(b"\xff\xfe\x00\xd8" + bytes(range(128, 256)) * 20)
     files["CSV in an unknown encoding"] = folder / "unknown.csv"
     header = "\t".join(c.header("en") for c in ACCOUNTS.columns)
@@ -96,6 +98,19 @@ def _book(path: Path, fill) -> Path:
     fill(book, sheet)
     book.close()
     return path
+
+
+def _prefixed(source: Path, target: Path) -> Path:
+    """``source`` with its sheets' XML spelled with a prefix for the main namespace ('<x:c r="A1">'), as
+    the .NET Open XML SDK writes it."""
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.namelist():
+            data = zin.read(item)
+            if item.startswith("xl/worksheets/sheet"):
+                data = data.replace(b'<worksheet xmlns="', b'<worksheet xmlns:x="')
+                data = re.sub(rb"<(/?)([A-Za-z]+)(?=[\s>/])", rb"<\1x:\2", data)
+            zout.writestr(item, data)
+    return target
 
 
 def _cell_cases(folder: Path) -> dict[str, Path]:

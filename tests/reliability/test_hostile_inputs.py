@@ -38,6 +38,7 @@ EXPECTED = {
     "wrong template": (2, "contacts template"),
     "formulas in data cells": (0, "formula_cached_value"),
     "error values": (1, "cell_error_value"),
+    "error values, prefixed XML": (1, "cell_error_value"),
     "merged cells across data": (0, "merged_cells"),
     "hidden rows and sheets": (0, "hidden_row"),
     "10,000 columns": (0, "unknown_column"),
@@ -77,6 +78,7 @@ def test_a_commit_of_a_file_with_errors_writes_nothing(case, hostile, cli, sqlit
 @pytest.mark.parametrize(("case", "code", "cells"), [
     ("formulas in data cells", "formula_cached_value", {(2, "B"), (3, "J")}),
     ("error values", "cell_error_value", {(2, "B"), (3, "M")}),
+    ("error values, prefixed XML", "cell_error_value", {(2, "B"), (3, "M")}),
     ("merged cells across data", "merged_cells", {(2, "B")}),
     ("hidden rows and sheets", "hidden_row", {(3, None)}),
 ])
