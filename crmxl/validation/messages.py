@@ -37,6 +37,10 @@ FINDINGS: dict[str, dict[str, str]] = {
         "en": "Cell {cell} holds a formula: its last computed value is imported",
         "pt-BR": "A célula {cell} tem uma fórmula: o último valor calculado é importado",
     },
+    "hidden_column": {
+        "en": "Column {column} ({header}) is hidden in {file}: its cells are imported like the others",
+        "pt-BR": "A coluna {column} ({header}) está oculta em {file}: as suas células são importadas como as outras",
+    },
     "hidden_row": {
         "en": "Row {row} is hidden in {file}: it is imported like the others",
         "pt-BR": "A linha {row} está oculta em {file}: ela é importada como as outras",

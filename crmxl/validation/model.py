@@ -49,6 +49,7 @@ class CellMarks:
     formulas: set[tuple[int, int]] = field(default_factory=set)
     uncomputed: set[tuple[int, int]] = field(default_factory=set)  # formulas saved without a result
     hidden_rows: set[int] = field(default_factory=set)
+    hidden_columns: set[int] = field(default_factory=set)  # 0-based
     merged: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)  # 0-based (top, left), (bottom, right)
 
 

@@ -58,7 +58,8 @@ def _mark_findings(table: Table, lang: str) -> list[Finding]:
     """An error value, a formula saved without its result, are errors (the cell reads as empty); a formula,
     a hidden row, merged cells warn."""
     marks = table.marks
-    if not (marks.errors or marks.formulas or marks.uncomputed or marks.hidden_rows or marks.merged):
+    if not (marks.errors or marks.formulas or marks.uncomputed or marks.hidden_rows or marks.merged
+            or marks.hidden_columns):
         return []
     hm = table.header_map
     fields = {index: name for name, index in {**hm.hidden, **hm.fields}.items()}
@@ -80,6 +81,11 @@ def _mark_findings(table: Table, lang: str) -> list[Finding]:
     for row, col in sorted(marks.formulas - set(marks.errors) - marks.uncomputed):
         if row in data_rows and col in fields:
             add(row, col, "formula_cached_value", "warning")
+    shown = {index: name for name, index in hm.fields.items()}  # the key columns of an export are hidden: fine
+    for col in sorted(marks.hidden_columns):
+        if col in shown and table.rows:
+            add(table.header_row, col, "hidden_column", "warning", column=column_letter(col),
+                header=table.template.column(shown[col]).header(table.lang))
     for row in sorted(marks.hidden_rows & data_rows):
         found.append(Finding(row, None, None, "hidden_row", "warning", message("hidden_row", lang, row=row, file=name)))
     for (top, left), (bottom, right) in marks.merged:

@@ -31,6 +31,9 @@ _CELL_FORMULA = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"[^>]*>(?:<v>[^<]*</
 # result, t="str", is a result)
 _CELL_UNCOMPUTED = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"([^>]*)>(?:<f[^>]*?/>|<f[^>]*>[^<]*</f>)'
                               rb'(<v\s*/>|<v>\s*</v>)?</c>')
+_COL = re.compile(rb"<col\b[^>]*>")
+_ATTRIBUTE = re.compile(rb'\b([a-zA-Z]+)="([^"]*)"')
+MAX_COLUMNS = 16_384  # Excel's last column, XFD
 _ROW_HIDDEN = re.compile(rb'<row r="([0-9]{1,7})"[^>]*?\bhidden="(?:1|true)"')
 
 
@@ -109,3 +112,8 @@ def _collect(buffer: bytes, marks: CellMarks) -> None:
                     marks.uncomputed.add((int(row), column_index(letters)))
     if b'hidden="' in buffer and len(marks.hidden_rows) < MAX_MARKS:
         marks.hidden_rows.update(int(row) for row in _ROW_HIDDEN.findall(buffer))
+        for tag in _COL.findall(buffer):  # <col min="6" max="6" hidden="1"/>, attributes in any order
+            attrs = dict(_ATTRIBUTE.findall(tag))
+            if attrs.get(b"hidden") in (b"1", b"true") and attrs.get(b"min", b"").isdigit() and \
+                    attrs.get(b"max", b"").isdigit():
+                marks.hidden_columns.update(range(int(attrs[b"min"]) - 1, min(int(attrs[b"max"]), MAX_COLUMNS)))

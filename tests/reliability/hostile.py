@@ -141,6 +141,7 @@ def _cell_cases(folder: Path) -> dict[str, Path]:
     def hidden(book, sheet) -> None:
         write(sheet, rows)
         sheet.set_row(2, None, None, {"hidden": True})
+        sheet.set_column(5, 5, None, None, {"hidden": True})  # Contact Name
         other = book.add_worksheet("Secret")
         other.write_row(0, 0, ["x"])
         other.hide()

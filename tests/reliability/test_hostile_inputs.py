@@ -81,6 +81,7 @@ def test_a_commit_of_a_file_with_errors_writes_nothing(case, hostile, cli, sqlit
     ("error values, prefixed XML", "cell_error_value", {(2, "B"), (3, "M")}),
     ("merged cells across data", "merged_cells", {(2, "B")}),
     ("hidden rows and sheets", "hidden_row", {(3, None)}),
+    ("hidden rows and sheets", "hidden_column", {(1, "F")}),
 ])
 def test_the_reader_sees_what_the_bulk_read_hides(case, code, cells, hostile):
     """Formulas (their cached value is read), error values (read as empty by calamine), merged and hidden cells."""
