@@ -59,8 +59,18 @@ def read_csv_grid(path: Path) -> list[list[str]]:
     except OSError as exc:
         raise UnusableInput("file_unreadable", file=path.name, detail=exc.strerror or str(exc)) from None
     text = decode(data)
+    delimiter = detect_delimiter(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
+    rows = []
     try:
-        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=detect_delimiter(text), strict=False))
+        line = 1
+        for row in reader:
+            for value in row:  # a quote never closed swallows the next lines into one cell: say so, lose no row
+                if "\n" in value and delimiter in value:
+                    raise UnusableInput("csv_unclosed_quote", file=path.name, line=line,
+                                        lines=reader.line_num - line + 1)
+            rows.append(row)
+            line = reader.line_num + 1
     except csv.Error as exc:
         raise UnusableInput("csv_unreadable", file=path.name, detail=str(exc)) from None
     width = max((len(r) for r in rows), default=0)

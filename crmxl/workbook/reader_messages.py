@@ -30,6 +30,13 @@ i18n.register(
             "en": "Sheet '{sheet}' of {file} is damaged and cannot be read: open it in Excel and save it again",
             "pt-BR": "A aba '{sheet}' de {file} está corrompida e não pode ser lida: abra-a no Excel e salve novamente",
         },
+        "csv_unclosed_quote": {
+            "en": "{file}: a quote (\") opened on line {line} is not closed before the line ends, so {lines} lines "
+                  "would be read as one cell; close it, or write it twice (\"\") inside a value, and import again",
+            "pt-BR": "{file}: uma aspa (\") aberta na linha {line} não é fechada antes do fim da linha, e {lines} "
+                     "linhas seriam lidas como uma célula; feche-a, ou escreva-a duas vezes (\"\") dentro de um "
+                     "valor, e importe de novo",
+        },
         "csv_unreadable": {
             "en": "{file} is not a readable CSV file: {detail}",
             "pt-BR": "{file} não é um arquivo CSV legível: {detail}",

@@ -124,6 +124,24 @@ def test_the_visible_sheet_is_read_not_a_hidden_one_of_the_same_name(tmp_path):
     assert len(read_table(copy_kept_empty, ACCOUNTS).rows) == 1
 
 
+def test_a_csv_quote_never_closed_is_refused_naming_its_line(tmp_path):
+    """csv would read every line after it into one cell: six rows neither imported nor reported."""
+    head = ";".join(headers(ACCOUNTS))
+    lines = [head, '11.222.333/0001-81;"Unclosed;COMPANY;agent.sp1;SP'] + [
+        f"45.997.418/0001-5{i};Row {i};COMPANY;agent.sp1;SP" for i in range(6)]
+    path = tmp_path / "stray.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(UnusableInput) as caught:
+        read_table(path, ACCOUNTS)
+    assert caught.value.code == "csv_unclosed_quote" and "opened on line 2" in str(caught.value)
+    quoted = tmp_path / "quoted.csv"  # a real line break inside a quoted address is fine
+    row = ["11.222.333/0001-81", "Ana", "COMPANY", "agent.sp1", "SP"] + [""] * (len(ACCOUNTS.fields) - 5)
+    row[ACCOUNTS.fields.index("address")] = '"Rua A, 10\nfundos"'
+    quoted.write_text(head + "\n" + ";".join(row) + "\n", encoding="utf-8")
+    table = read_table(quoted, ACCOUNTS)
+    assert len(table.rows) == 1 and "Rua A, 10\nfundos" in table.rows[0][1]
+
+
 def test_header_row_below_a_title(tmp_path):
     book = openpyxl.Workbook()
     ws = book.active
