@@ -114,6 +114,9 @@ CONTACT_KEY_HEADER = "crmxl:contact_id"
 CONTACT_VERSION_HEADER = "crmxl:contact_version"
 HIDDEN_FIELDS = {KEY_HEADER: "_id", VERSION_HEADER: "_version", CONTACT_KEY_HEADER: "_contact_id",
                  CONTACT_VERSION_HEADER: "_contact_version"}
+# A qualifications cell is stored as links to the registry, not as text: only Excel's own limit applies (the
+# whole registry written out, as an export writes it, is about 1,100 characters).
+LIST_CELL = 32_767
 ACCOUNT_CONTACT_COLUMNS = frozenset({"contact_name", "contact_type", "qualifications", "contact_email"})
 
 
@@ -185,7 +188,7 @@ ACCOUNTS = Template(
         Column("qualifications", "Qualifications", "Qualificações", Kind.QUALIFICATIONS,
                "The doctor's specialties from the registry; separate several with ';'.",
                "Especialidades do médico conforme o cadastro; separe várias com ';'.",
-               "Cardiologia; Clínica Médica", width=30, max_length=500),
+               "Cardiologia; Clínica Médica", width=30, max_length=LIST_CELL),
         Column("contact_email", "Contact Email", "E-mail do Contato", Kind.EMAIL,
                "The contact's e-mail.", "E-mail do contato.", "ana.souza@example.com.br", width=28),
         Column("city", "City", "Cidade", Kind.TEXT, "City.", "Cidade.", "São Paulo", width=20, max_length=100),
@@ -223,7 +226,7 @@ CONTACTS = Template(
         Column("qualifications", "Qualifications", "Qualificações", Kind.QUALIFICATIONS,
                "Specialties from the registry (doctors only); separate several with ';'.",
                "Especialidades conforme o cadastro (só médicos); separe várias com ';'.",
-               "Cardiologia", width=30, max_length=500),
+               "Cardiologia", width=30, max_length=LIST_CELL),
         Column("email", "Email", "E-mail", Kind.EMAIL, "The contact's e-mail.", "E-mail do contato.",
                "joao.lima@example.com.br", width=28),
         Column("phone", "Phone", "Telefone", Kind.PHONE, "Phone with area code.", "Telefone com DDD.",

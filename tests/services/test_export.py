@@ -315,3 +315,24 @@ def test_a_profile_saved_without_the_contacts_name_still_exports_a_file_that_imp
     plan = plan_import(db, admin, tmp_path / "edited.xlsx", "accounts")
     (update_,) = plan.contacts_update
     assert update_.changes == {"email": (update_.changes["email"][0], "novo@example.com.br")}
+
+
+def test_a_contact_with_every_specialty_comes_back_unchanged(demo_db, tmp_path):
+    """Typed 'A;B;...' the cell fit the old 500-character limit; exported 'A; B; ...' it no longer did."""
+    from crmxl.domain.specialties import default_specialties
+    from crmxl.schema import CONTACTS
+    from crmxl.services.imports import commit_import
+    from tests.services.import_files import demo_accounts, workbook
+
+    db = Database(demo_db.url)
+    admin = _actor(db, "admin")
+    doctor = demo_accounts(demo_db.url, "agent.sp1", 1)[0]
+    every = ";".join(default_specialties())
+    path = workbook(tmp_path / "c.xlsx", [{"account_number": doctor["account_number"], "name": "Dra. Todas",
+                                           "identifier": doctor["account_number"], "type": "DOCTOR",
+                                           "qualifications": every}], tpl=CONTACTS)
+    plan = plan_import(db, admin, path, "contacts")
+    assert not plan.has_errors and commit_import(db, admin, plan) is not None
+    export(db, admin, "contacts", tmp_path / "e.xlsx", portfolios=["agent.sp1"])
+    again = plan_import(db, admin, tmp_path / "e.xlsx", "contacts")
+    assert not again.has_errors and again.counts()["contacts_update"] == 0
