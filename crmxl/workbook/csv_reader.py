@@ -11,7 +11,7 @@ import io
 from pathlib import Path
 
 from crmxl.errors import UnusableInput
-from crmxl.workbook.csv_writer import FORMULA_STARTS
+from crmxl.workbook.csv_writer import ESCAPED_STARTS
 
 
 def decode(data: bytes) -> str:
@@ -78,6 +78,6 @@ def read_csv_grid(path: Path) -> list[list[str]]:
         if len(row) < width:
             row.extend([""] * (width - len(row)))
         for i, value in enumerate(row):
-            if value.startswith("'") and value[1:2] and value[1:].startswith(FORMULA_STARTS):
+            if value.startswith("'") and value[1:2] and value[1:].startswith(ESCAPED_STARTS):
                 row[i] = value[1:]
     return rows

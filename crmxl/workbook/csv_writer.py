@@ -19,6 +19,9 @@ from crmxl.schema import Template, key_headers
 from crmxl.services.progress import Progress, no_progress
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# a value that begins like a formula gets an apostrophe (Excel's text prefix); so does one that begins with an
+# apostrophe, so that the reader, which takes one off, gives it back as it was
+ESCAPED_STARTS = (*FORMULA_STARTS, "'")
 
 
 def cell_text(value: Any) -> str:
@@ -27,7 +30,7 @@ def cell_text(value: Any) -> str:
     if isinstance(value, dt.date):
         return format_date(value)
     text = str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    return "'" + text if text.startswith(ESCAPED_STARTS) else text
 
 
 def write_csv(out: Path, tpl: Template, columns: Sequence[str], rows: Iterable[Sequence[Any]], *, lang: str = "en",

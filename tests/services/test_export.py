@@ -237,6 +237,13 @@ def test_formula_looking_values_stay_text(demo_db, tmp_path):
     rows = list(csv.reader((tmp_path / "a.csv").read_text("utf-8-sig").splitlines(), delimiter=";"))
     assert [r[1] for r in rows[1:5]] == ["'" + name for name in hostile.values()]
     assert rows[5][1] == sp1[4].name
+    with db.transaction() as conn:  # a name that really begins with an apostrophe keeps it through a CSV
+        conn.execute(update(Account).where(Account.id == sp1[4].id).values(name="'-Apostrophe", city="'abc"))
+    export(db, admin, "accounts", tmp_path / "b.csv", portfolios=["agent.sp1"], fmt="csv")
+    rows = list(csv.reader((tmp_path / "b.csv").read_text("utf-8-sig").splitlines(), delimiter=";"))
+    assert rows[5][1] == "''-Apostrophe"
+    again = plan_import(db, admin, tmp_path / "b.csv", "accounts")
+    assert again.counts()["accounts_update"] == 0 and again.counts()["accounts_unchanged"] == len(sp1)
 
 
 def test_csv_has_the_template_headers_and_text_values(demo_db, tmp_path):
