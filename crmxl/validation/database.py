@@ -178,13 +178,25 @@ class _Checker:
 
     def contact(self, record: Record, identifier: str, name: str, field_name: str, key_id: int | None) -> None:
         if key_id is not None and key_id in self.contact_ids:
-            self.rename(record, self.contact_ids[key_id], identifier, name, field_name)
-            return
-        try:
-            resolve_contact(self.ref, identifier, name, None)
-        except AmbiguousContact as exc:
-            self.add(record, field_name, "contact_ambiguous",
-                     {"count": len(exc.candidates), "identifier": identifier, "name": name})
+            existing: ExistingContact | None = self.contact_ids[key_id]
+            self.rename(record, existing, identifier, name, field_name)
+        else:
+            try:
+                existing = resolve_contact(self.ref, identifier, name, None)
+            except AmbiguousContact as exc:
+                self.add(record, field_name, "contact_ambiguous",
+                         {"count": len(exc.candidates), "identifier": identifier, "name": name})
+                return
+        if existing is not None:
+            self.specialties_dropped(record, existing, "contact_type" if field_name == "contact_name" else "type")
+
+    def specialties_dropped(self, record: Record, existing: ExistingContact, type_field: str) -> None:
+        """A doctor who becomes another type of contact loses their specialties: say so on the type's cell."""
+        new_type = record.values.get(type_field)
+        specialties = existing.values.get("qualifications")
+        if new_type and new_type != "DOCTOR" and existing.values.get("type") == "DOCTOR" and specialties:
+            self.add(record, type_field, "specialties_dropped",
+                     {"name": existing.name, "type": new_type, "qualifications": "; ".join(specialties)}, "warning")
 
     def rename(self, record: Record, keyed: ExistingContact, identifier: str, name: str, field_name: str) -> None:
         """An exported contact renamed to the name of another contact of its account (one the file does not

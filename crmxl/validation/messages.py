@@ -125,6 +125,10 @@ FINDINGS: dict[str, dict[str, str]] = {
         "en": "The Identifier {identifier} must repeat the Account Number {number}",
         "pt-BR": "O Identificador {identifier} deve repetir o Número da Conta {number}",
     },
+    "specialties_dropped": {
+        "en": "{name} becomes a {type} contact: their specialties ({qualifications}) will be removed",
+        "pt-BR": "{name} passa a ser um contato {type}: as suas especialidades ({qualifications}) serão removidas",
+    },
     "qualifications_not_doctor": {
         "en": "Qualifications apply to DOCTOR contacts only; they are ignored for this {type} contact",
         "pt-BR": "Qualificações valem só para contatos DOCTOR; foram ignoradas para este contato {type}",

@@ -255,5 +255,8 @@ def test_a_doctor_who_becomes_a_secretary_loses_the_specialties(db, demo_db, tmp
                                      "name": doctor.name, "type": "SECRETARY"}], tpl=CONTACTS)
     (update,) = plan.contacts_update
     assert update.changes["type"] == ("DOCTOR", "SECRETARY") and update.changes["qualifications"][1] == ()
+    (said,) = [f for f in plan.result.findings if f.code == "specialties_dropped"]  # not in silence
+    assert (said.severity, said.field) == ("warning", "type") and doctor.name in said.message
+    assert qualification_names(demo_db.url, doctor.id)[0] in said.message
     commit_import(db, actor(db), plan)
     assert qualification_names(demo_db.url, doctor.id) == []
