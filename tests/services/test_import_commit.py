@@ -260,3 +260,17 @@ def test_a_doctor_who_becomes_a_secretary_loses_the_specialties(db, demo_db, tmp
     assert qualification_names(demo_db.url, doctor.id)[0] in said.message
     commit_import(db, actor(db), plan)
     assert qualification_names(demo_db.url, doctor.id) == []
+
+
+def test_a_contact_found_by_a_name_spelled_otherwise_takes_that_spelling(db, demo_db, tmp_path):
+    """The name picks the contact ignoring case and accents; a spelling fixed in the file is applied, not
+    dropped in silence."""
+    a = demo_accounts(demo_db.url, "agent.sp1", 1)[0]
+    contact = contacts_of(demo_db.url, a["account_number"])[0]
+    fixed = contact.name.upper()
+    plan = plan_file(db, tmp_path, [{"account_number": a["account_number"], "identifier": a["account_number"],
+                                     "name": fixed, "type": contact.type}], tpl=CONTACTS)
+    (update,) = plan.contacts_update
+    assert update.id == contact.id and update.changes["name"] == (contact.name, fixed) and not plan.contacts_create
+    commit_import(db, actor(db), plan)
+    assert [c.name for c in contacts_of(demo_db.url, a["account_number"]) if c.id == contact.id] == [fixed]

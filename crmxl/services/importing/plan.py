@@ -166,7 +166,7 @@ class _Planner:
         if quals is None and wanted.get("type") not in (None, DOCTOR) and target.values.get("qualifications"):
             quals = ()  # specialties are a doctor's: a contact who is no longer one loses them
         changes = self.contact_changes(target, wanted, quals)
-        if key_id is not None and target.name != name:
+        if target.name != name:  # renamed by its key, or found by a name spelled otherwise ('JOSE' for 'José')
             changes["name"] = (target.name, name)
         if changes:
             plan.contacts_update.append(ContactUpdate(record.row, target.id, target.identifier, name, target.version,
