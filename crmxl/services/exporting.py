@@ -7,8 +7,6 @@ import's conflict check; the file is written beside ``out`` and renamed into pla
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +24,7 @@ from crmxl.services.access import Actor, portfolio_logins
 from crmxl.services.export_query import ROWS, count_rows
 from crmxl.services.profiles import Filters, Profile, default_profile, get_profile
 from crmxl.services.progress import Progress, no_progress
+from crmxl.workbook.files import written_atomically
 
 U = User.__table__
 FORMATS = ("xlsx", "csv")
@@ -136,17 +135,9 @@ def export(db: Database, actor: Actor, entity: str, out: Path, *, portfolios: Se
 def _write_xlsx(out: Path, tpl, columns, rows, lang: str, lists, progress: Progress) -> int:
     from crmxl.workbook.layout import write_model_workbook
 
-    out.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(prefix=f".{out.stem}-", suffix=".xlsx", dir=out.parent)
-    os.close(handle)
-    try:
-        count = write_model_workbook(Path(temp), tpl, lang=lang, lists=lists, columns=columns, rows=rows,
-                                     with_keys=True, progress=progress)
-        os.replace(temp, out)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-    return count
+    with written_atomically(out) as temp:
+        return write_model_workbook(temp, tpl, lang=lang, lists=lists, columns=columns, rows=rows, with_keys=True,
+                                    progress=progress)
 
 
 i18n.register({

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import os
-import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -17,6 +15,7 @@ from typing import Any
 from crmxl.domain.formats import format_date
 from crmxl.schema import Template, key_headers
 from crmxl.services.progress import Progress, no_progress
+from crmxl.workbook.files import written_atomically
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # a value that begins like a formula gets an apostrophe (Excel's text prefix); so does one that begins with an
@@ -35,21 +34,13 @@ def cell_text(value: Any) -> str:
 
 def write_csv(out: Path, tpl: Template, columns: Sequence[str], rows: Iterable[Sequence[Any]], *, lang: str = "en",
               progress: Progress = no_progress) -> int:
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(prefix=f".{out.stem}-", suffix=".csv", dir=out.parent)
     count = 0
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8-sig", newline="") as stream:
-            writer = csv.writer(stream, delimiter=";")
-            writer.writerow([tpl.column(c).header(lang) for c in columns] + list(key_headers(tpl.id, columns)))
-            for count, row in enumerate(rows, start=1):
-                writer.writerow([cell_text(v) for v in row])
-                if count % 5000 == 0:
-                    progress("write", count, None)
-        os.replace(temp, out)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    with written_atomically(Path(out)) as temp, temp.open("w", encoding="utf-8-sig", newline="") as stream:
+        writer = csv.writer(stream, delimiter=";")
+        writer.writerow([tpl.column(c).header(lang) for c in columns] + list(key_headers(tpl.id, columns)))
+        for count, row in enumerate(rows, start=1):
+            writer.writerow([cell_text(v) for v in row])
+            if count % 5000 == 0:
+                progress("write", count, None)
     progress("write", count, count)
     return count

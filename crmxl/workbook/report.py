@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
-import tempfile
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -41,6 +39,7 @@ from crmxl.workbook.patch import Annotations, Unpatchable, patch_workbook
 from crmxl.workbook.sniff import ZIP_ERRORS
 from crmxl.workbook.report_summary import TITLE_PREFIX, remove_summary, write_summary
 from crmxl.workbook.sniff import sniff
+from crmxl.workbook.files import written_atomically
 
 log = logging.getLogger(__name__)
 AUTHOR = "crmxl"
@@ -150,17 +149,8 @@ def _column_index(letters: str) -> int | None:
 
 
 def _write_atomically(out: Path, write: Callable[[Path], None]) -> None:
-    out.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp_name = tempfile.mkstemp(prefix=f".{out.stem}-", suffix=out.suffix, dir=out.parent)
-    os.close(handle)
-    temp = Path(temp_name)
-    try:
+    with written_atomically(out) as temp:
         write(temp)
-        os.replace(temp, out)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            temp.unlink()
-        raise
 
 
 def _has_vba(source: Path) -> bool:
@@ -294,17 +284,9 @@ def _write_errors_column(sheet: Worksheet, table: Table, findings: list[Finding]
 
 
 def _save_atomically(book: Workbook, out: Path) -> None:
-    out.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp_name = tempfile.mkstemp(prefix=f".{out.stem}-", suffix=out.suffix, dir=out.parent)
-    os.close(handle)
-    temp = Path(temp_name)
     try:
-        book.save(temp)
-        os.replace(temp, out)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            temp.unlink()
-        raise
+        with written_atomically(out) as temp:
+            book.save(temp)
     finally:
         if book.vba_archive is not None:
             book.vba_archive.close()

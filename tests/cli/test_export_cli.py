@@ -213,3 +213,24 @@ def test_profiles_commands(cli, sqlite_demo_db):
     assert cli("profiles", "delete", "Default accounts", *db).exit_code == 2
     assert cli("profiles", "delete", "NI", *db).exit_code == 0
     assert cli("profiles", "show", "NI", *db).exit_code == 2
+
+
+def test_exports_and_reports_get_a_users_file_mode(cli, sqlite_demo_db, tmp_path):
+    """They were written as temporary files (0600): colleagues on a shared folder could not open them."""
+    import os
+    import stat
+
+    db = ("--db", sqlite_demo_db.url)
+    previous = os.umask(0o022)
+    try:
+        for name in ("a.xlsx", "a.csv"):
+            fmt = ("--format", "csv") if name.endswith(".csv") else ()
+            assert cli("export", "accounts", "--portfolio", "agent.sp1", "-o", tmp_path / name, *fmt, *db).exit_code == 0
+            assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o644, name
+        (tmp_path / "a.xlsx").chmod(0o664)  # a file replaced keeps its own mode
+        cli("import", "accounts", tmp_path / "a.xlsx", "--report", tmp_path / "a.xlsx", *db)
+        assert stat.S_IMODE((tmp_path / "a.xlsx").stat().st_mode) == 0o664
+        cli("import", "accounts", tmp_path / "a.xlsx", "--report", tmp_path / "r.xlsx", *db)
+        assert stat.S_IMODE((tmp_path / "r.xlsx").stat().st_mode) == 0o644
+    finally:
+        os.umask(previous)

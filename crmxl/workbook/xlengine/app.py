@@ -14,6 +14,7 @@ from xlwings import base_classes
 from crmxl.workbook.xlengine import values as V
 from crmxl.workbook.xlengine.names import Names
 from crmxl.workbook.xlengine.sheet import Sheets
+from crmxl.workbook.files import file_mode
 
 ENGINE_NAME = "openpyxl"
 ALERT_BUTTONS = {
@@ -292,7 +293,7 @@ class Book(base_classes.Book):
         os.close(handle)
         try:
             self.wb.save(temp)
-            os.chmod(temp, _file_mode(target))
+            os.chmod(temp, file_mode(target))
             os.replace(temp, target)
         except BaseException:
             Path(temp).unlink(missing_ok=True)
@@ -300,11 +301,4 @@ class Book(base_classes.Book):
         self._fullname, self._name = str(target), target.name
 
 
-def _file_mode(target: Path) -> int:
-    """Keep the mode of the file we replace; a new file gets the usual one (0666 less the umask)."""
-    try:
-        return target.stat().st_mode & 0o7777
-    except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
+
