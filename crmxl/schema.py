@@ -150,6 +150,11 @@ STAMP_SHEET = "_crmxl"
 LISTS_SHEET = {"en": "Lists", "pt-BR": "Listas"}
 INSTRUCTIONS_SHEET = {"en": "Instructions", "pt-BR": "Instruções"}
 SUMMARY_SHEET = {"en": "Summary", "pt-BR": "Resumo"}
+
+
+def ours(sheet_name: str) -> bool:
+    """A sheet crmxl writes beside the data (instructions, dropdown lists, a report's summary), never data."""
+    return header_key(sheet_name) in _OUR_SHEET_KEYS
 ERRORS_HEADER = {"en": "Errors", "pt-BR": "Erros"}
 OK_TEXT = {"en": "OK", "pt-BR": "OK"}
 
@@ -305,3 +310,6 @@ def map_headers(tpl: Template, headers: list[object]) -> HeaderMap:
 def header_score(tpl: Template, headers: list[object]) -> int:
     """How many of the template's fields a header row names (to find a sheet by its headers)."""
     return len(map_headers(tpl, headers).fields)
+
+
+_OUR_SHEET_KEYS = {header_key(n) for names in (LISTS_SHEET, INSTRUCTIONS_SHEET, SUMMARY_SHEET) for n in names.values()}

@@ -18,15 +18,13 @@ from python_calamine import CalamineWorkbook, PasswordError, SheetTypeEnum, Shee
 
 from crmxl.errors import UnusableInput
 from crmxl.schema import (
-    INSTRUCTIONS_SHEET,
-    LISTS_SHEET,
     STAMP_SHEET,
-    SUMMARY_SHEET,
     TEMPLATES,
     HeaderMap,
     Template,
     header_key,
     map_headers,
+    ours,
 )
 from crmxl.services.progress import Progress, no_progress
 from crmxl.validation.model import CellMarks, Table
@@ -38,7 +36,6 @@ from crmxl.workbook.sheet_parts import read_in_parts
 from crmxl.workbook.sniff import ZIP_ERRORS, sniff
 
 HEADER_SCAN_ROWS = 10
-_OUR_SHEETS = {header_key(n) for d in (LISTS_SHEET, INSTRUCTIONS_SHEET, SUMMARY_SHEET) for n in d.values()}
 
 
 def read_table(path: Path, tpl: Template, *, progress: Progress = no_progress) -> Table:
@@ -128,7 +125,7 @@ def _read_workbook(path: Path, tpl: Template) -> Table:
                                 sheets=" / ".join(tpl.sheet_names))
         candidates: list[tuple[int, str, list[list[Any]], list]] = []
         for name in worksheets:
-            if name not in visible or name == STAMP_SHEET or header_key(name) in _OUR_SHEETS:
+            if name not in visible or name == STAMP_SHEET or ours(name):
                 continue
             grid, merged = _grid(book, path, name)
             score = max((_score(tpl, row) for row in grid[:HEADER_SCAN_ROWS]), default=0)

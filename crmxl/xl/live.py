@@ -13,7 +13,7 @@ from typing import Any
 
 from crmxl.config import Settings, load_settings
 from crmxl.errors import UnusableInput
-from crmxl.schema import ERRORS_HEADER, OK_TEXT, STAMP_SHEET, TEMPLATES, Template, header_key, header_score
+from crmxl.schema import ERRORS_HEADER, OK_TEXT, STAMP_SHEET, TEMPLATES, Template, header_key, header_score, ours
 from crmxl.validation.model import CellMarks, Finding, Table, ValidationResult
 from crmxl.workbook.reader import stamp_from_rows, table_from_grid
 
@@ -73,6 +73,20 @@ def read_grid(sheet) -> list[list[Any]]:
         width = len(values[0]) if values else 0
         values = [[None] * width for _ in range(top - 1)] + values
     return [list(row) for row in values]
+
+
+def data_sheet(book):
+    """The sheet to validate: the active one, unless it is one of ours (the instructions, the lists, a
+    summary) or a hidden record: then the template's data sheet, made active so the user sees its marks."""
+    active = book.sheets.active
+    if not (ours(active.name) or active.name in (MARKS_SHEET, CONF_SHEET, STAMP_SHEET)):
+        return active
+    names = {header_key(n) for tpl in TEMPLATES.values() for n in tpl.sheet_names}
+    for sheet in book.sheets:
+        if header_key(sheet.name) in names and sheet.visible:
+            sheet.impl.activate()
+            return sheet
+    return active
 
 
 def read_table(book, sheet=None) -> Table:

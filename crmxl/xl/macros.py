@@ -83,7 +83,7 @@ def macro(func: Callable[[Context], Any]) -> Callable[..., Any]:
 
 
 def _validate(ctx: Context, allow_transfers: bool) -> ImportPlan:
-    sheet = ctx.book.sheets.active
+    sheet = live.data_sheet(ctx.book)
     ctx.status("xl_status_reading", sheet=sheet.name)
     table = live.read_table(ctx.book, sheet)
     ctx.status("xl_status_validating", rows=len(table.rows))

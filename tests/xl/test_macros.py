@@ -167,6 +167,24 @@ def test_validate_writes_its_errors_column_right_of_the_users_own_cells(env):
         assert [ws["Q1"].value, ws["Q3"].value] == ["Errors", "OK"] and "check digits" in ws["Q2"].value
 
 
+def test_validate_from_the_instructions_sheet_validates_the_data_sheet(env):
+    """The button pressed while the Instructions or the Lists are showing said the workbook was no template."""
+    import shutil
+
+    db, tmp = env
+    path = tmp / "template.xlsx"
+    shutil.copy(Path(__file__).parents[2] / "workbook_templates" / "crmxl-accounts-template.xlsx", path)
+    book = openpyxl.load_workbook(path)
+    book["Accounts"].append(_row("11.222.333/0001-80", "Clínica Errada", "COMPANY", "agent.sp1", "SP"))
+    book.save(path)
+    for other in ("Instructions", "Lists"):
+        book = open_book(path)
+        book.sheets[other].impl.activate()
+        macros.validate(book)
+        assert _alerts(book)[-1]["prompt"].startswith("Warning: 1 errors in 1 of 1 rows"), other
+        assert book.sheets.active.name == "Accounts"
+
+
 def test_a_sheet_without_rows_is_not_called_correct(env):
     db, tmp = env
     book = open_book(_workbook(tmp / "empty.xlsx", []))
