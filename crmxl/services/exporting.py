@@ -20,7 +20,7 @@ from crmxl.db.session import Database
 from crmxl.domain.enums import AccountType, parse_enum, parse_uf
 from crmxl.errors import NotFound, UnusableInput
 from crmxl.schema import TEMPLATES, importable_columns
-from crmxl.services.access import Actor, portfolio_logins
+from crmxl.services.access import Actor
 from crmxl.services.export_query import ROWS, count_rows
 from crmxl.services.profiles import Filters, Profile, default_profile, get_profile
 from crmxl.services.progress import Progress, no_progress
@@ -110,11 +110,10 @@ def export(db: Database, actor: Actor, entity: str, out: Path, *, portfolios: Se
     out = Path(out)
     with db.transaction() as conn:
         _check_logins(conn, flt.portfolios)
-        logins = portfolio_logins(conn, actor)
     if fmt == "xlsx":
         from crmxl.services.templates import current_lists
 
-        lists = current_lists(db, logins)
+        lists = current_lists(db, actor)
     with db.transaction() as conn:
         total = count_rows(conn, entity, flt)
         report = _with_total(progress, total)

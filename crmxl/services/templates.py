@@ -16,7 +16,7 @@ from crmxl.db.session import Database
 from crmxl.domain.enums import Role
 from crmxl.errors import NotFound, PermissionDenied, UnusableInput
 from crmxl.schema import ACCOUNTS, CONTACTS, LANGS
-from crmxl.services.access import Actor
+from crmxl.services.access import Actor, actor_for, portfolio_logins
 from crmxl.workbook.layout import Lists
 from crmxl.workbook.templates import build_template
 
@@ -52,11 +52,14 @@ class Manifest:
         return {"manager": self.manager, "lang": self.lang, "files": [asdict(d) for d in self.files]}
 
 
-def current_lists(db: Database, logins: list[str]) -> Lists:
-    """The Lists sheet's values: ``logins`` and the current qualifications registry."""
+def current_lists(db: Database, actor: Actor) -> Lists:
+    """The Lists sheet's values for ``actor``: the portfolios they may place accounts in (and Without Portfolio
+    only if they may use it: an agent's dropdown offered values their import then refused), and the current
+    qualifications registry."""
     with db.session() as session:
+        logins = portfolio_logins(session, actor)
         names = session.scalars(select(Qualification.name).order_by(Qualification.name)).all()
-    return Lists(logins=sorted(logins), qualifications=list(names))
+    return Lists(logins=sorted(logins), qualifications=list(names), without_portfolio=actor.may_use(None))
 
 
 def distributed_filename(template_id: str, agent: str, lang: str = "en") -> str:
@@ -77,11 +80,12 @@ def distribute(db: Database, actor: Actor, manager_login: str, out_dir: Path, la
         if manager is None or manager.role != Role.MANAGER:
             raise NotFound("manager_unknown", login=manager_login)
         agents = sorted(a.login for a in manager.agents if a.active)
-    lists = current_lists(db, agents)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     written: list[Distributed] = []
     for agent in agents:
+        with db.session() as session:
+            lists = current_lists(db, actor_for(session, agent))  # what the agent may choose: their portfolio
         for tpl in (ACCOUNTS, CONTACTS):
             path = out_dir / distributed_filename(tpl.id, agent, lang)
             partial = path.with_name(path.name + ".part")

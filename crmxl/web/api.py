@@ -20,7 +20,7 @@ from crmxl.services.imports import ImportHasErrors, commit_import, plan_as_json
 from crmxl.web.app import state
 from crmxl.web.deps import api_actor
 from crmxl.web.imports import plan_upload, receive_upload
-from crmxl.web.pages import _cleanup, _entity, _portfolios
+from crmxl.web.pages import _cleanup, _entity
 
 router = APIRouter(prefix="/api", tags=["api"])
 ApiActor = Annotated[Actor, Depends(api_actor)]
@@ -107,5 +107,6 @@ def lists(request: Request, actor: ApiActor) -> dict[str, Any]:
     """The logins the user may place accounts in, and the qualifications registry (for dropdowns)."""
     from crmxl.services.templates import current_lists
 
-    found = current_lists(state(request).db, _portfolios(request, actor))
-    return {"logins": list(found.logins), "qualifications": list(found.qualifications)}
+    found = current_lists(state(request).db, actor)
+    return {"logins": list(found.logins), "without_portfolio": found.without_portfolio,
+            "qualifications": list(found.qualifications)}

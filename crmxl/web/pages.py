@@ -90,8 +90,7 @@ def download_template(request: Request, entity: str, actor: ActorDep):
     lang = lang_of(request)
     folder = Path(tempfile.mkdtemp(prefix="crmxl-tpl-"))
     path = folder / template_filename(tpl, lang)
-    logins = sorted(actor.portfolios) if actor.portfolios is not None else []
-    build_template(tpl, path, lang, current_lists(state(request).db, logins))
+    build_template(tpl, path, lang, current_lists(state(request).db, actor))
     return FileResponse(path, filename=path.name, background=BackgroundTask(_cleanup, folder))
 
 

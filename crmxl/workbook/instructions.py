@@ -92,9 +92,7 @@ def instruction_lines(tpl: Template, lang: str, portfolio_default: str | None = 
         out += [("", False), ((f"Esta planilha é de {portfolio_default}" if pt
                                else f"This workbook is {portfolio_default}'s"), True),
                 ((f"A Carteira já vem preenchida com {portfolio_default} nas linhas 2 a {prefill_rows + 1}; "
-                  "uma linha em que só a Carteira está preenchida é ignorada na importação. Escolha outro login "
-                  "ou 'Sem Carteira' na lista para uma conta de outra carteira." if pt
+                  "uma linha em que só a Carteira está preenchida é ignorada na importação." if pt
                   else f"The Portfolio column is pre-filled with {portfolio_default} in rows 2 to "
-                  f"{prefill_rows + 1}; a row with nothing but the Portfolio is ignored on import. Pick another "
-                  "login or 'Without Portfolio' from the dropdown for an account of another portfolio."), False)]
+                  f"{prefill_rows + 1}; a row with nothing but the Portfolio is ignored on import."), False)]
     return out

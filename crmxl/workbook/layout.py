@@ -49,6 +49,7 @@ class Lists:
 
     logins: Sequence[str] = field(default_factory=tuple)
     qualifications: Sequence[str] = field(default_factory=tuple)
+    without_portfolio: bool = True  # 'Without Portfolio' offered too
 
 
 def list_headers(lang: str) -> list[str]:
@@ -62,7 +63,7 @@ def list_values(lists: Lists, lang: str) -> list[list[str]]:
         [t.value for t in AccountType],
         [t.value for t in ContactType],
         list(UFS),
-        [*lists.logins, without_portfolio_label(lang)],
+        [*lists.logins, *([without_portfolio_label(lang)] if lists.without_portfolio else [])],
         list(lists.qualifications),
     ]
 

@@ -19,7 +19,7 @@ from crmxl.config import Settings
 from crmxl.db.session import Database
 from crmxl.errors import CrmxlError
 from crmxl.services import history
-from crmxl.services.access import Actor, portfolio_logins, resolve_actor
+from crmxl.services.access import Actor, resolve_actor
 from crmxl.workbook.csv_writer import FORMULA_STARTS
 from crmxl.services.imports import ImportPlan, commit_import, plan_result
 from crmxl.services.setup import ensure_ready
@@ -290,13 +290,11 @@ def export_contacts(ctx: Context) -> str | None:
 @macro
 def refresh_lists(ctx: Context) -> int:
     """Reload the logins the user may use and the qualifications registry into the Lists sheet."""
-    from crmxl.services.access import portfolio_logins
     from crmxl.services.templates import current_lists
 
-    with ctx.db.session() as session:
-        logins = portfolio_logins(session, ctx.actor)
-    count = live.write_lists(ctx.book, current_lists(ctx.db, logins), ctx.lang)
-    ctx.alert("xl_lists_refreshed", mode="info", logins=len(logins), count=count)
+    lists = current_lists(ctx.db, ctx.actor)
+    count = live.write_lists(ctx.book, lists, ctx.lang)
+    ctx.alert("xl_lists_refreshed", mode="info", logins=len(lists.logins), count=count)
     return count
 
 
@@ -312,9 +310,7 @@ def new_template(ctx: Context) -> str:
     tpl = CONTACTS if sheet_names & set(CONTACTS.sheet_names) else ACCOUNTS
     folder = Path(ctx.book.fullname).parent if Path(ctx.book.fullname).parent.exists() else Path.cwd()
     path = _unused(folder / template_filename(tpl, ctx.lang))
-    with ctx.db.session() as session:
-        logins = portfolio_logins(session, ctx.actor)
-    build_template(tpl, path, ctx.lang, current_lists(ctx.db, logins))
+    build_template(tpl, path, ctx.lang, current_lists(ctx.db, ctx.actor))
     ctx.book.app.books.open(str(path))
     ctx.alert("xl_new_template", mode="info", path=str(path))
     return str(path)

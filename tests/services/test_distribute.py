@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from crmxl.db.models import Qualification, User
 from crmxl.db.session import Database
-from crmxl.domain.enums import WITHOUT_PORTFOLIO, WITHOUT_PORTFOLIO_PT
+from crmxl.domain.enums import WITHOUT_PORTFOLIO
 from crmxl.errors import NotFound, PermissionDenied, UnusableInput
 from crmxl.schema import ACCOUNTS, CONTACTS, LISTS_SHEET
 from crmxl.services.access import actor_for
@@ -57,7 +57,8 @@ def test_one_workbook_per_agent_with_lists_from_the_database_and_a_manifest(demo
     portfolio = ACCOUNTS.letter("portfolio")
     assert sheet[f"{portfolio}2"].value == sheet[f"{portfolio}201"].value == agent
     lists = [[c.value for c in row] for row in book[LISTS_SHEET["en"]].iter_rows(min_row=2)]
-    assert [r[3] for r in lists if r[3]] == [*agents, WITHOUT_PORTFOLIO]
+    # the dropdown offers what the agent may import: their own portfolio (not the team's, nor Without Portfolio)
+    assert [r[3] for r in lists if r[3]] == [agent] and WITHOUT_PORTFOLIO not in {r[3] for r in lists}
     assert sorted(r[4] for r in lists if r[4]) == registry
     assert dict(book["_crmxl"].iter_rows(values_only=True))["portfolio_default"] == agent
     prompts = [dv.prompt for dv in sheet.data_validations.dataValidation if dv.formula1 == "crmxl_portfolios"]
@@ -87,7 +88,8 @@ def test_in_portuguese(sqlite_demo_db, tmp_path):
     assert first.file.endswith("-pt-BR.xlsx")
     book = openpyxl.load_workbook(tmp_path / first.file)
     assert book.sheetnames[0] == ACCOUNTS.sheet("pt-BR")
-    assert WITHOUT_PORTFOLIO_PT in [r[3] for r in book[LISTS_SHEET["pt-BR"]].iter_rows(values_only=True)]
+    assert [r[3] for r in book[LISTS_SHEET["pt-BR"]].iter_rows(values_only=True) if r[3]] == ["Carteiras",
+                                                                                              first.agent]
     with pytest.raises(UnusableInput):
         distribute(db, _actor(db, "admin"), "mgr.north", tmp_path, lang="fr")
 

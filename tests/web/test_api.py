@@ -72,6 +72,7 @@ def test_export_roles_profiles_lists(client, sqlite_demo_db):
     assert listed["Default accounts"]["created_by"] == "system" and listed["Default accounts"]["may_change"] is False
     lists = client.get("/api/lists", headers=headers).json()
     assert lists["logins"] == ["agent.sp1"] and len(lists["qualifications"]) == 55
+    assert lists["without_portfolio"] is False  # an agent may not make accounts inactive
     other = _token(sqlite_demo_db.url, "agent.ba1")
     assert client.post("/api/batches/999/undo", headers=other).status_code == 404
 
