@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import typer
-from rich.table import Table
+from rich.table import Column, Table
 from rich.text import Text
 
 from crmxl.cli.common import AsOption, DbOption, acting_user, console, open_database, progress_bar, settings
@@ -74,10 +74,14 @@ def _tour(url: str, out: Path) -> None:
 Database: {url}"""), highlight=False)
 
 
+MAX_LISTED = 500  # as the API's /api/batches
+MAX_ID = 2**31 - 1  # ids are 32-bit integers: a larger number is no batch, not a database error
+
+
 def history_cmd(
     db: DbOption = None,
     as_login: AsOption = None,
-    limit: int = typer.Option(20, "--limit", help="How many batches to list."),
+    limit: int = typer.Option(20, "--limit", min=1, max=MAX_LISTED, help=f"How many batches to list (1 to {MAX_LISTED})."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """List the newest import, transfer and undo batches."""
@@ -88,7 +92,8 @@ def history_cmd(
     if as_json:
         typer.echo(json.dumps([b.__dict__ for b in batches], ensure_ascii=False))
         return
-    table = Table("Batch", "Kind", "Who", "When (UTC)", "File", "Counts", "Status")
+    table = Table("Batch", "Kind", "Who", "When (UTC)", Column("File", overflow="fold"),
+                  Column("Counts", overflow="fold"), Column("Status", overflow="fold"))  # wrapped, never cut
     for b in batches:
         status = b.status + (f" by {b.undone_by}" if b.undone_by else "") + (f" (undo of {b.undo_of})" if b.undo_of else "")
         counts = ", ".join(f"{k}={v}" for k, v in b.counts.items() if v)
@@ -97,7 +102,7 @@ def history_cmd(
 
 
 def undo_cmd(
-    batch_id: int = typer.Argument(..., help="The batch to undo (see `crmxl history`)."),
+    batch_id: int = typer.Argument(..., min=1, max=MAX_ID, help="The batch to undo (see `crmxl history`)."),
     db: DbOption = None,
     as_login: AsOption = None,
 ) -> None:

@@ -17,7 +17,16 @@ from crmxl.services.exporting import export
 from crmxl.services.profiles import Filters
 from crmxl.services.transfer import commit_transfer, plan_transfer
 
-PortfolioOption = Annotated[list[str] | None, typer.Option("--portfolio", help="An agent's login (repeatable).")]
+def _logins(value):
+    """A login given must be one: an empty one is a usage error (it read as Without Portfolio)."""
+    for login in value if isinstance(value, list) else [value] if value is not None else []:
+        if not login.strip():
+            raise typer.BadParameter("a login cannot be empty (for accounts without one: --without-portfolio)")
+    return value
+
+
+PortfolioOption = Annotated[list[str] | None, typer.Option("--portfolio", callback=_logins,
+                                                           help="An agent's login (repeatable).")]
 WithoutOption = Annotated[bool, typer.Option("--without-portfolio", help="Accounts without a portfolio (inactive).")]
 TypeOption = Annotated[list[str] | None, typer.Option("--type", help="MEDICAL, COMPANY or INSURANCE (repeatable).")]
 UfOption = Annotated[list[str] | None, typer.Option("--uf", help="Only these UFs (repeatable).")]
@@ -150,9 +159,9 @@ def profiles_delete(name: str, db: DbOption = None, as_login: AsOption = None) -
 
 
 def transfer(
-    from_login: str | None = typer.Option(None, "--from", help="The login whose accounts move."),
+    from_login: str | None = typer.Option(None, "--from", callback=_logins, help="The login whose accounts move."),
     from_without: bool = typer.Option(False, "--from-without-portfolio", help="Move accounts without a portfolio."),
-    to_login: str | None = typer.Option(None, "--to", help="The login that receives them."),
+    to_login: str | None = typer.Option(None, "--to", callback=_logins, help="The login that receives them."),
     to_without: bool = typer.Option(False, "--without-portfolio", help="Move them to Without Portfolio (inactive)."),
     account_type: TypeOption = None,
     account: list[str] | None = typer.Option(None, "--account", help="Only this account number (repeatable)."),

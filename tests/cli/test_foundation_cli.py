@@ -127,3 +127,19 @@ def test_a_file_name_that_says_another_format_is_refused(cli, sqlite_demo_db, tm
     before = source.read_bytes()
     result = cli("import", "accounts", source, "--report", source, "--db", sqlite_demo_db.url)
     assert result.exit_code == 2 and "name it .xlsx" in result.stderr and source.read_bytes() == before
+
+
+def test_history_and_undo_refuse_numbers_out_of_range_as_usage_errors(cli, sqlite_demo_db):
+    db = ("--db", sqlite_demo_db.url)
+    for args in (("history", "--limit", "0"), ("history", "--limit", "-1"), ("undo", "2147483648"),
+                 ("undo", "99999999999999999999"), ("undo", "0")):
+        result = cli(*args, *db)
+        assert result.exit_code == 2 and "Unexpected" not in result.stderr and "database" not in result.stderr, args
+
+
+def test_an_empty_login_is_a_usage_error_not_without_portfolio(cli, sqlite_demo_db):
+    db = ("--db", sqlite_demo_db.url, "--as", "mgr.south")
+    for args in (("transfer", "--from", "", "--to", "agent.sp2"), ("transfer", "--from", "agent.sp1", "--to", " "),
+                 ("export", "accounts", "--portfolio", "", "-o", "x.xlsx")):
+        result = cli(*args, *db)
+        assert result.exit_code == 2 and "cannot be empty" in result.stderr and "Without Portfolio" not in result.stderr
