@@ -185,8 +185,10 @@ def undo(db: Database, actor: Actor, batch_id: int, *, progress: Progress = no_p
         logins = _visible_logins(conn, actor)
         if logins is not None and batch.user_login not in logins:  # as get_batch: undo only what one may see
             raise PermissionDenied("batch_forbidden", login=actor.login, batch_id=batch_id)
-        if batch.status != "committed" or batch.kind == "undo":
-            raise Conflict("batch_not_undoable", batch_id=batch_id, status=batch.status, kind=batch.kind)
+        if batch.kind == "undo":
+            raise Conflict("batch_is_an_undo", batch_id=batch_id, undo_of=batch.undo_of)
+        if batch.status != "committed":
+            raise Conflict("batch_already_undone", batch_id=batch_id, undone_by=batch.undone_by)
         restore = Restore(conn, batch_id)
         restore.lock()
         total = restore.count()
@@ -223,9 +225,15 @@ i18n.register(
             "en": "User {login} may not see batch {batch_id}.",
             "pt-BR": "O usuário {login} não pode ver o lote {batch_id}.",
         },
-        "batch_not_undoable": {
-            "en": "Batch {batch_id} cannot be undone (it is {status}, kind {kind}).",
-            "pt-BR": "O lote {batch_id} não pode ser desfeito (situação {status}, tipo {kind}).",
+        "batch_is_an_undo": {
+            "en": "Batch {batch_id} is the undo of batch {undo_of}: it cannot be undone itself; import the file "
+                  "again to make those changes again.",
+            "pt-BR": "O lote {batch_id} é o desfazer do lote {undo_of}: ele mesmo não pode ser desfeito; importe o "
+                     "arquivo de novo para refazer aquelas alterações.",
+        },
+        "batch_already_undone": {
+            "en": "Batch {batch_id} was undone already, by batch {undone_by}.",
+            "pt-BR": "O lote {batch_id} já foi desfeito, pelo lote {undone_by}.",
         },
         "undo_contacts_added": {
             "en": "Batch {batch_id} cannot be undone: contacts were added since to accounts it created "

@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import DateTime, Table, text
 from sqlalchemy.engine import Connection
 
+from crmxl.domain.account_number import display_account_number
 from crmxl.services.bulk import CHANGE_COLUMNS, CHANGES, Bulk
 from crmxl.services.images import LINKS, TABLES
 
@@ -77,17 +78,23 @@ class Restore:
             self.run(f"SELECT count(*) FROM ({rows}) locked")
 
     def changed_again(self) -> list[str]:
-        """'entity id' of every row that is no longer as the batch left it (gone, back after the batch
-        deleted it, or another version whose values differ: a later batch undone since left the values
-        as this batch did, under a newer version), in the batch's order."""
+        """Every row that is no longer as the batch left it (gone, back after the batch deleted it, or another
+        version whose values differ: a later batch undone since left the values as this batch did, under a
+        newer version), in the batch's order, named as the user knows it: an account by its number
+        ('11.222.333/0001-81'), a contact by its name and account ('Ana Souza (123456/SP)')."""
         found: list[str] = []
         for entity in ENTITIES:
             version = f"CAST({self.field('rc.after', 'version')} AS INTEGER)"
             as_left = (f"CASE WHEN {self.no_image('rc.after')} THEN a.id IS NULL WHEN a.id IS NULL THEN FALSE "
                        f"WHEN a.version = {version} THEN TRUE ELSE {self.same_values(entity)} END")
-            rows = self.run(f"SELECT rc.entity_id FROM {self.joined(entity)} AND NOT COALESCE({as_left}, FALSE) "
+            keys = ("number", None) if entity == "account" else ("identifier", "name")
+            named = ", ".join(f"COALESCE({self.field('rc.after', k)}, {self.field('rc.before', k)})" if k else "NULL"
+                              for k in keys)
+            rows = self.run(f"SELECT {named} FROM {self.joined(entity)} AND NOT COALESCE({as_left}, FALSE) "
                             f"ORDER BY rc.id")
-            found += [f"{entity} {entity_id}" for entity_id in rows.scalars()]
+            for number, name in rows:
+                shown = display_account_number(str(number))
+                found.append(shown if name is None else f"{name} ({shown})")
         return found
 
     def same_values(self, entity: str) -> str:

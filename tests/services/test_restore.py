@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import delete, insert, null, select
 
+from crmxl.domain.account_number import display_account_number
 from crmxl.db.models import utcnow
 from crmxl.errors import Conflict
 from crmxl.services import history
@@ -61,7 +62,9 @@ def test_a_created_row_that_is_gone_stops_the_undo_and_nothing_is_written(db, de
     with pytest.raises(Conflict) as caught:
         history.undo(db, actor(db), batch_id)
 
-    assert caught.value.code == "undo_conflict" and f"account {account_id}" in caught.value.render("en")
+    # the row is named by its number, not by the database's id
+    assert caught.value.code == "undo_conflict" and display_account_number(created.number) in caught.value.render("en")
+    assert f"account {account_id}" not in caught.value.render("en")
     assert table_dump(demo_db.url) == dump
     assert query(demo_db.url, "SELECT count(*) FROM import_batches") == batches
     assert history.get_batch(db, actor(db), batch_id)[0].status == "committed"
@@ -124,3 +127,14 @@ def test_an_account_that_got_contacts_from_a_later_batch_is_not_deleted_by_the_u
     history.undo(db, actor(db), second)
     history.undo(db, actor(db), first)
     assert table_dump(demo_db.url) == dump
+
+
+def test_an_undone_batch_and_an_undo_say_why_they_cannot_be_undone(db, demo_db, tmp_path):
+    batch_id = commit_import(db, actor(db), plan_accounts(db, demo_db.url, tmp_path))
+    undo_id = history.undo(db, actor(db), batch_id)
+    with pytest.raises(Conflict) as again:
+        history.undo(db, actor(db), batch_id)
+    assert again.value.render("en") == f"Batch {batch_id} was undone already, by batch {undo_id}."
+    with pytest.raises(Conflict) as of_undo:
+        history.undo(db, actor(db), undo_id)
+    assert f"Batch {undo_id} is the undo of batch {batch_id}" in of_undo.value.render("en")
