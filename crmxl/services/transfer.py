@@ -14,7 +14,7 @@ from sqlalchemy import bindparam, select, update
 from crmxl import i18n
 from crmxl.db.models import Account, User, utcnow
 from crmxl.db.session import Database
-from crmxl.domain.account_number import detect_account_number
+from crmxl.domain.account_number import detect_account_number, display_account_number
 from crmxl.domain.enums import PORTFOLIO_ROLES, WITHOUT_PORTFOLIO, AccountType, parse_enum
 from crmxl.domain.errors import FieldError
 from crmxl.errors import Conflict, NotFound, UnusableInput
@@ -116,7 +116,8 @@ def commit_transfer(db: Database, actor: Actor, plan: TransferPlan) -> int | Non
             for part in chunks(ids):
                 conn.execute(select(A.c.id).where(A.c.id.in_(part)).with_for_update())
         before = load_images(conn, "account", ids)
-        stale = [m.number for m in plan.accounts if before.get(m.id, {}).get("version") != m.version]
+        stale = [display_account_number(m.number) for m in plan.accounts
+                 if before.get(m.id, {}).get("version") != m.version]
         if stale:
             raise Conflict("transfer_stale", count=len(stale), numbers=", ".join(stale[:10]))
         now = utcnow()

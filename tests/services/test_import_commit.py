@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.exc import IntegrityError
 
+from crmxl.domain.account_number import display_account_number
 from crmxl.errors import Conflict, PermissionDenied
 from crmxl.schema import ACCOUNTS, CONTACTS
 from crmxl.services import history
@@ -151,7 +152,7 @@ def test_a_stale_plan_writes_nothing(db, demo_db, tmp_path):
     before = table_dump(demo_db.url)
     with pytest.raises(Conflict) as caught:
         commit_import(db, actor(db), plan)
-    assert caught.value.code == "plan_stale" and f"account {rows[0]['id']}" in str(caught.value)
+    assert caught.value.code == "plan_stale" and display_account_number(rows[0]["account_number"]) in str(caught.value)
     assert table_dump(demo_db.url) == before
 
 

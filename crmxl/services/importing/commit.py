@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from crmxl import i18n
 from crmxl.db.models import utcnow
 from crmxl.db.session import Database
+from crmxl.domain.account_number import display_account_number
 from crmxl.errors import Conflict, CrmxlError, PermissionDenied
 from crmxl.services.access import Actor
 from crmxl.services.bulk import Bulk, RowsVanished, Stage
@@ -93,21 +94,25 @@ def check_rights(actor: Actor, plan: ImportPlan) -> None:
 def check_fresh(conn: Connection, plan: ImportPlan, *, lock: bool) -> None:
     """Raise ``Conflict('plan_stale')`` unless the database still is as the plan saw it."""
     fp = plan.fingerprint
+    # rows named as the user knows them: accounts by number, contacts by name and account
+    account = {u.id: display_account_number(u.number) for u in plan.accounts_update}
+    account.update((c.account_id, display_account_number(c.identifier)) for c in plan.contacts_create if c.account_id)
+    contact = {u.id: f"{u.name} ({display_account_number(u.identifier)})" for u in plan.contacts_update}
     stale: list[str] = []
     accounts = _versions(conn, ACCOUNTS, sorted(set(fp.accounts) | set(fp.parents)), lock)
-    stale += [f"account {i}" for i, v in fp.accounts.items() if accounts.get(i) != v]
-    stale += [f"account {i}" for i in fp.parents if i not in accounts]
+    stale += [account.get(i, f"#{i}") for i, v in fp.accounts.items() if accounts.get(i) != v]
+    stale += [account.get(i, f"#{i}") for i in fp.parents if i not in accounts]
     contacts = _versions(conn, CONTACTS, sorted(fp.contacts), lock)
-    stale += [f"contact {i}" for i, v in fp.contacts.items() if contacts.get(i) != v]
+    stale += [contact.get(i, f"#{i}") for i, v in fp.contacts.items() if contacts.get(i) != v]
     if fp.new_numbers:
         taken = select(ACCOUNTS.c.number).where(_among(conn, ACCOUNTS.c.number, sorted(fp.new_numbers)))
-        stale += [f"account {n}" for n in conn.execute(taken).scalars()]
+        stale += [display_account_number(n) for n in conn.execute(taken).scalars()]
     identifiers = sorted({identifier for identifier, _ in fp.new_contacts})
     if identifiers:
         for identifier, name in conn.execute(select(CONTACTS.c.identifier, CONTACTS.c.name)
                                              .where(_among(conn, CONTACTS.c.identifier, identifiers))):
             if (identifier, name_key(name)) in fp.new_contacts:
-                stale.append(f"contact {identifier} {name}")
+                stale.append(f"{name} ({display_account_number(identifier)})")
     if stale:
         raise Conflict("plan_stale", count=len(stale), rows=", ".join(sorted(set(stale))[:STALE_LIST]))
 
