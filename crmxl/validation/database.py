@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from crmxl.domain.account_number import display_account_number
 from crmxl.domain.enums import WITHOUT_PORTFOLIO, WITHOUT_PORTFOLIO_PT
 from crmxl.domain.text import suggest
 from crmxl.i18n import message
@@ -17,6 +18,8 @@ from crmxl.validation.findings import finalise
 from crmxl.validation.model import ExistingAccount, ExistingContact, Record, ReferenceData, ValidationResult
 from crmxl.validation.rows import Renderer
 from crmxl.validation.speed import paused_gc
+
+_NUMBERS = frozenset({"number", "identifier", "found"})  # finding parameters that hold an account number
 
 
 class AmbiguousContact(LookupError):
@@ -66,6 +69,9 @@ class _Checker:
 
     def add(self, record: Record, field_name: str | None, code: str, params: dict[str, Any],
             severity: str = "error") -> None:
+        for key in _NUMBERS.intersection(params):  # numbers as the user writes them, not the stored compact form
+            if isinstance(params[key], str):
+                params[key] = display_account_number(params[key])
         self.findings.append(self.render.finding(record.row, field_name, code, severity, params))
 
     # accounts template -------------------------------------------------------------------------------
@@ -84,22 +90,29 @@ class _Checker:
             self.account_key(record, existing)
         name = values.get("contact_name")
         if number is not None and name is not None:
-            self.account_contact_key(record, number)
-            self.contact(record, number, name, "contact_name", record.contact_key_id)
+            key_ok = self.account_contact_key(record, number)
+            self.contact(record, number, name, "contact_name", record.contact_key_id if key_ok else None)
         self.qualifications(record)
 
-    def account_contact_key(self, record: Record, number: str) -> None:
+    def account_contact_key(self, record: Record, number: str) -> bool:
         """An accounts export's contact columns: the contact they showed is still this account's, and
-        unchanged since the export."""
+        unchanged since the export. False when the key names no contact of this account."""
         if record.contact_key_id is None:
-            return
+            return True
         entity = message("entity_contact", self.lang)
         keyed = self.contact_ids.get(record.contact_key_id)
-        if keyed is None or keyed.identifier != number:
+        if keyed is None:
             self.add(record, "contact_name", "export_row_missing", {"entity": entity})
-        elif record.contact_key_version is not None and record.contact_key_version != keyed.version:
+            return False
+        if keyed.identifier != number:  # e.g. only some columns sorted: the hidden keys left behind
+            self.add(record, "contact_name", "export_key_mismatch", {
+                "entity": entity, "found": number,
+                "expected": f"{keyed.name} ({display_account_number(keyed.identifier)})"})
+            return False
+        if record.contact_key_version is not None and record.contact_key_version != keyed.version:
             self.add(record, "contact_name", "version_conflict",
                      {"entity": entity, "file_version": record.contact_key_version, "db_version": keyed.version})
+        return True
 
     def portfolio(self, record: Record) -> bool:
         """Resolve the Portfolio cell to a login (or None); True when it is usable."""
@@ -140,7 +153,7 @@ class _Checker:
         if existing is not None and existing.id == record.key_id:
             self.version(record, entity, existing.version, "account_number")
         elif keyed is not None or existing is not None:
-            expected = keyed.number if keyed is not None else f"#{record.key_id}"
+            expected = display_account_number(keyed.number) if keyed is not None else f"#{record.key_id}"
             self.add(record, "account_number", "export_key_mismatch",
                      {"entity": entity, "expected": expected, "found": record.values.get("account_number", "?")})
         else:
@@ -172,7 +185,8 @@ class _Checker:
             self.add(record, "identifier", "export_row_missing", {"entity": entity})
         elif identifier is not None and keyed.identifier != identifier:
             self.add(record, "identifier", "export_key_mismatch",
-                     {"entity": entity, "expected": f"{keyed.identifier} ({keyed.name})", "found": identifier})
+                     {"entity": entity, "expected": f"{display_account_number(keyed.identifier)} ({keyed.name})",
+                      "found": identifier})
         else:
             self.version(record, entity, keyed.version, "identifier")
 

@@ -343,3 +343,25 @@ def test_a_contact_with_every_specialty_comes_back_unchanged(demo_db, tmp_path):
     export(db, admin, "contacts", tmp_path / "e.xlsx", portfolios=["agent.sp1"])
     again = plan_import(db, admin, tmp_path / "e.xlsx", "contacts")
     assert not again.has_errors and again.counts()["contacts_update"] == 0
+
+
+def test_contact_keys_left_behind_by_a_partial_sort_are_named_as_such(demo_db, tmp_path):
+    """Sorting only the visible columns leaves the hidden keys on other rows: the contact exists, it is another
+    account's; the message said it no longer existed, and added a bogus 'name taken'."""
+    db = Database(demo_db.url)
+    admin = _actor(db, "admin")
+    export(db, admin, "accounts", tmp_path / "a.xlsx", portfolios=["agent.sp1"])
+    book = openpyxl.load_workbook(tmp_path / "a.xlsx")
+    sheet = book["Accounts"]
+    header = [c.value for c in sheet[1]]
+    key, version, name = (header.index(h) + 1 for h in ("crmxl:contact_id", "crmxl:contact_version", "Contact Name"))
+    first, second = [r for r in range(2, sheet.max_row + 1) if sheet.cell(r, name).value][:2]
+    for column in (key, version):  # the keys of two rows swapped, as a sort of columns A:N leaves them
+        a, b = sheet.cell(first, column).value, sheet.cell(second, column).value
+        sheet.cell(first, column).value, sheet.cell(second, column).value = b, a
+    book.save(tmp_path / "sorted.xlsx")
+    plan = plan_import(db, admin, tmp_path / "sorted.xlsx", "accounts")
+    found = {(f.row, f.code) for f in plan.result.errors}
+    assert found == {(first, "export_key_mismatch"), (second, "export_key_mismatch")}
+    message = next(f.message for f in plan.result.errors if f.row == first)
+    assert sheet.cell(second, 1).value in message  # the other account, written as in the file
