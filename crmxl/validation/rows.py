@@ -234,12 +234,22 @@ class TableRules:
                     found = _integer(key), None if _blank(version) else _integer(version)
                 except ValueError:
                     found = None, None
-                    self.emit(position, None, (("export_key_invalid", "error",
-                                                {"value": f"{as_text(key)} / {as_text(version)}"}),))
+                    bad = version_index if _is_integer(key) else key_index  # the hidden cell at fault, named
+                    self.findings.append(self.render.finding(
+                        self.numbers[position], None, "export_key_invalid", "error",
+                        {"value": f"{as_text(key)} / {as_text(version)}"}, letter=column_letter(bad)))
                 if contact:
                     record.contact_key_id, record.contact_key_version = found
                 else:
                     record.key_id, record.key_version = found
+
+
+def _is_integer(value: Any) -> bool:
+    try:
+        _integer(value)
+    except ValueError:
+        return False
+    return True
 
 
 def _integer(value: Any) -> int:
