@@ -35,7 +35,7 @@ from crmxl.workbook.csv_reader import read_csv_grid
 from crmxl.workbook.sheet_parts import read_in_parts
 from crmxl.workbook.sniff import ZIP_ERRORS, sniff
 
-HEADER_SCAN_ROWS = 10
+HEADER_SCAN_ROWS = 20  # the header row is looked for below a title of up to this many rows
 
 
 def read_table(path: Path, tpl: Template, *, progress: Progress = no_progress) -> Table:
@@ -258,12 +258,12 @@ def _table(path: Path, tpl: Template, sheet: str, grid: list[list[Any]], stamp: 
     as empty) is a data row however empty it reads, so that it is reported, not skipped."""
     scores = [_score(tpl, row) for row in grid[:HEADER_SCAN_ROWS]]
     best = max(scores, default=0)
-    if best == 0 or (not by_name and best < _min_score(tpl)):
-        raise UnusableInput("missing_columns", file=path.name, sheet=sheet,
-                            columns=_expected_headers(tpl), headers=_expected_headers(tpl))
+    if best == 0:
+        raise UnusableInput("header_not_found", file=path.name, sheet=sheet, rows=HEADER_SCAN_ROWS,
+                            headers=_expected_headers(tpl))
     header_index = scores.index(best)
     header_map = map_headers(tpl, grid[header_index])
-    missing = header_map.missing(tpl)
+    missing = header_map.missing(tpl)  # the columns the best header row lacks, not every mandatory one
     if missing:
         raise UnusableInput("missing_columns", file=path.name, sheet=sheet,
                             columns=", ".join(tpl.column(f).header("en") for f in missing),

@@ -69,6 +69,12 @@ i18n.register(
             "pt-BR": "{file} não é um modelo crmxl de {expected}: nenhuma aba chamada {sheets} e nenhuma aba "
                      "com os seus cabeçalhos ({headers})",
         },
+        "header_not_found": {
+            "en": "Sheet '{sheet}' of {file}: none of its first {rows} rows holds the template's headers ({headers}); "
+                  "put them in one row at the top",
+            "pt-BR": "Aba '{sheet}' de {file}: nenhuma das suas primeiras {rows} linhas tem os cabeçalhos do modelo "
+                     "({headers}); coloque-os em uma linha no topo",
+        },
         "missing_columns": {
             "en": "Sheet '{sheet}' of {file} lacks the mandatory columns {columns} (expected "
                   "headers: {headers})",

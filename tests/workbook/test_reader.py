@@ -142,6 +142,23 @@ def test_a_csv_quote_never_closed_is_refused_naming_its_line(tmp_path):
     assert len(table.rows) == 1 and "Rua A, 10\nfundos" in table.rows[0][1]
 
 
+def test_a_header_row_far_down_or_missing_columns_get_the_right_message(tmp_path):
+    titles = [[f"Title line {i}"] for i in range(11)]
+    path = _sheets(tmp_path / "low.xlsx", {"Accounts": [*titles, headers(ACCOUNTS), account_row()]})
+    assert read_table(path, ACCOUNTS).header_row == 12  # below eleven title rows
+    far = _sheets(tmp_path / "far.xlsx", {"Accounts": [*([["x"]] * 30), headers(ACCOUNTS), account_row()]})
+    with pytest.raises(UnusableInput) as caught:
+        read_table(far, ACCOUNTS)
+    assert caught.value.code == "header_not_found" and "first 20 rows" in str(caught.value)
+    two = tmp_path / "two.csv"
+    two.write_text("Account Number*;Account Name*\n11.222.333/0001-81;Ana\n", encoding="utf-8")
+    with pytest.raises(UnusableInput) as caught:
+        read_table(two, ACCOUNTS)
+    assert caught.value.code == "missing_columns"
+    named = str(caught.value).split("(expected")[0]
+    assert "Account Type*" in named and "Account Name*" not in named  # only what is missing
+
+
 def test_header_row_below_a_title(tmp_path):
     book = openpyxl.Workbook()
     ws = book.active
