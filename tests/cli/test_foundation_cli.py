@@ -127,6 +127,8 @@ def test_a_file_name_that_says_another_format_is_refused(cli, sqlite_demo_db, tm
     before = source.read_bytes()
     result = cli("import", "accounts", source, "--report", source, "--db", sqlite_demo_db.url)
     assert result.exit_code == 2 and "name it .xlsx" in result.stderr and source.read_bytes() == before
+    macro_name = cli("import", "accounts", source, "--report", tmp_path / "r.xlsm", "--db", sqlite_demo_db.url)
+    assert macro_name.exit_code == 2 and not (tmp_path / "r.xlsm").exists()  # no macros: Excel would refuse it
 
 
 def test_history_and_undo_refuse_numbers_out_of_range_as_usage_errors(cli, sqlite_demo_db):

@@ -222,6 +222,8 @@ def _report(table: Any, result: ValidationResult, out: Path, lang: str, summary:
 
     if out.suffix.lower() not in REPORT_SUFFIXES:  # e.g. the user's own CSV, which a workbook would replace
         raise UnusableInput("report_suffix", path=str(out))
+    if out.suffix.lower() == ".xlsm" and Path(table.file).suffix.lower() != ".xlsm":  # Excel refuses to open it
+        raise UnusableInput("report_suffix", path=str(out))
     try:
         return write_report(table, result, out, lang=lang, summary=summary)
     except OSError as exc:  # unwritable folder, disk full, a file where a folder should be: the input is untouched
@@ -250,8 +252,10 @@ i18n.register(
         "import_nothing_to_do": {"en": "The data is correct and already in the CRM: nothing was imported.",
                                  "pt-BR": "Os dados estão corretos e já estão no CRM: nada foi importado."},
         "report_suffix": {
-            "en": "The report is an Excel workbook: name it .xlsx, not {path}. Nothing was changed.",
-            "pt-BR": "O relatório é uma planilha do Excel: dê a ele um nome .xlsx, não {path}. Nada foi alterado.",
+            "en": "The report is an Excel workbook without macros: name it .xlsx, not {path} (.xlsm only for an "
+                  ".xlsm file). Nothing was changed.",
+            "pt-BR": "O relatório é uma planilha do Excel sem macros: dê a ele um nome .xlsx, não {path} (.xlsm só "
+                     "para um arquivo .xlsm). Nada foi alterado.",
         },
         "report_unwritable": {
             "en": "The report cannot be written to {path}: {detail}. Nothing else was changed.",
