@@ -209,11 +209,11 @@ def _holds_rows(tpl: Template, grid: list[list[Any]]) -> bool:
     best = max(scores, default=0)
     if best < _min_score(tpl):
         return False
-    return any(_filled(value) for row in grid[scores.index(best) + 1:] for value in row)
+    return any(not _blank(value) for row in grid[scores.index(best) + 1:] for value in row)
 
 
-def _filled(value: Any) -> bool:
-    return value is not None and value != "" and not (value.__class__ is str and value.isspace())
+def _blank(value: Any) -> bool:
+    return value is None or value == "" or (value.__class__ is str and value.isspace())
 
 
 def _min_score(tpl: Template) -> int:
@@ -317,18 +317,25 @@ def _data_rows(grid: list[list[Any]], start: int, header_map: HeaderMap,
 
 def _without_default_only(rows: list[tuple[int, list[Any]]], header_map: HeaderMap,
                           stamp: dict[str, str] | None, keep: set[int] = frozenset()) -> list[tuple[int, list[Any]]]:
-    """A distributed workbook pre-fills Portfolio with the agent's login: a row with nothing else is blank."""
+    """A distributed workbook pre-fills Portfolio with the agent's login: a row with nothing else is blank.
+    Saved as CSV it has lost its stamp: then the rows at the end holding nothing but one same Portfolio (two or
+    more of them: the pre-filled rows left over) are blank."""
     default = (stamp or {}).get("portfolio_default")
     column = header_map.fields.get("portfolio")
-    if not default or column is None:
+    if column is None:
         return rows
     others = [i for i in {*header_map.fields.values(), *header_map.hidden.values()} if i != column]
 
-    def blank(value: Any) -> bool:
-        return value is None or value == "" or (isinstance(value, str) and value.isspace())
+    def only_portfolio(row: list[Any]) -> bool:
+        return not _blank(row[column]) and all(_blank(row[i]) for i in others if i < len(row))
 
-    return [(n, row) for n, row in rows
-            if n in keep or not (_text(row[column]) == default and all(blank(row[i]) for i in others if i < len(row)))]
+    if default:
+        return [(n, row) for n, row in rows if n in keep or not (only_portfolio(row) and _text(row[column]) == default)]
+    tail = len(rows)
+    while tail and rows[tail - 1][0] not in keep and only_portfolio(rows[tail - 1][1]) and \
+            _text(rows[tail - 1][1][column]) == _text(rows[-1][1][column]):
+        tail -= 1
+    return rows[:tail] if len(rows) - tail >= 2 else rows
 
 
 def _language(tpl: Template, sheet: str, headers: list[Any], header_map: HeaderMap,

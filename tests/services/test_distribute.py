@@ -107,3 +107,24 @@ def test_only_that_manager_or_an_admin_may_distribute(demo_db, tmp_path):
     with pytest.raises(NotFound):
         distribute(db, _actor(db, "admin"), agent, tmp_path / "e")
     assert not (tmp_path / "b").exists() and not (tmp_path / "c").exists()
+
+
+def test_a_distributed_workbook_saved_as_csv_imports_its_filled_rows_only(sqlite_demo_db, tmp_path):
+    """Saved as CSV the workbook loses its stamp: the pre-filled Portfolio rows left over at the end are blank
+    (they were 198 rows of 'mandatory' errors); a row with a Portfolio alone among filled ones is still reported."""
+    import csv
+
+    from crmxl.services.imports import plan_import
+
+    db = Database(sqlite_demo_db.url)
+    distribute(db, _actor(db, "mgr.south"), "mgr.south", tmp_path)
+    agent = _agents_and_registry(db, "mgr.south")[0][0]
+    sheet = openpyxl.load_workbook(tmp_path / f"crmxl-accounts-{agent}.xlsx")[ACCOUNTS.sheet()]
+    rows = [[c.value for c in row] for row in sheet.iter_rows()]
+    rows[1][:5] = ["11.222.333/0001-81", "Clínica Nova", "COMPANY", agent, "SP"]
+    rows[3][:5] = ["45.997.418/0001-53", "Clínica Outra", "COMPANY", agent, "SP"]
+    path = tmp_path / "saved.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle, delimiter=";").writerows([["" if v is None else v for v in row] for row in rows])
+    plan = plan_import(db, _actor(db, agent), path, "accounts")
+    assert plan.rows == 3 and {f.row for f in plan.result.errors} == {3}  # row 3: the Portfolio and nothing else
