@@ -63,6 +63,7 @@ def resolve_filters(actor: Actor, profile: Profile, *, portfolios: Sequence[str]
     )
     if not flt.portfolios and not flt.without_portfolio:
         raise UnusableInput("export_needs_portfolio")
+    flt.check()
     for login in flt.portfolios:
         actor.require(login)
     if flt.without_portfolio:

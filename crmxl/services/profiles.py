@@ -10,7 +10,7 @@ from sqlalchemy import delete, insert, select, update
 from crmxl import i18n
 from crmxl.db.models import ExportProfile, User, utcnow
 from crmxl.db.session import Database
-from crmxl.domain.enums import AccountType, parse_enum, parse_uf
+from crmxl.domain.enums import WITHOUT_PORTFOLIO, AccountType, parse_enum, parse_uf
 from crmxl.errors import Conflict, NotFound, PermissionDenied, UnusableInput
 from crmxl.schema import TEMPLATES, importable_columns
 from crmxl.services.access import Actor
@@ -27,6 +27,16 @@ class Filters:
     types: tuple[str, ...] = ()
     active: bool | None = None  # True: only accounts with an owner; False: only without
     ufs: tuple[str, ...] = ()
+
+    def check(self) -> None:
+        """Refuse filters that exclude everything they ask for (an export of them was empty, without a word):
+        only accounts without a portfolio are inactive, only those with one are active. (Portfolios and
+        Without Portfolio together, with active or inactive, keep one of the two: a narrowing, not a
+        contradiction.)"""
+        if self.active is False and self.portfolios and not self.without_portfolio:
+            raise UnusableInput("filters_contradict", asked=", ".join(self.portfolios), active="inactive")
+        if self.active is True and self.without_portfolio and not self.portfolios:
+            raise UnusableInput("filters_contradict", asked=WITHOUT_PORTFOLIO, active="active")
 
     def as_json(self) -> dict[str, Any]:
         return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
@@ -68,8 +78,9 @@ def normalise(entity: str, columns: list[str] | tuple[str, ...] | None, filters:
         ufs = tuple(parse_uf(u) for u in filters.ufs)
     except ValueError as exc:
         raise UnusableInput("profile_filter_invalid", detail=str(exc)) from None
-    return ordered, Filters(tuple(dict.fromkeys(filters.portfolios)), filters.without_portfolio, types,
-                            filters.active, ufs)
+    checked = Filters(tuple(dict.fromkeys(filters.portfolios)), filters.without_portfolio, types, filters.active, ufs)
+    checked.check()
+    return ordered, checked
 
 
 def _known_logins(conn) -> set[str]:
@@ -176,6 +187,11 @@ i18n.register({
     "profile_column_unknown": {"en": "Unknown column(s): {columns}. Columns are: {known}.",
                                "pt-BR": "Coluna(s) desconhecida(s): {columns}. As colunas são: {known}."},
     "profile_login_unknown": {"en": "Unknown login(s): {logins}.", "pt-BR": "Login(s) desconhecido(s): {logins}."},
+    "filters_contradict": {
+        "en": "These filters cannot be combined: {asked} and only {active} accounts (inactive accounts are those "
+              "Without Portfolio; active ones have a portfolio).",
+        "pt-BR": "Estes filtros não podem ser combinados: {asked} e só contas {active} (contas inativas são as Sem "
+                 "Carteira; as ativas têm carteira)."},
     "profile_filter_invalid": {"en": "Invalid filter: {detail}", "pt-BR": "Filtro inválido: {detail}"},
     "profile_unknown": {"en": "There is no export profile named '{name}'.",
                         "pt-BR": "Não existe perfil de exportação chamado '{name}'."},

@@ -234,3 +234,14 @@ def test_exports_and_reports_get_a_users_file_mode(cli, sqlite_demo_db, tmp_path
         assert stat.S_IMODE((tmp_path / "r.xlsx").stat().st_mode) == 0o644
     finally:
         os.umask(previous)
+
+
+def test_filters_that_exclude_what_they_ask_for_are_refused(cli, sqlite_demo_db, tmp_path):
+    """They gave an empty export ('Exported 0 accounts') or a partial one, without a word."""
+    db = ("--db", sqlite_demo_db.url)
+    for args in (("export", "accounts", "--portfolio", "agent.sp1", "--inactive", "-o", tmp_path / "a.xlsx"),
+                 ("export", "accounts", "--without-portfolio", "--active", "-o", tmp_path / "b.xlsx"),
+                 ("profiles", "add", "x", "--entity", "accounts", "--portfolio", "agent.sp1", "--inactive")):
+        result = cli(*args, *db)
+        assert result.exit_code == 2 and "cannot be combined" in result.stderr, args
+    assert not (tmp_path / "a.xlsx").exists()
