@@ -37,16 +37,27 @@ class SpecialtyRegistry:
         return self._by_key.get(_key(name))
 
     def _suggest(self, name: str) -> str | None:
-        if "," in name:  # several names, separated the wrong way: suggest them with ';'
-            parts = [self.match(part) for part in name.split(",") if part.strip()]
-            if len(parts) > 1 and all(parts):
-                return "; ".join(parts)  # type: ignore[arg-type]
-        near = suggest(name, self.names, cutoff=0.7)
-        if near is not None:
-            return near
+        """The registry's name the user most likely meant: the names of a list separated the wrong way
+        (',' or '/') with ';'; the one name that begins with what was typed ('Ginecologia' -> 'Ginecologia e
+        Obstetrícia'), or holds every word of it ('Medicina Laboratorial' -> 'Patologia Clínica/Medicina
+        Laboratorial'); else the closest spelling ('Cardiolgia' -> 'Cardiologia')."""
+        for separator in (",", "/"):
+            if separator in name:  # several names, separated the wrong way: suggest them with ';'
+                parts = [self.match(part) for part in name.split(separator) if part.strip()]
+                if len(parts) > 1 and all(parts):
+                    return "; ".join(parts)  # type: ignore[arg-type]
         key = _key(name)
-        starting = [n for k, n in self._by_key.items() if len(key) >= 4 and k.startswith(key)]
-        return starting[0] if len(starting) == 1 else None
+        if len(key) >= 4:
+            starting = [n for k, n in self._by_key.items() if k.startswith(key)]
+            if len(starting) == 1:
+                return starting[0]
+            words = set(key.replace("/", " ").split())
+            holding = [n for k, n in self._by_key.items() if words <= set(k.replace("/", " ").split())]
+            if len(holding) == 1:
+                return holding[0]
+            if len(starting) > 1 or len(holding) > 1:  # 'Cirurgia': one of many, no guess
+                return None
+        return suggest(name, self.names, cutoff=0.7)
 
     def parse_list(self, cell: object) -> tuple[list[str], list[FieldError]]:
         """Split a cell on ';' -> (canonical names, errors for the unknown ones)."""

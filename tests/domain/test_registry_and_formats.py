@@ -57,12 +57,20 @@ def test_every_specialty_matches_ignoring_case_accents_and_spaces(name):
 @pytest.mark.parametrize("typo, expected", [
     ("Cardiolgia", "Cardiologia"), ("Dermatolojia", "Dermatologia"), ("Pediatra", "Pediatria"),
     ("Ortopedia", "Ortopedia e Traumatologia"), ("neurologia", "Neurologia"),
+    # the name that begins with it, or holds its words, before a spelling that is only close
+    ("Ginecologia", "Ginecologia e Obstetrícia"), ("Endocrinologia", "Endocrinologia e Metabologia"),
+    ("Medicina Laboratorial", "Patologia Clínica/Medicina Laboratorial"),
+    ("Patologia Clinica", "Patologia Clínica/Medicina Laboratorial"), ("Cardiologia / Pediatria", "Cardiologia; Pediatria"),
 ])
 def test_near_misses_get_a_suggestion(typo, expected):
     if REGISTRY.match(typo):
         assert REGISTRY.match(typo) == expected
     else:
         assert REGISTRY.suggest(typo) == expected
+
+
+def test_a_name_that_begins_many_gets_no_guess():
+    assert REGISTRY.suggest("Cirurgia") is None  # Cirurgia Geral, Cirurgia Plástica, ...: not Neurocirurgia
 
 
 def test_spaces_around_a_slash_do_not_matter_and_commas_get_the_separator_suggested():
