@@ -68,8 +68,9 @@ def parse_cnpj(value: object) -> str:
     if len(number) != 14:
         raise FieldError("cnpj_length", value=text, length=len(number))
     if not _ALLOWED.match(number):
-        bad = next((ch for ch in number[:12] if not ch.isalnum()), None) or next(
-            (ch for ch in number[12:] if not ch.isdigit()), number[-1])
+        typed = _SEPARATORS.sub("", text)  # the character as the user typed it ('l', not 'L'; 'É' found)
+        bad = next((ch for ch in typed[:12] if not (ch.isascii() and ch.isalnum())), None) or next(
+            (ch for ch in typed[12:] if not (ch.isascii() and ch.isdigit())), typed[-1])
         raise FieldError("cnpj_characters", value=text, character=bad)
     if _has_valid_check_digits(number) and number[:12] != number[0] * 12:
         return number  # the fast path for the common case; stdnum decides everything else

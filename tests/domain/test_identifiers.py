@@ -63,6 +63,14 @@ def test_cnpj_rejections(text, code):
     assert code_of(lambda: parse_cnpj(text)) == code
 
 
+@pytest.mark.parametrize("text, character", [("12.ABC.345/01DÉ-35", "É"), ("11.222.333/0001-8l", "l"),
+                                             ("11.2#2.333/0001-81", "#")])
+def test_a_bad_cnpj_character_is_named_as_typed(text, character):
+    with pytest.raises(FieldError) as info:
+        parse_cnpj(text)
+    assert info.value.params["character"] == character
+
+
 def test_cnpj_checksum_message_names_the_expected_digits_in_both_languages():
     with pytest.raises(FieldError) as info:
         parse_cnpj("11222333000180")
