@@ -21,7 +21,7 @@ EARLIEST_BIRTH = dt.date(1900, 1, 1)
 # runner accepts such a cell with one C-level match instead of a parse.
 PHONE_CANONICAL = re.compile(r"\((?:1[1-9]|[2-9][0-9])\) (?:9[0-9]{4}|[2-5][0-9]{3})-[0-9]{4}")
 CEP_CANONICAL = re.compile(r"(?!00)[0-9]{5}-[0-9]{3}")
-EMAIL_CANONICAL = re.compile(r"(?!.*\.\.)[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,}")
+EMAIL_CANONICAL = re.compile(r"(?!.*\.\.)(?!\.)[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+(?<!\.)@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,}")
 _PHONE_CHARACTERS = re.compile(r"\+?[\d\s().\-]+")
 _TOLL_FREE = ("0800", "0300", "0500", "0900")
 _NATIONWIDE = ("300", "400")  # 3003-xxxx, 4004-xxxx...: one number in every area, dialled without its code
@@ -86,10 +86,17 @@ def parse_cep(value: object) -> str:
 
 
 def parse_email(value: object) -> str:
+    """One address; its domain lower-cased. A domain in another script ('exámple.com.br') is checked in its
+    ASCII form (IDNA) and kept as typed; a local part may not begin or end with a dot, nor hold two."""
     text = str(value or "").strip()
-    if not _EMAIL.match(text) or ".." in text:
+    local, at, domain = text.rpartition("@")
+    try:
+        ascii_domain = domain.encode("idna").decode("ascii") if not domain.isascii() else domain
+    except UnicodeError:
+        raise FieldError("email_invalid", value=text) from None
+    if not at or not _EMAIL.match(f"{local}@{ascii_domain}") or ".." in text or local.startswith(".") \
+            or local.endswith("."):
         raise FieldError("email_invalid", value=text)
-    local, domain = text.rsplit("@", 1)
     return f"{local}@{domain.lower()}"
 
 

@@ -127,7 +127,9 @@ def test_cep_email_date_decimal():
     for bad in ("1310-10", "00000-000", "00999-999", "1310100.5", "01310-1000", "01310_100", 1, 1310, 131010):
         assert code_of(lambda b=bad: parse_cep(b)) == "cep_invalid", bad
     assert parse_email("Ana.Souza@Example.COM.br") == "Ana.Souza@example.com.br"
-    for bad in ("ana", "ana@", "ana@example", "a b@example.com", "ana@@example.com"):
+    assert parse_email("ana@Exámple.com.br") == "ana@exámple.com.br"  # a domain in another script
+    for bad in ("ana", "ana@", "ana@example", "a b@example.com", "ana@@example.com", ".ana@example.com",
+                "ana.@example.com", "a@b@example.com"):
         assert code_of(lambda b=bad: parse_email(b)) == "email_invalid"
     assert parse_date("25/12/1980") == dt.date(1980, 12, 25)
     assert parse_date("5/1/1980") == dt.date(1980, 1, 5)
