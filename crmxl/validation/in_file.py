@@ -8,34 +8,37 @@ from crmxl.validation.rows import Renderer
 
 
 def check_duplicates(table: Table, records: list[Record], findings: list[Finding], render: Renderer) -> None:
-    """Every occurrence after the first is an error pointing at the first one's row.
+    """Every occurrence after the first is an error pointing at the first one's row; when they do not
+    hold the same values, the first is an error too (taking it would be a guess).
 
     Accounts template: the same account number twice. A contact of the accounts template's
     contact columns is keyed by its row's account number, so two rows naming the same contact
     are already two rows of the same account. Contacts template: the same identifier and
     normalised name twice.
     """
-    if table.template.id == "accounts":
-        first_account: dict[str, int] = {}
-        for record in records:
-            number = record.values.get("account_number")
-            if number is None:
-                continue
-            first = first_account.setdefault(number, record.row)
-            if first != record.row:
-                _flag(record, findings, render.finding(record.row, "account_number", "duplicate_account", "error",
-                                                       {"number": number, "first": first}))
-        return
-    first_contact: dict[tuple[str, str], int] = {}
+    accounts = table.template.id == "accounts"
+    first_of: dict[object, Record] = {}
+    differing: set[int] = set()
     for record in records:
         values = record.values
-        identifier, name = values.get("identifier"), values.get("name")
-        if identifier is None or name is None:
+        if accounts:
+            key, field = values.get("account_number"), "account_number"
+        else:
+            identifier, name = values.get("identifier"), values.get("name")
+            key, field = ((identifier, name_key(name)) if identifier is not None and name is not None else None), "name"
+        if key is None:
             continue
-        first = first_contact.setdefault((identifier, name_key(name)), record.row)
-        if first != record.row:
-            _flag(record, findings, render.finding(record.row, "name", "duplicate_contact", "error",
-                                                   {"name": name, "identifier": identifier, "first": first}))
+        first = first_of.setdefault(key, record)
+        if first is record:
+            continue
+        params = ({"number": key, "first": first.row} if accounts
+                  else {"name": values["name"], "identifier": values["identifier"], "first": first.row})
+        _flag(record, findings, render.finding(record.row, field, "duplicate_account" if accounts
+                                               else "duplicate_contact", "error", params))
+        if values != first.values and first.row not in differing:
+            differing.add(first.row)
+            _flag(first, findings, render.finding(first.row, field, "duplicate_differs", "error",
+                                                  {"other": record.row}))
 
 
 def _flag(record: Record, findings: list[Finding], finding: Finding) -> None:

@@ -143,6 +143,10 @@ FINDINGS: dict[str, dict[str, str]] = {
                  "exporte novamente",
     },
     # the file
+    "duplicate_differs": {
+        "en": "Row {other} has this same account or contact with other values: keep one of the rows",
+        "pt-BR": "A linha {other} tem esta mesma conta ou contato com outros valores: mantenha uma das linhas",
+    },
     "duplicate_account": {
         "en": "Account {number} already appears in row {first}",
         "pt-BR": "A conta {number} já aparece na linha {first}",

@@ -272,9 +272,17 @@ def test_duplicate_contacts_same_identifier_and_normalised_name(tmp_path):
     rows = [contact_row(name="Dr. João Lima"), contact_row(name="dr.  joao lima"), contact_row(name="Dra. Ana"),
             contact_row("654321/SP", name="Dr. João Lima")]
     result = validate(tmp_path, rows, tpl=CONTACTS)
-    assert cells(result) == {(3, "B")}
-    assert codes_at(result, 3, "B") == ["duplicate_contact"]
-    assert "row 2" in at(result, 3, "B")[0].message
+    assert cells(result) == {(2, "B"), (3, "B")}  # spelled otherwise: which one to take would be a guess
+    assert codes_at(result, 3, "B") == ["duplicate_contact"] and codes_at(result, 2, "B") == ["duplicate_differs"]
+    assert "row 2" in at(result, 3, "B")[0].message and "Row 3" in at(result, 2, "B")[0].message
+
+
+def test_the_first_of_duplicate_rows_with_other_values_is_an_error_too(tmp_path):
+    rows = [account_row(GOOD_CNPJ, name="Primeiro Nome"), account_row(GOOD_CNPJ, name="Nome Corrigido"),
+            account_row(cnpj("223334440001")), account_row(cnpj("223334440001"))]
+    result = validate(tmp_path, rows)
+    assert cells(result) == {(2, "A"), (3, "A"), (5, "A")}  # rows 4 and 5 are the same: row 4 is kept
+    assert [r.valid for r in result.records] == [False, False, True, False]
 
 
 def test_blank_rows_are_not_counted(tmp_path):
