@@ -16,6 +16,7 @@ import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from xml.sax.saxutils import escape
 from xml.etree.ElementTree import ParseError
 
 import defusedxml.ElementTree as SafeET
@@ -97,7 +98,9 @@ def build_addin(out_dir: Path, templates: Mapping[str, Path], *, sources: AddinS
         if not template.is_file():
             raise UnusableInput("addin_template_missing", path=str(template))
         target = out_dir / f"{name}.xlsm"
-        target.write_bytes(make_macro_enabled(template.read_bytes(), sources, main_type=CT_XLSM_MAIN, where=template))
+        ribbon = ribbon_in(sources.custom_ui, "pt-BR" if name.endswith("pt-BR") else "en")
+        target.write_bytes(make_macro_enabled(template.read_bytes(), sources, main_type=CT_XLSM_MAIN, where=template,
+                                              custom_ui=ribbon))
         written.append(target)
     target = out_dir / ADDIN_NAME
     target.write_bytes(make_macro_enabled(_addin_base(), sources, main_type=CT_XLAM_MAIN, where=target))
@@ -118,8 +121,44 @@ def _addin_base() -> bytes:
     return buffer.getvalue()
 
 
-def make_macro_enabled(package: bytes, sources: AddinSources, *, main_type: str, where: Path) -> bytes:
-    """Add the VBA project and the ribbon to an ``.xlsx`` package; keep every other part."""
+# The ribbon's texts in Portuguese, for the Portuguese workbooks (whose instructions name these buttons).
+RIBBON_PT = {
+    "Export": "Exportar", "Export accounts": "Exportar contas", "Export contacts": "Exportar contatos",
+    "Check and import": "Verificar e importar", "Validate": "Validar", "Import": "Importar",
+    "Undo last import": "Desfazer a última importação", "Template": "Modelo", "Refresh lists": "Atualizar listas",
+    "New template": "Novo modelo",
+    "Fill the Accounts sheet with the accounts of a portfolio, using a saved export profile.":
+        "Preenche a aba Contas com as contas de uma carteira, com um perfil de exportação salvo.",
+    "Fill the Contacts sheet with the contacts of a portfolio, using a saved export profile.":
+        "Preenche a aba Contatos com os contatos de uma carteira, com um perfil de exportação salvo.",
+    "Check every row: bad cells turn red and get a comment; the Errors column says what is wrong.":
+        "Verifica cada linha: as células erradas ficam vermelhas com um comentário; a coluna Erros diz o que está "
+        "errado.",
+    "Validate, show what will change, and write the valid rows to the CRM.":
+        "Valida, mostra o que vai mudar e grava as linhas válidas no CRM.",
+    "Put back the rows the last import of this workbook changed.":
+        "Devolve as linhas que a última importação desta planilha alterou.",
+    "Reload the allowed values (logins, qualifications, types) into the Lists sheet.":
+        "Recarrega os valores permitidos (logins, qualificações, tipos) na aba Listas.",
+    "Open an empty model workbook of the current version.": "Abre uma planilha modelo vazia da versão atual.",
+}
+
+
+def ribbon_in(custom_ui: bytes, lang: str) -> bytes:
+    """The ribbon XML with its labels and tips in ``lang`` (the sources are in English)."""
+    if lang != "pt-BR":
+        return custom_ui
+    text = custom_ui.decode("utf-8")
+    for english, portuguese in RIBBON_PT.items():
+        for attribute in ("label", "screentip", "supertip"):
+            text = text.replace(f'{attribute}="{english}"', f'{attribute}="{escape(portuguese)}"')
+    return text.encode("utf-8")
+
+
+def make_macro_enabled(package: bytes, sources: AddinSources, *, main_type: str, where: Path,
+                       custom_ui: bytes | None = None) -> bytes:
+    """Add the VBA project and the ribbon (``custom_ui``, else the sources') to an ``.xlsx`` package; keep every
+    other part."""
     try:
         with zipfile.ZipFile(io.BytesIO(package)) as zin:
             parts = {info.filename: zin.read(info) for info in zin.infolist()}
@@ -153,7 +192,7 @@ def make_macro_enabled(package: bytes, sources: AddinSources, *, main_type: str,
     vba_part = (folder + "/" if folder else "") + "vbaProject.bin"
     parts[vba_part] = build_vba_project(sources.modules, PROJECT_NAME, documents=documents)
     parts[book_rels_name] = _add_relationship(book_rels, REL_VBA_PROJECT, "vbaProject.bin").encode("utf-8")
-    parts[CUSTOM_UI_PART] = sources.custom_ui
+    parts[CUSTOM_UI_PART] = custom_ui or sources.custom_ui
     parts["_rels/.rels"] = _add_relationship(root_rels, REL_CUSTOM_UI14, CUSTOM_UI_PART).encode("utf-8")
     content_types = _text(parts, "[Content_Types].xml", where)
     parts["[Content_Types].xml"] = _patch_content_types(content_types, "/" + book_part, main_type).encode("utf-8")

@@ -334,3 +334,14 @@ def test_cli_build(tmp_path, monkeypatch):
     assert (out / "crmxl.xlam").is_file() and (out / "accounts.xlsm").is_file()
     assert "xlwings addin install" in result.output
     assert "Sub CRM_Validate" in "\n".join(vba_code(out / "accounts.xlsm").values())
+
+
+def test_a_portuguese_workbook_has_a_portuguese_ribbon(tmp_path):
+    """Its instructions say 'o botão Validar da guia CRM': the button was labelled Validate."""
+    template = make_template(tmp_path / "accounts_pt.xlsx", "accounts")
+    (path,) = [p for p in build_addin(tmp_path / "out", {"accounts_pt-BR": template}) if p.suffix == ".xlsm"]
+    ui = SafeET.fromstring(parts_of(path)["customUI/customUI14.xml"])
+    labels = {b.get("onAction"): b.get("label") for b in ui.iter(f"{NS_UI}button")}
+    assert labels["CRM_Validate"] == "Validar" and labels["CRM_Import"] == "Importar"
+    texts = [b.get(a) for b in ui.iter(f"{NS_UI}button") for a in ("label", "screentip", "supertip")]
+    assert set(texts) <= set(addin_build.RIBBON_PT.values())  # every text translated
