@@ -11,6 +11,7 @@ import typer
 
 from crmxl import i18n
 from crmxl.errors import UnusableInput
+from crmxl.cli.common import out_folder
 
 app = typer.Typer(help="Build the Excel add-in and the macro-enabled model workbooks.", no_args_is_help=True)
 
@@ -31,7 +32,8 @@ def _build_templates(out_dir: Path) -> dict[str, Path]:
 
 @app.command("build")
 def build(
-    out: Annotated[Path, typer.Option("--out", help="Folder for the .xlsm workbooks and crmxl.xlam.")] = Path("out/addin"),
+    out: Annotated[Path, typer.Option("--out", callback=out_folder,
+                                      help="Folder for the .xlsm workbooks and crmxl.xlam.")] = Path("out/addin"),
 ) -> None:
     """Write <template>.xlsm for every model workbook (ribbon and macros inside) and crmxl.xlam."""
     from crmxl.xl.addin_build import build_addin, load_sources

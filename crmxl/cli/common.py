@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated
@@ -14,6 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from crmxl import i18n
 from crmxl.config import Settings, load_settings
+from crmxl.errors import UnusableInput
 from crmxl.db.session import Database
 from crmxl.services.access import Actor, resolve_actor
 from crmxl.services.setup import ensure_ready
@@ -39,6 +41,13 @@ def checked_language(value: str | None) -> str | None:
 
 LangOption = Annotated[str | None, typer.Option("--lang", callback=checked_language,
                                                 help="Message language: en or pt-BR.")]
+
+
+def out_folder(path: Path) -> Path:
+    """An --out folder: a file of that name is a usage error, said so (mkdir said only 'File exists')."""
+    if path.exists() and not path.is_dir():
+        raise UnusableInput("out_is_a_file", path=str(path))
+    return path
 
 
 def settings(db: str | None = None, login: str | None = None, lang: str | None = None) -> Settings:

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from crmxl.cli.common import AsOption, DbOption, acting_user, console, open_database, settings
+from crmxl.cli.common import AsOption, DbOption, acting_user, console, open_database, out_folder, settings
 from crmxl.errors import UnusableInput
 from crmxl.schema import LANGS
 from crmxl.services.templates import distribute
@@ -24,7 +24,8 @@ def _lang(value: str | None) -> str | None:
 
 @templates_app.command("build")
 def build(
-    out: Path = typer.Option(Path("out/templates"), "--out", help="Folder to write the templates into."),
+    out: Path = typer.Option(Path("out/templates"), "--out", callback=out_folder,
+                             help="Folder to write the templates into."),
     lang: str | None = typer.Option(None, "--lang", callback=_lang,
                                     help="Only this language: en or pt-BR (default: both)."),
 ) -> None:
@@ -36,7 +37,7 @@ def build(
 @templates_app.command("distribute")
 def distribute_cmd(
     manager: str = typer.Option(..., "--manager", help="The manager whose agents get a workbook each."),
-    out: Path = typer.Option(..., "--out", help="Folder for the workbooks and the manifest."),
+    out: Path = typer.Option(..., "--out", callback=out_folder, help="Folder for the workbooks and the manifest."),
     lang: str = typer.Option("en", "--lang", callback=_lang, help="Language of the workbooks: en or pt-BR."),
     db: DbOption = None,
     as_login: AsOption = None,

@@ -30,6 +30,10 @@ i18n.register(
             "en": "Sheet '{sheet}' of {file} is damaged and cannot be read: open it in Excel and save it again",
             "pt-BR": "A aba '{sheet}' de {file} está corrompida e não pode ser lida: abra-a no Excel e salve novamente",
         },
+        "file_is_a_folder": {"en": "{file} is a folder: give the workbook or CSV file in it to import",
+                             "pt-BR": "{file} é uma pasta: informe a planilha ou o arquivo CSV dentro dela"},
+        "out_is_a_file": {"en": "{path} is a file: --out names the folder to write into",
+                          "pt-BR": "{path} é um arquivo: --out indica a pasta onde escrever"},
         "csv_unclosed_quote": {
             "en": "{file}: a quote (\") opened on line {line} is not closed before the line ends, so {lines} lines "
                   "would be read as one cell; close it, or write it twice (\"\") inside a value, and import again",

@@ -24,6 +24,8 @@ def sniff(path: Path) -> str:
     try:
         if not path.exists():
             raise UnusableInput("file_not_found", file=str(path))
+        if path.is_dir():
+            raise UnusableInput("file_is_a_folder", file=str(path))
         if not path.is_file():
             raise UnusableInput("not_a_spreadsheet", file=name)
         with path.open("rb") as handle:

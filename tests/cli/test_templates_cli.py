@@ -53,3 +53,16 @@ def test_templates_distribute_refuses_an_agent_and_a_foreign_manager(cli, sqlite
     assert not tmp_path.exists()
     unknown = cli("templates", "distribute", "--manager", "agent.ba1", "--out", tmp_path, "--db", sqlite_demo_db.url)
     assert unknown.exit_code == 2 and "no manager" in unknown.stderr
+
+
+def test_a_file_given_as_a_folder_or_a_folder_as_a_file_is_said_so(cli, sqlite_demo_db, tmp_path):
+    taken = tmp_path / "taken"
+    taken.write_text("mine")
+    for args in (("templates", "build", "--out", taken), ("addin", "build", "--out", taken)):
+        result = cli(*args)
+        assert result.exit_code == 2 and f"{taken} is a file: --out names the folder" in result.stderr, args
+    assert taken.read_text() == "mine"
+    folder = tmp_path / "dir.xlsx"
+    folder.mkdir()
+    result = cli("import", "accounts", folder, "--db", sqlite_demo_db.url)
+    assert result.exit_code == 2 and "is a folder" in result.stderr
