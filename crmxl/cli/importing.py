@@ -61,6 +61,7 @@ def run_import(entity: str, file: Path, *, commit: bool, report: Path | None, as
                 # messages in the language chosen, else in the file's own (a Portuguese template: Portuguese)
                 plan = plan_import(database, actor, file, entity, lang=cfg.lang if cfg.lang_chosen else None,
                                    allow_transfers=allow_transfers, progress=progress)
+                checked = plan
                 try:
                     if commit and (skip_invalid or not plan.has_errors):
                         plan, batch_id = commit_file(database, actor, plan, file, skip_invalid=skip_invalid,
@@ -80,10 +81,13 @@ def run_import(entity: str, file: Path, *, commit: bool, report: Path | None, as
                                    "error": {"code": exc.code, "message": exc.render(cfg.lang),
                                              "exit_code": exc.exit_code}}, ensure_ascii=False))
         raise
+    replanned = plan is not checked  # another commit came first: the file was planned again, and that applied
     if as_json:
-        typer.echo(json.dumps(plan_as_json(plan, committed=batch_id is not None, batch_id=batch_id),
-                              ensure_ascii=False, default=str))
+        typer.echo(json.dumps({**plan_as_json(plan, committed=batch_id is not None, batch_id=batch_id),
+                               "replanned": replanned}, ensure_ascii=False, default=str))
     else:
+        if replanned:
+            console.print(i18n.message("cli_import_replanned", plan.lang), style="bold yellow", highlight=False)
         summary(plan, plan.lang, commit=commit, batch_id=batch_id, report=report, skip_invalid=skip_invalid)
     return 1 if plan.has_errors else 0
 
@@ -196,6 +200,12 @@ i18n.register(
                   "existing accounts and contacts were not checked).",
             "pt-BR": "O banco de dados não pôde ser acessado: o relatório {path} tem só as verificações das células "
                      "(carteiras, contas e contatos existentes não foram verificados).",
+        },
+        "cli_import_replanned": {
+            "en": "Another commit changed the CRM while this file was being checked: it was checked again against "
+                  "the CRM as it is now, and this new plan (with no new errors) is what was committed.",
+            "pt-BR": "Outra gravação mudou o CRM enquanto este arquivo era verificado: ele foi verificado de novo "
+                     "com o CRM como está agora, e este novo plano (sem novos erros) é o que foi gravado.",
         },
         "cli_import_report": {"en": "Report: {path}", "pt-BR": "Relatório: {path}"},
     }

@@ -265,3 +265,31 @@ def test_a_portuguese_file_gets_portuguese_messages_and_the_report_says_what_was
     again = cli("import", "accounts", path, "--db", sqlite_demo_db.url, "--commit", "--skip-invalid", "--lang", "en")
     assert "Nothing was committed: the valid rows are already in the CRM; 1 rows with errors are reported." \
         in again.stdout and "--skip-invalid)" not in again.stdout
+
+
+def test_a_commit_planned_again_after_another_commit_says_so(cli, sqlite_demo_db, tmp_path, monkeypatch):
+    """Another batch changes an account of the file between the check and the commit: the file is planned
+    again and applied; the user is told, not left to think the plan shown is what went in."""
+    import crmxl.cli.importing as face
+    from crmxl.db.session import Database
+    from crmxl.services.imports import commit_import, plan_import
+    from tests.services.import_files import actor
+
+    accounts = demo_accounts(sqlite_demo_db.url, "agent.sp1", 2)
+    mine = workbook(tmp_path / "mine.xlsx", [{**a, "city": "Campinas"} for a in accounts])
+    theirs = workbook(tmp_path / "theirs.xlsx", [{**accounts[0], "phone": "(11) 3333-4444"}])
+    original = face.plan_import
+
+    def plan_then_someone_commits(*args, **kwargs):
+        plan = original(*args, **kwargs)
+        db = Database(sqlite_demo_db.url)
+        commit_import(db, actor(db), plan_import(db, actor(db), theirs, "accounts"))
+        db.dispose()
+        return plan
+
+    monkeypatch.setattr(face, "plan_import", plan_then_someone_commits)
+    result = cli("import", "accounts", mine, "--commit", "--db", sqlite_demo_db.url)
+    assert result.exit_code == 0 and "it was checked again against the CRM as it is now" in result.stdout
+    monkeypatch.setattr(face, "plan_import", original)
+    code, data = run_json(cli, "import", "accounts", mine, "--commit", "--db", sqlite_demo_db.url)
+    assert data["replanned"] is False
