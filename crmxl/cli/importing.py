@@ -26,6 +26,7 @@ from crmxl.domain.enums import without_portfolio_label
 from crmxl.errors import CrmxlError, DatabaseUnavailable
 from crmxl.services.imports import (
     ImportPlan,
+    check_report_target,
     commit_file,
     plan_as_json,
     plan_import,
@@ -62,6 +63,8 @@ def run_import(entity: str, file: Path, *, commit: bool, report: Path | None, as
                 plan = plan_import(database, actor, file, entity, lang=cfg.lang if cfg.lang_chosen else None,
                                    allow_transfers=allow_transfers, progress=progress)
                 checked = plan
+                if report is not None:
+                    check_report_target(plan, report)  # a name refused is refused before the commit
                 try:
                     if commit and (skip_invalid or not plan.has_errors):
                         plan, batch_id = commit_file(database, actor, plan, file, skip_invalid=skip_invalid,

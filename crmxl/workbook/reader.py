@@ -110,15 +110,15 @@ def _read_workbook(path: Path, tpl: Template) -> Table:
         if len(shown) + len(copies) > 1:
             raise UnusableInput("several_data_sheets", file=path.name, expected=tpl.id,
                                 sheets=", ".join([*shown, *copies]))
-        if shown or named:  # the visible sheet of that name, else the hidden one
-            name = (shown or named)[0]
+        if shown or copies or named:  # the visible sheet of that name, or its visible copy, else the hidden one
+            name = (shown or copies or named)[0]
             with ThreadPoolExecutor(max_workers=1, thread_name_prefix="crmxl-scan") as pool:
                 # the streamed pass over the sheet's XML runs while calamine parses it (without the GIL)
                 marks = pool.submit(scan, path, name)
                 grid, merged = _grid(book, path, name)
                 found = marks.result()
                 found.merged = list(merged)
-                return _table(path, tpl, name, grid, stamp, by_name=True, marks=found)
+                return _table(path, tpl, name, grid, stamp, by_name=name in named, marks=found)
         other = _other_template(tpl, worksheets)
         if other is not None:
             raise UnusableInput("wrong_template", file=path.name, found=other.id, expected=tpl.id,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -129,6 +130,10 @@ def test_a_file_name_that_says_another_format_is_refused(cli, sqlite_demo_db, tm
     assert result.exit_code == 2 and "name it .xlsx" in result.stderr and source.read_bytes() == before
     macro_name = cli("import", "accounts", source, "--report", tmp_path / "r.xlsm", "--db", sqlite_demo_db.url)
     assert macro_name.exit_code == 2 and not (tmp_path / "r.xlsm").exists()  # no macros: Excel would refuse it
+    before_commit = cli("import", "accounts", source, "--report", source, "--commit", "--db", sqlite_demo_db.url)
+    assert before_commit.exit_code == 2 and "Committed" not in before_commit.stdout  # refused before the commit
+    history = cli("history", "--json", "--db", sqlite_demo_db.url)
+    assert json.loads(history.stdout) == []
 
 
 def test_history_and_undo_refuse_numbers_out_of_range_as_usage_errors(cli, sqlite_demo_db):

@@ -119,6 +119,10 @@ def test_the_visible_sheet_is_read_not_a_hidden_one_of_the_same_name(tmp_path):
     only_hidden = _sheets(tmp_path / "o.xlsx", {"Accounts": [headers(ACCOUNTS), account_row()], "Notes": [["x"]]},
                           hidden=("Accounts",))
     assert read_table(only_hidden, ACCOUNTS).sheet == "Accounts"
+    copy_shown = _sheets(tmp_path / "s.xlsx", {"Accounts": [headers(ACCOUNTS), account_row(name="Old")],
+                                               "Accounts (2)": [headers(ACCOUNTS), account_row(name="New")]},
+                         hidden=("Accounts",))
+    assert read_table(copy_shown, ACCOUNTS).sheet == "Accounts (2)"  # the visible copy, not the hidden original
     copy_kept_empty = _sheets(tmp_path / "c.xlsx", {"Accounts": [headers(ACCOUNTS), account_row()],
                                                     "Accounts (2)": [headers(ACCOUNTS)]})
     assert len(read_table(copy_kept_empty, ACCOUNTS).rows) == 1

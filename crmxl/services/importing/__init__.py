@@ -217,13 +217,23 @@ def write_cells_report(path: Path, template_id: str, out_path: Path, *, lang: st
 REPORT_SUFFIXES = (".xlsx", ".xlsm")  # a report is a workbook, whatever the input was
 
 
+def check_report_target(plan: ImportPlan, out: Path) -> None:
+    """Refuse a report name before anything is committed: a workbook is never written under another
+    format's name (the user's own CSV would be replaced), and an .xlsm name needs an .xlsm workbook (Excel
+    refuses to open an .xlsx under it)."""
+    _check_target(plan.table, Path(out))
+
+
+def _check_target(table: Any, out: Path) -> None:
+    if out.suffix.lower() not in REPORT_SUFFIXES or (
+            out.suffix.lower() == ".xlsm" and Path(table.file).suffix.lower() != ".xlsm"):
+        raise UnusableInput("report_suffix", path=str(out))
+
+
 def _report(table: Any, result: ValidationResult, out: Path, lang: str, summary: dict[str, Any] | None) -> Path:
     from crmxl.workbook.report import write_report
 
-    if out.suffix.lower() not in REPORT_SUFFIXES:  # e.g. the user's own CSV, which a workbook would replace
-        raise UnusableInput("report_suffix", path=str(out))
-    if out.suffix.lower() == ".xlsm" and Path(table.file).suffix.lower() != ".xlsm":  # Excel refuses to open it
-        raise UnusableInput("report_suffix", path=str(out))
+    _check_target(table, out)
     try:
         return write_report(table, result, out, lang=lang, summary=summary)
     except OSError as exc:  # unwritable folder, disk full, a file where a folder should be: the input is untouched
@@ -287,6 +297,7 @@ __all__ = [
     "ImportPlan",
     "Move",
     "change_lines",
+    "check_report_target",
     "check_fresh",
     "commit_file",
     "commit_import",
