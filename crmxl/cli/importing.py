@@ -17,6 +17,7 @@ from crmxl.cli.common import (
     LangOption,
     acting_user,
     console,
+    error_text,
     err_console,
     open_database,
     progress_bar,
@@ -71,7 +72,12 @@ def run_import(entity: str, file: Path, *, commit: bool, report: Path | None, as
                                                      progress=progress)  # re-planned: the plan applied
                 finally:  # also when the commit is refused: the report of what the file holds
                     if report is not None:
-                        write_import_report(plan, report, batch_id=batch_id)
+                        try:
+                            write_import_report(plan, report, batch_id=batch_id)
+                        except CrmxlError as exc:  # e.g. a full disk: after a commit, still say its batch
+                            if batch_id is None:
+                                raise
+                            err_console.print(error_text(exc.render(plan.lang)), highlight=False)
         finally:
             database.dispose()
     except CrmxlError as exc:

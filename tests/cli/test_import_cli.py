@@ -293,3 +293,11 @@ def test_a_commit_planned_again_after_another_commit_says_so(cli, sqlite_demo_db
     monkeypatch.setattr(face, "plan_import", original)
     code, data = run_json(cli, "import", "accounts", mine, "--commit", "--db", sqlite_demo_db.url)
     assert data["replanned"] is False
+
+
+def test_a_report_that_cannot_be_written_after_a_commit_still_shows_the_batch(cli, sqlite_demo_db, tmp_path):
+    path = workbook(tmp_path / "a.xlsx", rows_with_one_bad_cell(sqlite_demo_db.url)[:2])
+    (tmp_path / "file").write_text("x")
+    result = cli("import", "accounts", path, "--commit", "--report", tmp_path / "file" / "r.xlsx",
+                 "--db", sqlite_demo_db.url)
+    assert "Committed as batch 1" in result.stdout and "r.xlsx" in result.stderr and "Traceback" not in result.stderr
