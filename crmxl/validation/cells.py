@@ -260,6 +260,8 @@ def run_text_column(cells: list[Any], limit: int) -> tuple[list[Any], dict[int, 
             issues[position] = (("too_long", "error", {"length": len(text), "max": limit}),)
             append(INVALID)
         else:
+            if isinstance(value, dt.date):  # Excel made a date of what was typed: say what will be stored
+                issues[position] = (("date_in_text", "warning", {"value": text}),)
             append(text)
     return values, issues
 

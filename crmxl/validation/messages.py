@@ -143,6 +143,11 @@ FINDINGS: dict[str, dict[str, str]] = {
                  "exporte novamente",
     },
     # the file
+    "date_in_text": {
+        "en": "{header} holds a date cell: it is stored as the text '{value}'; check it is what you meant",
+        "pt-BR": "{header} contém uma célula de data: ela é gravada como o texto '{value}'; confira se é o que "
+                 "você queria",
+    },
     "duplicate_differs": {
         "en": "Row {other} has this same account or contact with other values: keep one of the rows",
         "pt-BR": "A linha {other} tem esta mesma conta ou contato com outros valores: mantenha uma das linhas",

@@ -308,3 +308,10 @@ def test_fast_name_key_equals_normalize_on_ascii(name):
 @given(st.text())
 def test_name_key_equals_normalize(name):
     assert name_key(name) == normalize(name)
+
+
+def test_a_date_cell_in_a_text_column_is_stored_as_its_text_with_a_warning(tmp_path):
+    rows = [contact_row(name=dt.datetime(2020, 1, 1)), contact_row("654321/SP", name="Dra. Ana")]
+    result = validate(tmp_path, rows, tpl=CONTACTS)
+    assert codes_at(result, 2, "B") == ["date_in_text"] and record(result, 2).values["name"] == "01/01/2020"
+    assert "'01/01/2020'" in at(result, 2, "B")[0].message and result.errors == []
