@@ -78,17 +78,29 @@ MAX_LISTED = 500  # as the API's /api/batches
 MAX_ID = 2**31 - 1  # ids are 32-bit integers: a larger number is no batch, not a database error
 
 
+KINDS = ("import", "transfer", "undo")
+
+
+def _kind(value: str | None) -> str | None:
+    if value is not None and value not in KINDS:
+        raise typer.BadParameter(f"{value!r} is not one of {', '.join(KINDS)}")
+    return value
+
+
 def history_cmd(
     db: DbOption = None,
     as_login: AsOption = None,
     limit: int = typer.Option(20, "--limit", min=1, max=MAX_LISTED, help=f"How many batches to list (1 to {MAX_LISTED})."),
+    user: str | None = typer.Option(None, "--user", help="Only the batches of this login."),
+    kind: str | None = typer.Option(None, "--kind", callback=_kind, help="Only imports, transfers or undos: "
+                                    + ", ".join(KINDS) + "."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """List the newest import, transfer and undo batches."""
     cfg = settings(db=db, login=as_login)
     database = open_database(cfg.database_url)
     actor = acting_user(database, cfg.login)
-    batches = history.list_batches(database, actor, limit)
+    batches = history.list_batches(database, actor, limit, user=user, kind=kind)
     if as_json:
         typer.echo(json.dumps([b.__dict__ for b in batches], ensure_ascii=False))
         return

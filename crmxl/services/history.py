@@ -108,10 +108,18 @@ def _visible_logins(conn: Connection, actor: Actor) -> set[str] | None:
     return set(actor.portfolios)
 
 
-def list_batches(db: Database, actor: Actor, limit: int = 50) -> list[BatchSummary]:
-    """The newest batches the actor may see (admin: all; others: their own and their agents')."""
+def list_batches(db: Database, actor: Actor, limit: int = 50, *, user: str | None = None,
+                 kind: str | None = None) -> list[BatchSummary]:
+    """The newest batches the actor may see (admin: all; others: their own and their agents'); of ``user``
+    only, of ``kind`` only (import, transfer, undo) if given."""
     with db.transaction() as conn:
         query = select(BATCHES).order_by(BATCHES.c.id.desc()).limit(limit)
+        if user:
+            query = query.where(BATCHES.c.user_login == user)
+        if kind == "import":  # import_accounts, import_contacts
+            query = query.where(BATCHES.c.kind.startswith("import_"))
+        elif kind:
+            query = query.where(BATCHES.c.kind == kind)
         logins = _visible_logins(conn, actor)
         if logins is not None:
             query = query.where(BATCHES.c.user_login.in_(sorted(logins)))

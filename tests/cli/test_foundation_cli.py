@@ -150,3 +150,16 @@ def test_an_empty_login_is_a_usage_error_not_without_portfolio(cli, sqlite_demo_
                  ("export", "accounts", "--portfolio", "", "-o", "x.xlsx")):
         result = cli(*args, *db)
         assert result.exit_code == 2 and "cannot be empty" in result.stderr and "Without Portfolio" not in result.stderr
+
+
+def test_history_filters_by_user_and_kind(cli, sqlite_demo_db):
+    db = ("--db", sqlite_demo_db.url)
+    assert cli("transfer", "--from", "agent.sp1", "--to", "agent.sp2", "--type", "INSURANCE", "--commit", *db,
+               "--as", "mgr.south").exit_code == 0
+    assert cli("transfer", "--from", "agent.ba1", "--to", "agent.pe1", "--type", "INSURANCE", "--commit", *db,
+               "--as", "mgr.north").exit_code == 0
+    listed = json.loads(cli("history", "--json", "--user", "mgr.north", *db).stdout)
+    assert [b["user_login"] for b in listed] == ["mgr.north"]
+    assert json.loads(cli("history", "--json", "--kind", "import", *db).stdout) == []
+    assert len(json.loads(cli("history", "--json", "--kind", "transfer", *db).stdout)) == 2
+    assert cli("history", "--kind", "imports", *db).exit_code == 2
