@@ -122,9 +122,9 @@ def clear_marks(book, sheet, header_row: int) -> None:
     """Undo what our previous run wrote on ``sheet``: fills and notes of the cells it marked, the Errors column."""
     if MARKS_SHEET in _sheet_names(book):
         rows = _remembered(book)
-        ours = [r for r in rows if r[0] == sheet.name and isinstance(r[1], str)]
-        addresses = [r[1] for r in ours]
-        for _sheet, address, users_note in ours:
+        recorded = [r for r in rows if r[0] == sheet.name and isinstance(r[1], str)]
+        addresses = [r[1] for r in recorded]
+        for _sheet, address, users_note in recorded:
             cell = sheet.range(address)
             if isinstance(users_note, str) and users_note:
                 set_note(cell, users_note)  # the note the user had before we marked the cell, given back
@@ -166,8 +166,8 @@ def write_marks(book, sheet, table: Table, result: ValidationResult, lang: str) 
     for address, findings in by_cell.items():
         cell = sheet.range(address)
         users_notes[address] = users_note = cell.note.text if cell.note is not None else None
-        ours = "\n".join(f.message for f in findings)
-        set_note(cell, f"{ours}{USERS_NOTE_SEPARATOR}{users_note}" if users_note else ours)
+        said = "\n".join(f.message for f in findings)
+        set_note(cell, f"{said}{USERS_NOTE_SEPARATOR}{users_note}" if users_note else said)
     _write_errors_column(sheet, table, result, lang, column)
     _remember(book, sheet.name, users_notes)
     return Marks(cells=len(by_cell), rows_with_errors=len(result.error_rows))
