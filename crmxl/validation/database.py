@@ -79,7 +79,7 @@ class _Checker:
         values = record.values
         number = values.get("account_number")
         existing = self.ref.accounts.get(number) if number is not None else None
-        portfolio_ok = self.portfolio(record)
+        portfolio_ok = self.portfolio(record, existing)
         if existing is not None:
             if "type" in values and values["type"] != existing.type:
                 self.add(record, "type", "account_type_changed",
@@ -114,7 +114,7 @@ class _Checker:
                      {"entity": entity, "file_version": record.contact_key_version, "db_version": keyed.version})
         return True
 
-    def portfolio(self, record: Record) -> bool:
+    def portfolio(self, record: Record, existing: ExistingAccount | None = None) -> bool:
         """Resolve the Portfolio cell to a login (or None); True when it is usable."""
         values = record.values
         if "portfolio" not in values:
@@ -122,7 +122,11 @@ class _Checker:
         typed = values["portfolio"]
         if typed is None:
             if not self.ref.may_use_without_portfolio:
-                self.add(record, "portfolio", "without_portfolio_not_allowed", {"without": self.without})
+                if existing is not None and existing.owner_login is None:  # already inactive: not theirs to edit
+                    self.add(record, "portfolio", "account_in_foreign_portfolio",
+                             {"number": existing.number, "owner": self.without})
+                else:
+                    self.add(record, "portfolio", "without_portfolio_not_allowed", {"without": self.without})
                 return False
             return True
         login = self.logins.get(typed.lower())

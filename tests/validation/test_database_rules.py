@@ -76,6 +76,11 @@ def test_admin_may_use_any_portfolio(tmp_path):
 def test_without_portfolio_needs_the_right(tmp_path):
     result = check(tmp_path, [account_row(CNPJ_A, portfolio="Without Portfolio")], reference(without=False))
     assert codes_at(result, 2, "D") == ["without_portfolio_not_allowed"]
+    # an account already without one is not the user's to edit: not 'you may not make accounts inactive'
+    inactive = reference(without=False, accounts=[account(1, CNPJ_A, owner=None)])
+    result = check(tmp_path, [account_row(CNPJ_A, portfolio="Without Portfolio")], inactive)
+    assert codes_at(result, 2, "D") == ["account_in_foreign_portfolio"]
+    assert "is in the portfolio Without Portfolio" in at(result, 2, "D")[0].message
 
 
 def test_transfers_need_allow_transfers(tmp_path):
