@@ -253,15 +253,20 @@ def run_text_column(cells: list[Any], limit: int) -> tuple[list[Any], dict[int, 
     append = values.append
     issues: dict[int, tuple[Issue, ...]] = {}
     for position, value in enumerate(cells):
-        text = value.strip() if value.__class__ is str else ("" if value is None else as_text(value))
+        if value.__class__ is str:
+            text = value.strip()
+        elif value is None:
+            text = ""
+        else:
+            text = as_text(value)
+            if isinstance(value, dt.date):  # Excel made a date of what was typed: say what will be stored
+                issues[position] = (("date_in_text", "warning", {"value": text}),)
         if not text:
             append(ABSENT)
         elif len(text) > limit:
             issues[position] = (("too_long", "error", {"length": len(text), "max": limit}),)
             append(INVALID)
         else:
-            if isinstance(value, dt.date):  # Excel made a date of what was typed: say what will be stored
-                issues[position] = (("date_in_text", "warning", {"value": text}),)
             append(text)
     return values, issues
 
