@@ -130,6 +130,7 @@ def import_sheet(ctx: Context) -> int | None:
     if answer != "yes":
         return None
     ctx.status("xl_status_committing", rows=plan.rows)
+    plan.file_name = ctx.book.fullname  # the workbook's path: every model workbook is called accounts.xlsm
     batch_id = commit_import(ctx.db, ctx.actor, plan)
     ctx.alert("xl_imported", mode="info", batch_id=batch_id)
     return batch_id
@@ -138,12 +139,12 @@ def import_sheet(ctx: Context) -> int | None:
 @macro
 def undo_last_import(ctx: Context) -> int | None:
     """Undo the user's newest import of this workbook that is still committed, after asking."""
-    batch = history.last_import(ctx.db, ctx.actor, ctx.book.name)
+    batch = history.last_import(ctx.db, ctx.actor, ctx.book.fullname)  # this workbook's, not one of its name
     if batch is None:
         ctx.alert("xl_nothing_to_undo", mode="info", file=ctx.book.name)
         return None
     batch_id = batch.id
-    if ctx.alert("xl_confirm_undo", buttons="yes_no", batch_id=batch_id, file=batch.file_name,
+    if ctx.alert("xl_confirm_undo", buttons="yes_no", batch_id=batch_id, file=Path(batch.file_name or "").name,
                  when=batch.created_at[:16], rows=batch.counts.get("committed_rows", "?")) != "yes":
         return None
     ctx.status("xl_status_undoing", batch_id=batch_id)

@@ -245,6 +245,10 @@ def test_import_asks_commits_and_undo_restores(env):
     # a later batch of another kind (a transfer from the command line) is not this workbook's import
     admin = actor_for_login(db, "admin")
     transfer = commit_transfer(db, admin, plan_transfer(db, admin, "agent.sp1", "agent.pr1", types=["INSURANCE"]))
+    other_folder = tmp / "other"  # another workbook of the same name (every model workbook is accounts.xlsm)
+    other_folder.mkdir()
+    twin = open_book(_workbook(other_folder / "new.xlsx", []))
+    assert macros.undo_last_import(twin) is None and "no import of new.xlsx" in _alerts(twin)[-1]["prompt"]
     book.app.impl.answers = ["yes"]
     assert macros.undo_last_import(book)
     prompt = _alerts(book)[-2]["prompt"]
