@@ -15,12 +15,14 @@ from crmxl.config import Settings, load_settings
 from crmxl.errors import UnusableInput
 from crmxl.schema import ERRORS_HEADER, OK_TEXT, STAMP_SHEET, TEMPLATES, Template, header_key, header_score, ours
 from crmxl.validation.model import CellMarks, Finding, Table, ValidationResult
+from crmxl.workbook.csv_writer import ESCAPED_STARTS
 from crmxl.workbook.reader import stamp_from_rows, table_from_grid
 
 CONF_SHEET = "xlwings.conf"
 MARKS_SHEET = "_crmxl_marks"  # hidden: the cells our last run marked on each sheet, so the next run clears only those
 ERROR_COLOR = (255, 124, 128)
 WARNING_COLOR = (255, 230, 153)
+OUR_COLORS = (ERROR_COLOR, WARNING_COLOR)
 USERS_NOTE_SEPARATOR = "\n———\n"  # between our message and the note the user had on the cell
 ADDRESS_CHUNK = 200  # characters per union address (Excel takes up to 255)
 _CONF_KEYS = {"crmxl_database_url": "database_url", "database_url": "database_url",
@@ -75,6 +77,25 @@ def read_grid(sheet) -> list[list[Any]]:
     return [list(row) for row in values]
 
 
+def as_typed(value: Any) -> Any:
+    """A value written into a cell as Excel would keep it: text that Excel would take for a formula or a number
+    (a name '=HYPERLINK(...)', a CEP '01310100'), or whose own apostrophe Excel would take for its text prefix
+    (''MEDICL' is not...'), gets the prefix, an apostrophe; empty text is empty."""
+    if value == "":
+        return None
+    if value.__class__ is str and (value.startswith(ESCAPED_STARTS) or _numeric(value)):
+        return "'" + value
+    return value
+
+
+def _numeric(text: str) -> bool:
+    try:
+        float(text.replace(",", "."))
+    except ValueError:
+        return False
+    return True
+
+
 def data_sheet(book):
     """The sheet to validate: the active one, unless it is one of ours (the instructions, the lists, a
     summary) or a hidden record: then the template's data sheet, made active so the user sees its marks."""
@@ -119,20 +140,30 @@ class Marks:
 
 
 def clear_marks(book, sheet, header_row: int) -> None:
-    """Undo what our previous run wrote on ``sheet``: fills and notes of the cells it marked, the Errors column."""
+    """Undo what our previous run wrote on ``sheet`` (or on a sheet of the record that is gone: renamed),
+    the Errors column included. Only what is still ours: a cell whose note is no longer the one we wrote, or
+    whose fill is no longer our red or amber (the user sorted the rows, inserted a column), is left as it is;
+    a cell given back gets the user's own note and fill."""
     if MARKS_SHEET in _sheet_names(book):
         rows = _remembered(book)
-        recorded = [r for r in rows if r[0] == sheet.name and isinstance(r[1], str)]
-        addresses = [r[1] for r in recorded]
-        for _sheet, address, users_note in recorded:
-            cell = sheet.range(address)
-            if isinstance(users_note, str) and users_note:
-                set_note(cell, users_note)  # the note the user had before we marked the cell, given back
-            elif cell.note is not None:
-                cell.note.delete()
-        for union in _unions(addresses):
+        names = set(_sheet_names(book))
+        recorded = [m for m in rows if m.sheet == sheet.name or m.sheet not in names]
+        plain: list[str] = []  # ours, and the user had no fill of their own
+        for mark in recorded:
+            cell = sheet.range(mark.address)
+            if mark.said is None or (cell.note is not None and cell.note.text == mark.note_written()):
+                if mark.users_note:
+                    set_note(cell, mark.users_note)  # the note the user had before we marked the cell, given back
+                elif cell.note is not None:
+                    cell.note.delete()
+            if cell.color in OUR_COLORS:
+                if mark.users_color is None:
+                    plain.append(mark.address)
+                else:
+                    cell.color = mark.users_color
+        for union in _unions(plain):
             sheet.range(union).color = None
-        _write_remembered(book, [r for r in rows if r[0] != sheet.name])  # the other sheets' marks stay
+        _write_remembered(book, [r for r in rows if r not in recorded])  # the other sheets' marks stay
     column = errors_column(sheet, header_row)
     if column is not None:
         last = sheet.used_range.last_cell.row
@@ -158,18 +189,20 @@ def write_marks(book, sheet, table: Table, result: ValidationResult, lang: str) 
             by_cell[f"{f.column}{f.row}"].append(f)
     errors = [a for a, fs in by_cell.items() if any(f.severity == "error" for f in fs)]
     warnings = [a for a in by_cell if a not in set(errors)]
+    marks: list[Mark] = []
+    for address, findings in by_cell.items():  # what the cell held of the user's, before it is marked
+        cell = sheet.range(address)
+        mark = Mark(sheet.name, address, cell.note.text if cell.note is not None else None,
+                    "\n".join(f.message for f in findings), cell.color)
+        marks.append(mark)
     for union in _unions(errors):
         sheet.range(union).color = ERROR_COLOR
     for union in _unions(warnings):
         sheet.range(union).color = WARNING_COLOR
-    users_notes: dict[str, str | None] = {}
-    for address, findings in by_cell.items():
-        cell = sheet.range(address)
-        users_notes[address] = users_note = cell.note.text if cell.note is not None else None
-        said = "\n".join(f.message for f in findings)
-        set_note(cell, f"{said}{USERS_NOTE_SEPARATOR}{users_note}" if users_note else said)
+    for mark in marks:
+        set_note(sheet.range(mark.address), mark.note_written())
     _write_errors_column(sheet, table, result, lang, column)
-    _remember(book, sheet.name, users_notes)
+    _remember(book, marks)
     return Marks(cells=len(by_cell), rows_with_errors=len(result.error_rows))
 
 
@@ -193,7 +226,7 @@ def _write_errors_column(sheet, table: Table, result: ValidationResult, lang: st
     last_row = max((row for row, _ in table.rows), default=table.header_row)
     data_rows = {row for row, _ in table.rows}
     ok = OK_TEXT.get(lang, "OK")
-    block = [["; ".join(messages[r]) if r in messages else (ok if r in data_rows else None)]
+    block = [[as_typed("; ".join(messages[r])) if r in messages else (ok if r in data_rows else None)]
              for r in range(table.header_row + 1, last_row + 1)]
     sheet.range((table.header_row, column)).value = ERRORS_HEADER.get(lang, ERRORS_HEADER["en"])
     sheet.range((table.header_row, column)).font.bold = True
@@ -201,31 +234,54 @@ def _write_errors_column(sheet, table: Table, result: ValidationResult, lang: st
         sheet.range((table.header_row + 1, column)).value = block
 
 
-def _remember(book, sheet_name: str, users_notes: dict[str, str | None]) -> None:
-    """Add ``sheet_name``'s marked cells to the record, each with the note the user had on it (the other
-    sheets' stay)."""
+def _remember(book, marks: list[Mark]) -> None:
+    """Add the cells just marked to the record (the other sheets' stay)."""
     if MARKS_SHEET not in _sheet_names(book):
         active = book.sheets.active
-        marks = book.sheets.add(MARKS_SHEET, after=book.sheets[-1])
-        marks.visible = False
+        record = book.sheets.add(MARKS_SHEET, after=book.sheets[-1])
+        record.visible = False
         active.impl.activate()  # adding a sheet activated it: the user stays where they were (the sheet's own
         # activation; xlwings' Sheet.activate would activate the app as well, and the book is already active)
-    if users_notes:
-        _write_remembered(book, [*_remembered(book), *([sheet_name, a, n] for a, n in users_notes.items())])
+    if marks:
+        _write_remembered(book, [*_remembered(book), *marks])
 
 
-def _remembered(book) -> list[list[Any]]:
-    """The record of marked cells: [sheet name, address, the user's own note or None] rows (a record of
-    an older crmxl has no third column)."""
+@dataclass(frozen=True)
+class Mark:
+    """A cell we marked, with what it held of the user's: a row of the hidden record sheet."""
+
+    sheet: str
+    address: str
+    users_note: str | None
+    said: str | None  # our message (None: recorded by an older crmxl)
+    users_color: tuple[int, int, int] | None
+
+    def note_written(self) -> str:
+        return f"{self.said}{USERS_NOTE_SEPARATOR}{self.users_note}" if self.users_note else (self.said or "")
+
+    def as_row(self) -> list[Any]:
+        color = ",".join(map(str, self.users_color)) if self.users_color else None
+        return [as_typed(v) for v in (self.sheet, self.address, self.users_note, self.said, color)]
+
+    @classmethod
+    def from_row(cls, row: list[Any]) -> Mark:
+        values = [*row[:5], *[None] * (5 - len(row[:5]))]
+        text = [v if isinstance(v, str) and v else None for v in values]
+        color = tuple(int(c) for c in text[4].split(",")) if text[4] and text[4].count(",") == 2 else None
+        return cls(str(values[0]), str(values[1]), text[2], text[3], color)  # type: ignore[arg-type]
+
+
+def _remembered(book) -> list[Mark]:
+    """The record of marked cells (rows of an older crmxl have fewer columns)."""
     rows = book.sheets[MARKS_SHEET].used_range.options(ndim=2).value or []
-    return [[*r[:2], r[2] if len(r) > 2 else None] for r in rows if r and len(r) >= 2 and r[0]]
+    return [Mark.from_row(list(r)) for r in rows if r and len(r) >= 2 and r[0] and isinstance(r[1], str)]
 
 
-def _write_remembered(book, rows: list[list[Any]]) -> None:
-    marks = book.sheets[MARKS_SHEET]
-    marks.clear_contents()
-    if rows:
-        marks.range("A1").value = rows
+def _write_remembered(book, marks: list[Mark]) -> None:
+    record = book.sheets[MARKS_SHEET]
+    record.clear_contents()
+    if marks:
+        record.range("A1").value = [m.as_row() for m in marks]
 
 
 def _unions(addresses: list[str]) -> list[str]:

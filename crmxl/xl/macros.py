@@ -20,7 +20,6 @@ from crmxl.db.session import Database
 from crmxl.errors import CrmxlError
 from crmxl.services import history
 from crmxl.services.access import Actor, resolve_actor
-from crmxl.workbook.csv_writer import FORMULA_STARTS
 from crmxl.services.imports import ImportPlan, commit_import, plan_result
 from crmxl.services.setup import ensure_ready
 from crmxl.validation import validate_cells
@@ -237,28 +236,10 @@ def _export(ctx: Context, entity: str) -> str | None:
             _sheet_name(entity, ctx.lang)).to_python(skip_empty_area=False)
     name = _free_name(ctx.book, f"{_sheet_name(entity, ctx.lang)} {portfolio}"[:31])
     sheet = ctx.book.sheets.add(name, after=ctx.book.sheets[-1])
-    sheet.range("A1").value = [[_as_typed(v) for v in row] for row in grid]
+    sheet.range("A1").value = [[live.as_typed(v) for v in row] for row in grid]
     live.style_header(sheet, entity, result.columns, ctx.lang)
     ctx.alert("xl_exported", mode="info", rows=result.rows, sheet=name)
     return name
-
-
-def _as_typed(value: Any) -> Any:
-    """A value written into a cell as Excel would keep it: text that Excel would take for a formula or a number
-    (a name '=HYPERLINK(...)', a CEP '01310100') gets Excel's text prefix, an apostrophe; empty text is empty."""
-    if value == "":
-        return None
-    if value.__class__ is str and (value.startswith(FORMULA_STARTS) or _numeric(value)):
-        return "'" + value
-    return value
-
-
-def _numeric(text: str) -> bool:
-    try:
-        float(text.replace(",", "."))
-    except ValueError:
-        return False
-    return True
 
 
 def _sheet_name(entity: str, lang: str) -> str:

@@ -185,6 +185,45 @@ def test_validate_from_the_instructions_sheet_validates_the_data_sheet(env):
         assert book.sheets.active.name == "Accounts"
 
 
+def test_marks_clear_only_what_is_still_ours(env):
+    """The record is by address: after rows were sorted, the next run deleted the user's own note and fill
+    that came to a marked address; a user's fill under our red came back empty; a renamed sheet kept its
+    stale marks; an Errors message beginning with a quote lost it."""
+    db, tmp = env
+    path = _workbook(tmp / "mine.xlsx", [
+        _row("11.222.333/0001-80", "Clínica Errada", "COMPANY", "agent.sp1", "SP"),
+        _row("45.997.418/0001-53", "Clínica Nova", "COMPANY", "agent.sp1", "SP"),
+        _row("123456/SP", "Dr. Ana", "MEDICL", "agent.sp1", "SP"),
+    ])
+    yellow = openpyxl.styles.PatternFill(fill_type="solid", fgColor="FFFFFF00")
+    book = openpyxl.load_workbook(path)
+    book["Accounts"]["C4"].fill = yellow  # the user's own highlight on a cell that will be marked
+    book.save(path)
+    book = open_book(path)
+    macros.validate(book)
+    book.save()
+    ws = openpyxl.load_workbook(path)["Accounts"]
+    assert ws["Q4"].value.startswith("'MEDICL' is not")  # the quote kept, not taken for Excel's text prefix
+    book = openpyxl.load_workbook(path)  # the user swaps rows 2 and 3 (a sort): the good row lands on A2
+    sheet = book["Accounts"]
+    for column in range(1, 15):
+        top, below = sheet.cell(2, column), sheet.cell(3, column)
+        top.value, below.value = below.value, top.value
+    sheet["A2"].fill = yellow
+    sheet["A2"].comment = openpyxl.comments.Comment("VIP client", "Ana")
+    sheet["A3"].fill = openpyxl.styles.PatternFill(fill_type="solid", fgColor="FFFF7C80")  # our red moved too
+    sheet.title = "Accounts March"  # and renames the sheet
+    sheet["C4"] = "MEDICAL"
+    book.save(path)
+    book = open_book(path)
+    macros.validate(book)
+    book.save()
+    ws = openpyxl.load_workbook(path)["Accounts March"]
+    assert ws["A2"].comment.text == "VIP client" and ws["A2"].fill.fgColor.rgb == "FFFFFF00"  # the user's, kept
+    assert ws["C4"].fill.fgColor.rgb == "FFFFFF00" and ws["C4"].comment is None  # fixed: the user's fill back
+    assert "check digits" in ws["A3"].comment.text  # marked again where the bad row now is
+
+
 def test_a_sheet_without_rows_is_not_called_correct(env):
     db, tmp = env
     book = open_book(_workbook(tmp / "empty.xlsx", []))
