@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
 
@@ -35,6 +35,8 @@ class WebState:
     limiter: SignInLimiter
     upload_limit: int
     templates: Jinja2Templates
+    # the signed-in sessions (an id each): signing out ends one for good, not only in the browser that had it
+    sessions: set[str] = field(default_factory=set)
 
 
 class NotSignedIn(Exception):

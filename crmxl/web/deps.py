@@ -13,7 +13,8 @@ from crmxl.web.security import csrf_ok
 
 def page_actor(request: Request) -> Actor:
     login = request.session.get("login")
-    if not login:
+    if not login or request.session.get("sid") not in state(request).sessions:  # signed out, or the server restarted
+        request.session.clear()
         raise NotSignedIn
     try:
         with state(request).db.session() as session:

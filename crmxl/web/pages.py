@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import tempfile
 from collections import defaultdict
 from pathlib import Path
@@ -58,14 +59,18 @@ def login(request: Request, login: Annotated[str, Form()], password: Annotated[s
         web.limiter.failed(login, address)
         return html(request, "login.html", None, status=401, error=i18n.message("web_bad_login", lang))
     web.limiter.succeeded(login)
+    lang = request.session.get("lang") or actor.lang  # chosen on the sign-in page, else the user's own
     request.session.clear()  # a new session on sign-in: nothing from before survives (no fixation)
-    request.session.update({"login": actor.login, "lang": lang})
+    sid = secrets.token_urlsafe(16)
+    web.sessions.add(sid)
+    request.session.update({"login": actor.login, "lang": lang, "sid": sid})
     return _redirect("/")
 
 
 @router.post("/logout")
 def logout(request: Request, csrf: Annotated[str | None, Form()] = None):
     check_csrf(request, csrf)
+    state(request).sessions.discard(request.session.get("sid"))  # a copy of the cookie no longer signs in
     request.session.clear()
     return _redirect("/login")
 

@@ -45,6 +45,26 @@ def test_a_new_session_on_sign_in(client):
     assert "agent.sp1" in client.get("/accounts/import").text
 
 
+def test_signing_out_ends_the_session_even_for_a_copy_of_its_cookie(client):
+    sign_in(client, "agent.sp1")
+    copied = client.cookies.get("crmxl_session")
+    client.post("/logout", data={"csrf": csrf_of(client, "/history")})
+    client.cookies.set("crmxl_session", copied)
+    response = client.get("/history", follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"] == "/login"
+
+
+def test_a_portuguese_user_gets_portuguese_pages_after_signing_in(client, sqlite_demo_db):
+    from sqlalchemy import create_engine
+
+    engine = create_engine(sqlite_demo_db.url)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE users SET lang = 'pt-BR' WHERE login = 'agent.sp2'"))
+    engine.dispose()
+    sign_in(client, "agent.sp2")
+    assert "Importar" in client.get("/accounts/import").text
+
+
 def test_security_headers(client):
     response = client.get("/login")
     assert response.headers["x-frame-options"] == "DENY"
