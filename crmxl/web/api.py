@@ -18,7 +18,7 @@ from crmxl.services.access import Actor
 from crmxl.services.exporting import export
 from crmxl.services.imports import ImportHasErrors, commit_import, plan_as_json
 from crmxl.web.app import state
-from crmxl.web.deps import api_actor
+from crmxl.web.deps import BatchId, api_actor
 from crmxl.web.imports import plan_upload, receive_upload
 from crmxl.web.pages import _cleanup, _entity
 
@@ -91,13 +91,13 @@ def batches(request: Request, actor: ApiActor, limit: Annotated[int, Query(ge=1,
 
 
 @router.get("/batches/{batch_id}")
-def batch(request: Request, batch_id: int, actor: ApiActor) -> dict[str, Any]:
+def batch(request: Request, batch_id: BatchId, actor: ApiActor) -> dict[str, Any]:
     summary, changes = history.get_batch(state(request).db, actor, batch_id)
     return {**summary.__dict__, "changes": changes}
 
 
 @router.post("/batches/{batch_id}/undo")
-def undo(request: Request, batch_id: int, actor: ApiActor) -> dict[str, Any]:
+def undo(request: Request, batch_id: BatchId, actor: ApiActor) -> dict[str, Any]:
     history.get_batch(state(request).db, actor, batch_id)
     return {"undone": batch_id, "batch_id": history.undo(state(request).db, actor, batch_id)}
 

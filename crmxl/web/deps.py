@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import Request
+from typing import Annotated
+
+from fastapi import Path, Request
 
 from crmxl.errors import NotFound
 from crmxl.services.access import Actor, actor_for
@@ -44,3 +46,7 @@ def flash(request: Request, message: str, kind: str = "info") -> None:
 
 def take_flash(request: Request) -> dict | None:
     return request.session.pop("flash", None)
+
+
+# a batch number in the path: a 32-bit id (a larger one is no batch: 404/422, not the database's overflow)
+BatchId = Annotated[int, Path(ge=1, le=2**31 - 1)]

@@ -22,7 +22,7 @@ from crmxl.services.exporting import export
 from crmxl.services.imports import ImportHasErrors, change_lines, commit_import, write_import_report
 from crmxl.services.users import authenticate
 from crmxl.web.app import html, lang_of, state
-from crmxl.web.deps import check_csrf, flash, page_actor, take_flash
+from crmxl.web.deps import BatchId, check_csrf, flash, page_actor, take_flash
 from crmxl.web.imports import plan_upload, receive_upload, replan
 
 router = APIRouter()
@@ -248,7 +248,7 @@ def history_page(request: Request, actor: ActorDep):
 
 
 @router.get("/history/{batch_id}")
-def batch_page(request: Request, batch_id: int, actor: ActorDep):
+def batch_page(request: Request, batch_id: BatchId, actor: ActorDep):
     batch, changes = history.get_batch(state(request).db, actor, batch_id)
     shown = history.readable(state(request).db, changes[:500])
     return html(request, "batch.html", actor, batch=batch, changes=shown, total=len(changes),
@@ -256,7 +256,7 @@ def batch_page(request: Request, batch_id: int, actor: ActorDep):
 
 
 @router.post("/history/{batch_id}/undo")
-def undo_batch(request: Request, batch_id: int, actor: ActorDep, csrf: Annotated[str | None, Form()] = None):
+def undo_batch(request: Request, batch_id: BatchId, actor: ActorDep, csrf: Annotated[str | None, Form()] = None):
     check_csrf(request, csrf)
     history.get_batch(state(request).db, actor, batch_id)  # may the actor see it at all?
     new_id = history.undo(state(request).db, actor, batch_id)

@@ -96,3 +96,10 @@ def test_the_batch_list_takes_a_sane_limit(client, sqlite_demo_db):
 def test_openapi_documents_the_api(client):
     paths = client.get("/openapi.json").json()["paths"]
     assert {"/api/me", "/api/imports/{entity}", "/api/exports/{entity}", "/api/batches/{batch_id}/undo"} <= set(paths)
+
+
+def test_a_batch_number_out_of_range_is_no_server_error(client, sqlite_demo_db):
+    headers = _token(sqlite_demo_db.url, "admin")
+    for response in (client.get("/api/batches/99999999999999999999", headers=headers),
+                     client.post("/api/batches/99999999999999999999/undo", headers=headers)):
+        assert response.status_code == 422, response.text
