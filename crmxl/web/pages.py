@@ -133,21 +133,26 @@ def review(request: Request, token: str, actor: ActorDep, errors: int = 0, page:
     pending = _pending(request, token, actor)
     plan = pending.plan
     messages: dict[int, list[str]] = defaultdict(list)
+    warnings: dict[int, list[str]] = defaultdict(list)  # shown too: a warning says what will happen
     for f in plan.result.findings:
-        if f.severity == "error" and f.row > 0:
-            messages[f.row].append(f"{f.column or ''}{f.row if f.column else ''}: {f.message}".lstrip(": "))
+        if f.severity in ("error", "warning") and f.row > 0:
+            said = f"{f.column or ''}{f.row if f.column else ''}: {f.message}".lstrip(": ")
+            (messages if f.severity == "error" else warnings)[f.row].append(said)
     table = plan.table
+    data_rows = {row for row, _ in table.rows}
+    sheet_warnings = [m for row, ms in sorted(warnings.items()) if row not in data_rows for m in ms]
     shown = [(row, values) for row, values in table.rows if not errors or row in messages]
     pages = max(1, -(-len(shown) // PAGE_SIZE))
     page = min(max(page, 1), pages)
     fields = [f for f in table.template.fields if f in table.header_map.fields][:4]
-    rows = [(row, [values[table.header_map.fields[f]] for f in fields], messages.get(row, []))
+    rows = [(row, [values[table.header_map.fields[f]] for f in fields], messages.get(row, []), warnings.get(row, []))
             for row, values in shown[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]]
     headers = [table.template.column(f).header(lang_of(request)) for f in fields]
     return html(request, "review.html", actor, pending=pending, plan=plan, rows=rows, headers=headers,
                 errors_only=bool(errors), page=page, pages=pages, counts=plan.counts(),
                 changes=change_lines(plan, limit=30), flash=take_flash(request),
-                error_count=len(plan.result.errors), error_rows=len(plan.error_rows))
+                error_count=len(plan.result.errors), error_rows=len(plan.error_rows),
+                warning_count=sum(map(len, warnings.values())), sheet_warnings=sheet_warnings)
 
 
 @router.get("/imports/{token}/report")

@@ -26,6 +26,8 @@ TEXTS = {
     "web_reading": ("Reading the file…", "Lendo o arquivo…"),
     "web_allow_transfers": ("Allow moving accounts between portfolios", "Permitir transferir contas entre carteiras"),
     "web_correct": ("The data is correct.", "Os dados estão corretos."),
+    "web_correct_with_warnings": ("The data is correct, with {count} warnings: read them before you go on.",
+                                  "Os dados estão corretos, com {count} avisos: leia-os antes de continuar."),
     "web_warning": ("Warning: {errors} errors in {rows} of {total} rows.",
                     "Atenção: {errors} erros em {rows} de {total} linhas."),
     "web_close": ("Close", "Fechar"),

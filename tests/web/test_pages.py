@@ -226,6 +226,21 @@ def test_a_sheet_without_rows_is_not_called_correct(client, tmp_path):
     assert "The sheet has no rows: there is nothing to import." in page.text and "The data is correct" not in page.text
 
 
+def test_warnings_are_shown_not_called_correct(client, tmp_path):
+    """A warning says what will happen (a hidden row imported, an unknown column left out): the pop-up said
+    'The data is correct' and every row OK."""
+    sign_in(client, "agent.sp1")
+    path = workbook(tmp_path / "w.xlsx", [GOOD])
+    book = openpyxl.load_workbook(path)
+    book.active["P1"] = "Colour"  # an unknown column: a warning on the sheet
+    book.active["P2"] = "blue"
+    book.active.row_dimensions[2].hidden = True  # a hidden row: a warning on the row
+    book.save(path)
+    page = upload(client, path).text
+    assert "The data is correct, with 2 warnings" in page and "Colour" in page
+    assert "⚠" in page and "is hidden" in page
+
+
 def test_only_a_profiles_author_or_an_admin_may_delete_it(client):
     sign_in(client, "mgr.south")
     client.post("/profiles", data={"csrf": csrf_of(client, "/export?tab=create"), "name": "South names",
