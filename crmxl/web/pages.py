@@ -178,6 +178,9 @@ def next_step(request: Request, token: str, actor: ActorDep, csrf: Annotated[str
     except Conflict as exc:
         if exc.code != "plan_stale":
             raise
+        if not pending.upload.exists():  # a second Next at once: the first one committed it and let it go
+            flash(request, i18n.message("web_plan_done", lang), "warning")
+            return _redirect("/history")
         fresh = replan(web, actor, pending, lang)
         flash(request, i18n.message("web_stale", lang), "warning")
         return _redirect(f"/imports/{fresh.token}")

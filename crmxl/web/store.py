@@ -12,6 +12,7 @@ from pathlib import Path
 from crmxl.services.importing.model import ImportPlan
 
 EXPIRY_SECONDS = 3600
+MAX_TOKEN = 64  # ours are 32 hex digits
 
 
 @dataclass
@@ -46,7 +47,7 @@ class Store:
         temp.replace(path)
 
     def load(self, token: str, login: str) -> Pending | None:
-        if not token.isalnum():
+        if not token.isalnum() or len(token) > MAX_TOKEN:  # a token of ours, not a file name too long for the disk
             return None
         path = self.plans / f"{token}.pkl"
         if not path.exists():

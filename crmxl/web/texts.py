@@ -26,6 +26,8 @@ TEXTS = {
     "web_reading": ("Reading the file…", "Lendo o arquivo…"),
     "web_allow_transfers": ("Allow moving accounts between portfolios", "Permitir transferir contas entre carteiras"),
     "web_correct": ("The data is correct.", "Os dados estão corretos."),
+    "web_plan_done": ("This import was committed already (by another click on Next): see it in the History.",
+                      "Esta importação já foi gravada (por outro clique em Avançar): veja-a no Histórico."),
     "web_correct_with_warnings": ("The data is correct, with {count} warnings: read them before you go on.",
                                   "Os dados estão corretos, com {count} avisos: leia-os antes de continuar."),
     "web_warning": ("Warning: {errors} errors in {rows} of {total} rows.",

@@ -241,6 +241,23 @@ def test_warnings_are_shown_not_called_correct(client, tmp_path):
     assert "⚠" in page and "is hidden" in page
 
 
+def test_a_second_next_on_a_committed_plan_says_so_without_a_server_path(client, tmp_path):
+    sign_in(client, "agent.sp1")
+    page = upload(client, workbook(tmp_path / "g.xlsx", [GOOD]))
+    token = re.search(r"/imports/([0-9a-f]+)/next", page.text).group(1)
+    csrf = csrf_of(client, f"/imports/{token}")
+    web = client.app.state.web
+    pending = web.store.load(token, "agent.sp1")  # the second click's copy, loaded before the first commits
+    first = client.post(f"/imports/{token}/next", data={"csrf": csrf})
+    assert "committed" in first.text.lower()
+    load, web.store.load = web.store.load, lambda *_: pending  # as loaded before the first click dropped it
+    second = client.post(f"/imports/{token}/next", data={"csrf": csrf})
+    web.store.load = load
+    assert second.status_code == 200 and "committed already" in second.text and "uploads" not in second.text
+    long_token = client.get("/imports/" + "a" * 5000)
+    assert long_token.status_code in (400, 404) and "Traceback" not in long_token.text
+
+
 def test_only_a_profiles_author_or_an_admin_may_delete_it(client):
     sign_in(client, "mgr.south")
     client.post("/profiles", data={"csrf": csrf_of(client, "/export?tab=create"), "name": "South names",
