@@ -19,6 +19,7 @@ from crmxl.workbook.csv_writer import ESCAPED_STARTS
 from crmxl.workbook.reader import stamp_from_rows, table_from_grid
 
 CONF_SHEET = "xlwings.conf"
+CONTROL_SHEET = "CRM"  # the export buttons' choices (profile, portfolio, types)
 MARKS_SHEET = "_crmxl_marks"  # hidden: the cells our last run marked on each sheet, so the next run clears only those
 ERROR_COLOR = (255, 124, 128)
 WARNING_COLOR = (255, 230, 153)
@@ -100,7 +101,7 @@ def data_sheet(book):
     """The sheet to validate: the active one, unless it is one of ours (the instructions, the lists, a
     summary) or a hidden record: then the template's data sheet, made active so the user sees its marks."""
     active = book.sheets.active
-    if not (ours(active.name) or active.name in (MARKS_SHEET, CONF_SHEET, STAMP_SHEET)):
+    if not (ours(active.name) or active.name in (MARKS_SHEET, CONF_SHEET, STAMP_SHEET, CONTROL_SHEET)):
         return active
     names = {header_key(n) for tpl in TEMPLATES.values() for n in tpl.sheet_names}
     for sheet in book.sheets:

@@ -190,7 +190,7 @@ i18n.register({
 })
 
 
-CONTROL_SHEET = "CRM"
+CONTROL_SHEET = live.CONTROL_SHEET
 CONTROL_ROWS = (("profile", "Profile / Perfil"), ("portfolio", "Portfolio / Carteira"),
                 ("type", "Account type / Tipo de conta"))
 
