@@ -119,6 +119,8 @@ def read_table(book, sheet=None) -> Table:
     stamp = None
     if STAMP_SHEET in _sheet_names(book):
         stamp = stamp_from_rows(book.sheets[STAMP_SHEET].range("A1:B5").options(ndim=2).value)
+        if stamp and stamp.get("template") != tpl.id:  # the book's stamp is its other sheet's: a contacts
+            stamp = None  # export into an accounts workbook is validated as the contacts it holds
     return table_from_grid(book.name, tpl, sheet.name, grid, stamp, CellMarks(errors=_error_cells(grid)))
 
 

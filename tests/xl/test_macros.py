@@ -363,6 +363,12 @@ def test_export_refresh_lists_and_new_template(env):
     assert saved.cell(position, 10).value == "0123"
     assert f"{len(medical)} rows exported" in _alerts(book)[-1]["prompt"]
 
+    contacts = macros.export_contacts(book)  # contacts exported into this accounts workbook validate as contacts
+    book.sheets[contacts].impl.activate()
+    macros.validate(book)
+    assert _alerts(book)[-1]["prompt"].startswith("The data is correct"), _alerts(book)[-1]["prompt"]
+    book.sheets["Accounts"].impl.activate()
+
     assert macros.refresh_lists(book) == 55
     lists = book.sheets["Lists"].used_range.value
     portfolios = [r[3] for r in lists[1:] if r[3]]
