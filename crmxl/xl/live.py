@@ -35,7 +35,8 @@ def _sheet_names(book) -> list[str]:
 
 
 def book_settings(book) -> Settings:
-    """The shared config file, overridden by the workbook's ``xlwings.conf`` sheet (name in A, value in B)."""
+    """The shared config file, overridden by the workbook's ``xlwings.conf`` sheet (name in A, value in B); with
+    no language chosen anywhere, the workbook's own (a Portuguese template answers in Portuguese)."""
     overrides: dict[str, str] = {}
     if CONF_SHEET in _sheet_names(book):
         rows = book.sheets[CONF_SHEET].used_range.options(ndim=2).value or []
@@ -44,7 +45,12 @@ def book_settings(book) -> Settings:
                 key = _CONF_KEYS.get(row[0].strip().lower())
                 if key:
                     overrides[key] = str(row[1]).strip()
-    return load_settings(**overrides)
+    settings = load_settings(**overrides)
+    if not settings.lang_chosen and STAMP_SHEET in _sheet_names(book):
+        stamp = stamp_from_rows(book.sheets[STAMP_SHEET].range("A1:B5").options(ndim=2).value) or {}
+        if stamp.get("lang"):
+            settings = settings.with_overrides(lang=stamp["lang"])
+    return settings
 
 
 def template_of(sheet_name: str, headers: list[Any]) -> Template:

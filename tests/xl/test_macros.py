@@ -384,3 +384,18 @@ def test_export_refresh_lists_and_new_template(env):
     again = macros.new_template(book)  # a second one never replaces the first, filled since
     assert again != created and Path(again).name.endswith("(2).xlsx")
     assert openpyxl.load_workbook(created)["Accounts"]["A2"].value == "257837/SP"
+
+
+def test_a_portuguese_workbook_answers_in_portuguese(env, monkeypatch):
+    from crmxl.workbook.templates import build_template
+
+    db, tmp = env
+    monkeypatch.delenv("CRMXL_LANG", raising=False)
+    path = tmp / "contas.xlsx"
+    build_template(ACCOUNTS, path, "pt-BR")
+    book = openpyxl.load_workbook(path)
+    book["Contas"].append(_row("11.222.333/0001-80", "Clínica Errada", "COMPANY", "agent.sp1", "SP"))
+    book.save(path)
+    book = open_book(path)
+    macros.validate(book)
+    assert _alerts(book)[-1]["prompt"].startswith("Atenção")
