@@ -87,14 +87,13 @@ class Restore:
             version = f"CAST({self.field('rc.after', 'version')} AS INTEGER)"
             as_left = (f"CASE WHEN {self.no_image('rc.after')} THEN a.id IS NULL WHEN a.id IS NULL THEN FALSE "
                        f"WHEN a.version = {version} THEN TRUE ELSE {self.same_values(entity)} END")
-            keys = ("number", None) if entity == "account" else ("identifier", "name")
-            named = ", ".join(f"COALESCE({self.field('rc.after', k)}, {self.field('rc.before', k)})" if k else "NULL"
-                              for k in keys)
+            keys = ["number"] if entity == "account" else ["identifier", "name"]
+            named = ", ".join(f"COALESCE({self.field('rc.after', k)}, {self.field('rc.before', k)})" for k in keys)
             rows = self.run(f"SELECT {named} FROM {self.joined(entity)} AND NOT COALESCE({as_left}, FALSE) "
                             f"ORDER BY rc.id")
-            for number, name in rows:
+            for number, *name in rows:
                 shown = display_account_number(str(number))
-                found.append(shown if name is None else f"{name} ({shown})")
+                found.append(f"{name[0]} ({shown})" if name else shown)
         return found
 
     def same_values(self, entity: str) -> str:
