@@ -34,6 +34,7 @@ COPY_CHUNK = 20_000  # rows per progress step of a COPY
 STATEMENT_CHUNK = 25_000  # staged rows per INSERT ... SELECT / UPDATE ... FROM (a progress step)
 JSON_NULL = "null"  # how SQLAlchemy's JSON type stores None (no image)
 SQLITE_CACHE_KIB = 64 * 1024  # page cache of a commit on SQLite
+PG_WORK_MEM_MIB = 64  # memory of each sort or hash of a commit on PostgreSQL (a 25,000-row chunk needs ~15)
 
 
 def no_step(_count: int) -> None:
@@ -65,7 +66,8 @@ class Bulk:
         plan's fingerprint is then checked against what the writes will change; SQLite otherwise reads
         outside the transaction until its first write), and a page cache that holds the indexes the
         commit touches (the connection's own size is restored after)."""
-        if self.pg:
+        if self.pg:  # the stages' joins and the images' ordering sorted in memory, not spilled to disk
+            self.conn.exec_driver_sql(f"SET LOCAL work_mem = '{int(PG_WORK_MEM_MIB)}MB'")
             yield
             return
         driver = self.conn.connection.driver_connection
