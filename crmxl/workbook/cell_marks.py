@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+from collections.abc import Iterable
 from pathlib import Path
 from posixpath import normpath
 
@@ -61,23 +62,33 @@ def sheet_part(archive: zipfile.ZipFile, sheet: str) -> str | None:
 def scan(path: Path, sheet: str) -> CellMarks:
     """The formulas, error values and hidden rows of worksheet ``sheet`` of ``path`` (best effort: empty
     marks when the part cannot be found or read)."""
-    marks = CellMarks()
     try:
         with zipfile.ZipFile(path) as archive:
             part = sheet_part(archive, sheet)
             if part is None or part not in archive.namelist():
-                return marks
+                return CellMarks()
             with archive.open(part) as handle:
-                tail = b""
-                unprefix = None
-                while chunk := handle.read(CHUNK):
-                    if unprefix is None:
-                        unprefix = _unprefixer(chunk)
-                    buffer = unprefix(tail + chunk)  # a tag cut by the chunk boundary is whole here
-                    _collect(buffer, marks)
-                    tail = buffer[-OVERLAP:]
+                return _scan_chunks(iter(lambda: handle.read(CHUNK), b""))
     except (zipfile.BadZipFile, OSError, EOFError, ValueError, RuntimeError):
-        return marks
+        return CellMarks()
+
+
+def scan_xml(xml: bytes) -> CellMarks:
+    """``scan`` of a sheet's XML already inflated (in slices as ``scan`` reads it)."""
+    view = memoryview(xml)
+    return _scan_chunks(bytes(view[start:start + CHUNK]) for start in range(0, len(xml), CHUNK))
+
+
+def _scan_chunks(chunks: Iterable[bytes]) -> CellMarks:
+    marks = CellMarks()
+    tail = b""
+    unprefix = None
+    for chunk in chunks:
+        if unprefix is None:
+            unprefix = _unprefixer(chunk)
+        buffer = unprefix(tail + chunk)  # a tag cut by the chunk boundary is whole here
+        _collect(buffer, marks)
+        tail = buffer[-OVERLAP:]
     return marks
 
 

@@ -30,7 +30,7 @@ from crmxl.services.progress import Progress, no_progress
 from crmxl.validation.model import CellMarks, Table
 from crmxl.validation.speed import paused_gc
 from crmxl.workbook import reader_messages  # noqa: F401  (registers the messages)
-from crmxl.workbook.cell_marks import scan
+from crmxl.workbook.cell_marks import scan, scan_xml
 from crmxl.workbook.csv_reader import read_csv_grid
 from crmxl.workbook.sheet_parts import read_in_parts
 from crmxl.workbook.sniff import ZIP_ERRORS, sniff
@@ -112,13 +112,9 @@ def _read_workbook(path: Path, tpl: Template) -> Table:
                                 sheets=", ".join([*shown, *copies]))
         if shown or copies or named:  # the visible sheet of that name, or its visible copy, else the hidden one
             name = (shown or copies or named)[0]
-            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="crmxl-scan") as pool:
-                # the streamed pass over the sheet's XML runs while calamine parses it (without the GIL)
-                marks = pool.submit(scan, path, name)
-                grid, merged = _grid(book, path, name)
-                found = marks.result()
-                found.merged = list(merged)
-                return _table(path, tpl, name, grid, stamp, by_name=name in named, marks=found)
+            grid, merged, found = _grid_and_marks(book, path, name)
+            found.merged = list(merged)
+            return _table(path, tpl, name, grid, stamp, by_name=name in named, marks=found)
         other = _other_template(tpl, worksheets)
         if other is not None:
             raise UnusableInput("wrong_template", file=path.name, found=other.id, expected=tpl.id,
@@ -149,12 +145,27 @@ def _read_workbook(path: Path, tpl: Template) -> Table:
             pass
 
 
+def _grid_and_marks(book: CalamineWorkbook, path: Path, name: str) -> tuple[list[list[Any]], list, CellMarks]:
+    """``_grid`` and the sheet's marks (``scan``), found while calamine parses the sheet (without the GIL):
+    from the XML the parts are cut from, or for a sheet parsed whole by a streamed pass in a thread."""
+    seen: list[CellMarks] = []
+    in_parts = read_in_parts(path, name, meanwhile=lambda xml: seen.append(scan_xml(xml)))
+    if in_parts is not None and seen:
+        return *in_parts, seen[0]
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="crmxl-scan") as pool:
+        marks = pool.submit(scan, path, name)
+        grid, merged = _whole(book, path, name)
+        return grid, merged, marks.result()
+
+
 def _grid(book: CalamineWorkbook, path: Path, name: str) -> tuple[list[list[Any]], list]:
     """The sheet's cells from A1, and its merged ranges (((row, col), (row, col)), 0-based): a large
     sheet parsed in parts on several cores, any other whole."""
     in_parts = read_in_parts(path, name)
-    if in_parts is not None:
-        return in_parts
+    return in_parts if in_parts is not None else _whole(book, path, name)
+
+
+def _whole(book: CalamineWorkbook, path: Path, name: str) -> tuple[list[list[Any]], list]:
     try:
         sheet = book.get_sheet_by_name(name)
         return sheet.to_python(skip_empty_area=False), list(sheet.merged_cell_ranges or ())

@@ -20,6 +20,7 @@ import io
 import os
 import re
 import zipfile
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,8 +45,10 @@ def parts_for(size: int) -> int:
     return max(1, min(os.cpu_count() or 1, MAX_PARTS, size // MIN_PART_BYTES))
 
 
-def read_in_parts(path: Path, sheet: str, parts: int | None = None) -> tuple[Grid, list] | None:
-    """The grid and merged ranges of worksheet ``sheet``, parsed in parts; None: parse it whole."""
+def read_in_parts(path: Path, sheet: str, parts: int | None = None,
+                  meanwhile: Callable[[bytes], None] | None = None) -> tuple[Grid, list] | None:
+    """The grid and merged ranges of worksheet ``sheet``, parsed in parts; None: parse it whole.
+    ``meanwhile`` gets the sheet's XML in this thread while the parts are parsed (the XML inflated once)."""
     try:
         with zipfile.ZipFile(path) as archive:
             member = sheet_part(archive, sheet)
@@ -60,9 +63,12 @@ def read_in_parts(path: Path, sheet: str, parts: int | None = None) -> tuple[Gri
             if cuts is None:
                 return None
             packages = [[_package(archive, member, xml, cuts, k)] for k in range(len(cuts) - 1)]
-        del xml
         with ThreadPoolExecutor(max_workers=len(packages), thread_name_prefix="crmxl-part") as pool:
-            parsed = list(pool.map(_parse, packages, [sheet] * len(packages), [k == 0 for k in range(len(packages))]))
+            futures = [pool.submit(_parse, package, sheet, k == 0) for k, package in enumerate(packages)]
+            if meanwhile is not None:
+                meanwhile(xml)
+            del xml
+            parsed = [future.result() for future in futures]
     except Exception:  # whatever went wrong, parsing the sheet whole says it properly (or works)
         return None
     firsts = [first for first, _ in cuts[:-1]]

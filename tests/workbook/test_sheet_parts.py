@@ -113,8 +113,8 @@ def test_the_reader_reads_a_large_sheet_in_parts_exactly_as_whole(tmp_path, monk
     calls = []
     real = sheet_parts.read_in_parts
 
-    def in_three(path, sheet, parts=None):
-        grid = real(path, sheet, 3)
+    def in_three(path, sheet, parts=None, meanwhile=None):
+        grid = real(path, sheet, 3, meanwhile)
         calls.append((sheet, grid is not None))
         return grid
 
@@ -123,3 +123,36 @@ def test_the_reader_reads_a_large_sheet_in_parts_exactly_as_whole(tmp_path, monk
     assert calls == [("Accounts", True)]
     assert table.rows == expected.rows and len(table.rows) == 80
     assert table.findings == expected.findings and table.header_map == expected.header_map
+
+
+def test_the_marks_found_from_the_parts_xml_are_the_streamed_scans(tmp_path, monkeypatch):
+    """A sheet read in parts has its error values, formulas and hidden rows found on the XML the parts are
+    cut from (inflated once): the same marks as the streamed scan of a sheet read whole."""
+    from crmxl.workbook.cell_marks import CHUNK, scan
+
+    path = tmp_path / "marks.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("Accounts")
+    sheet.write_row(0, 0, [c.header("en") for c in ACCOUNTS.columns])
+    filler = "x" * 200  # the sheet's XML spans several of the scan's chunks
+    for r in range(1, 12_000):
+        sheet.write_row(r, 0, account_row(name=f"Conta {r} {filler}"))
+    sheet.write_formula(5, 2, "=NA()", None, "#N/A")
+    sheet.write_formula(11_000, 1, '="x"&"y"', None, "xy")
+    sheet.set_row(7_000, None, None, {"hidden": True})
+    book.close()
+    with zipfile.ZipFile(path) as archive:
+        assert archive.getinfo("xl/worksheets/sheet1.xml").file_size > 2 * CHUNK
+    real = sheet_parts.read_in_parts
+    given = []
+
+    def in_three(p, s, parts=None, meanwhile=None):
+        return real(p, s, 3, meanwhile and (lambda xml: (given.append(len(xml)), meanwhile(xml))))
+
+    monkeypatch.setattr(reader, "read_in_parts", in_three)
+    table = reader.read_table(path, ACCOUNTS)
+    assert given and given[0] > 2 * CHUNK  # the marks came from the parts' XML
+    streamed = scan(path, "Accounts")
+    assert (6, 2) in table.marks.errors and 7_001 in table.marks.hidden_rows and (11_001, 1) in table.marks.formulas
+    assert (table.marks.errors, table.marks.formulas, table.marks.hidden_rows) == (
+        streamed.errors, streamed.formulas, streamed.hidden_rows)
