@@ -307,8 +307,9 @@ def _unions(addresses: list[str]) -> list[str]:
 
 
 def style_header(sheet, entity: str, columns, lang: str) -> None:
-    """Red mandatory headers on an exported sheet, as in the template (one call per colour run)."""
-    from crmxl.schema import TEMPLATES
+    """Red mandatory headers on an exported sheet, as in the template (one call per colour run); the key and
+    version columns that follow them hidden, as in an export from the command line."""
+    from crmxl.schema import key_headers
 
     tpl = TEMPLATES[entity]
     mandatory = [i for i, f in enumerate(columns) if tpl.column(f).mandatory]
@@ -318,8 +319,11 @@ def style_header(sheet, entity: str, columns, lang: str) -> None:
         if index in mandatory:
             cell.color = (192, 0, 0)
             cell.font.color = (255, 255, 255)
-    keys = sheet.range((1, len(columns) + 1), (1, len(columns) + 2))
-    keys.font.bold = True
+    count = len(key_headers(tpl.id, list(columns)))
+    if count:
+        keys = sheet.range((1, len(columns) + 1), (1, len(columns) + count))
+        keys.font.bold = True
+        keys.columns.hidden = True
 
 
 def write_lists(book, lists, lang: str) -> int:

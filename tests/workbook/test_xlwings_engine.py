@@ -341,3 +341,21 @@ print("pro" if "xlwings.pro" in sys.modules or xlwings.__pro__ else "free")
     assert done.stdout.strip() == "free"
     source = "\n".join(p.read_text() for p in (ROOT / "crmxl" / "workbook").rglob("*.py"))
     assert not re.search(r"(from|import)\s+xlwings\.pro|from\s+xlwings\s+import\s+pro\b", source)
+
+
+def test_columns_can_be_hidden_and_a_run_of_equal_columns_is_split(tmp_path: Path) -> None:
+    path = tmp_path / "cols.xlsx"
+    wb = openpyxl.Workbook()
+    dim = wb.active.column_dimensions["B"]
+    dim.width, dim.min, dim.max = 30, 2, 6  # one run B:F
+    wb.save(path)
+    book = open_book(path)
+    sheet = book.sheets[0]
+    sheet.range("D1:E1").columns.hidden = True
+    assert sheet.range("D1:E1").columns.hidden is True
+    assert sheet.range("C1:E1").columns.hidden is None  # mixed, as Excel says
+    assert sheet.range("G1").columns.hidden is False
+    book.save()
+    ws = openpyxl.load_workbook(path).active
+    runs = sorted((d.min, d.max, d.width, d.hidden) for d in ws.column_dimensions.values())
+    assert runs == [(2, 3, 30, False), (4, 4, 30, True), (5, 5, 30, True), (6, 6, 30, False)]

@@ -9,6 +9,7 @@ from xlwings import base_classes
 from xlwings import utils as xlutils
 
 from crmxl.workbook.xlengine import values as V
+from crmxl.workbook.xlengine.columns import column_hidden, set_column_hidden
 
 MAX_ROWS = 1_048_576
 MAX_COLUMNS = 16_384
@@ -280,6 +281,14 @@ class Range(base_classes.Range):
         from crmxl.workbook.xlengine.formats import Font
 
         return Font(self)
+
+    @property
+    def column_hidden(self) -> bool | None:
+        return column_hidden(self._ws, self.col1, self.col2)
+
+    @column_hidden.setter
+    def column_hidden(self, value: bool) -> None:
+        set_column_hidden(self._ws, self.col1, self.col2, bool(value))
 
     # --- notes ----------------------------------------------------------------------------------
     @property
