@@ -98,14 +98,36 @@ def build_addin(out_dir: Path, templates: Mapping[str, Path], *, sources: AddinS
         if not template.is_file():
             raise UnusableInput("addin_template_missing", path=str(template))
         target = out_dir / f"{name}.xlsm"
-        ribbon = ribbon_in(sources.custom_ui, "pt-BR" if name.endswith("pt-BR") else "en")
-        target.write_bytes(make_macro_enabled(template.read_bytes(), sources, main_type=CT_XLSM_MAIN, where=template,
-                                              custom_ui=ribbon))
+        target.write_bytes(macro_enabled_model(template, "pt-BR" if name.endswith("pt-BR") else "en", sources))
         written.append(target)
     target = out_dir / ADDIN_NAME
     target.write_bytes(make_macro_enabled(_addin_base(), sources, main_type=CT_XLAM_MAIN, where=target))
     written.append(target)
     return written
+
+
+def macro_enabled_model(template: Path, lang: str, sources: AddinSources) -> bytes:
+    """The ``.xlsm`` made of the model workbook ``template``: its CRM tab in ``lang``, and the macros."""
+    return make_macro_enabled(Path(template).read_bytes(), sources, main_type=CT_XLSM_MAIN, where=Path(template),
+                              custom_ui=ribbon_in(sources.custom_ui, lang))
+
+
+def write_macro_enabled_model(tpl, out: Path, lang: str, lists=None) -> Path:
+    """Write to ``out`` (an ``.xlsm``) the model workbook of ``tpl`` in ``lang`` as ``crmxl addin build`` makes
+    it, with the Lists sheet's values ``lists``. Raises ``UnusableInput`` when the add-in sources are missing."""
+    import tempfile
+
+    from crmxl.workbook.templates import build_template
+
+    sources = load_sources()
+    with tempfile.TemporaryDirectory(prefix="crmxl-template-") as tmp:
+        template = build_template(tpl, Path(tmp) / "model.xlsx", lang, lists)
+        data = macro_enabled_model(template, lang, sources)
+    out = Path(out)
+    partial = out.with_name(f".{out.name}.part")
+    partial.write_bytes(data)
+    os.replace(partial, out)  # never half a workbook under the user's name
+    return out
 
 
 def _addin_base() -> bytes:

@@ -13,7 +13,7 @@ from typing import Any
 
 from crmxl.config import Settings, load_settings
 from crmxl.errors import UnusableInput
-from crmxl.schema import ERRORS_HEADER, OK_TEXT, STAMP_SHEET, TEMPLATES, Template, header_key, header_score, ours
+from crmxl.schema import ERRORS_HEADER, LANGS, OK_TEXT, STAMP_SHEET, TEMPLATES, Template, header_key, header_score, ours
 from crmxl.validation.model import CellMarks, Finding, Table, ValidationResult
 from crmxl.workbook.csv_writer import ESCAPED_STARTS
 from crmxl.workbook.reader import stamp_from_rows, table_from_grid
@@ -51,6 +51,23 @@ def book_settings(book) -> Settings:
         if stamp.get("lang"):
             settings = settings.with_overrides(lang=stamp["lang"])
     return settings
+
+
+def book_template(book, default_lang: str) -> tuple[Template, str]:
+    """The model workbook ``book`` is a copy of, and its language: by its stamp, else by its data sheets'
+    names (a contacts sheet wins), else the accounts template in ``default_lang``."""
+    names = _sheet_names(book)
+    if STAMP_SHEET in names:
+        stamp = stamp_from_rows(book.sheets[STAMP_SHEET].range("A1:B5").options(ndim=2).value) or {}
+        if stamp.get("template") in TEMPLATES:
+            lang = stamp.get("lang")
+            return TEMPLATES[stamp["template"]], lang if lang in LANGS else default_lang
+    keys = {header_key(n) for n in names}
+    for tpl in sorted(TEMPLATES.values(), key=lambda t: t.id != "contacts"):
+        for lang in (default_lang, *LANGS):
+            if header_key(tpl.sheet(lang)) in keys:
+                return tpl, lang
+    return TEMPLATES["accounts"], default_lang
 
 
 def template_of(sheet_name: str, headers: list[Any]) -> Template:

@@ -283,16 +283,27 @@ def refresh_lists(ctx: Context) -> int:
 @macro
 def new_template(ctx: Context) -> str:
     """Write an empty model workbook of the current version next to this one (under a name of its own) and
-    open it."""
-    from crmxl.schema import ACCOUNTS, CONTACTS
+    open it: for this workbook's template and language, the one ``crmxl addin build`` makes (an ``.xlsm`` with
+    its own CRM tab) when this one is macro-enabled, else the one ``crmxl templates build`` makes (the tab of a
+    plain ``.xlsx`` is crmxl.xlam's: a tab of its own would show twice)."""
+    from crmxl.errors import UnusableInput
     from crmxl.services.templates import current_lists
     from crmxl.workbook.templates import build_template, template_filename
+    from crmxl.xl.addin_build import write_macro_enabled_model
 
-    sheet_names = {s.name for s in ctx.book.sheets}
-    tpl = CONTACTS if sheet_names & set(CONTACTS.sheet_names) else ACCOUNTS
+    tpl, lang = live.book_template(ctx.book, ctx.lang)
     folder = Path(ctx.book.fullname).parent if Path(ctx.book.fullname).parent.exists() else Path.cwd()
-    path = _unused(folder / template_filename(tpl, ctx.lang))
-    build_template(tpl, path, ctx.lang, current_lists(ctx.db, ctx.actor))
+    name = Path(template_filename(tpl, lang))
+    lists = current_lists(ctx.db, ctx.actor)
+    path = None
+    if Path(ctx.book.fullname).suffix.lower() == ".xlsm":
+        try:
+            path = write_macro_enabled_model(tpl, _unused(folder / name.with_suffix(".xlsm")), lang, lists)
+        except UnusableInput as exc:
+            if exc.code != "addin_sources_missing":
+                raise
+    if path is None:  # without the add-in's sources the CRM tab can only come from crmxl.xlam
+        path = build_template(tpl, _unused(folder / name), lang, lists)
     ctx.book.app.books.open(str(path))
     ctx.alert("xl_new_template", mode="info", path=str(path))
     return str(path)

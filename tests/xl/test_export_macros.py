@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from crmxl.db.models import Account, User
 from crmxl.db.session import Database
+from crmxl.errors import UnusableInput
 from crmxl.schema import ACCOUNTS, HIDDEN_FIELDS
 from crmxl.workbook.templates import build_template
 from crmxl.workbook.xlwings_engine import open_book
@@ -67,3 +68,68 @@ def test_an_export_hides_its_key_columns_and_imports_back(env):
         account = s.scalar(select(Account).where(Account.number == number))
         assert account.name == "Renamed In Excel"
         assert s.get(User, account.owner_id).login == "agent.sp1"
+
+
+def _shape(path) -> tuple[list[tuple[str, str]], set[str]]:
+    """A workbook's sheets (name, state) and the package parts that make its CRM tab and macros."""
+    import zipfile
+
+    book = openpyxl.load_workbook(path, keep_vba=str(path).endswith(".xlsm"))
+    parts = {n for n in zipfile.ZipFile(path).namelist() if n.startswith("customUI/") or n.endswith("vbaProject.bin")}
+    return [(ws.title, ws.sheet_state) for ws in book.worksheets], parts
+
+
+def _ribbon(path) -> str:
+    import zipfile
+
+    return zipfile.ZipFile(path).read("customUI/customUI14.xml").decode("utf-8")
+
+
+@pytest.mark.parametrize("tpl_id, lang", [("accounts", "en"), ("contacts", "pt-BR")])
+def test_a_new_template_is_the_built_model_workbook_with_its_crm_tab(env, tpl_id, lang):
+    """New template, pressed in a model workbook of `crmxl addin build`, opens one like it: the same
+    sheets, and the CRM tab (ribbon and macros) in the workbook's language."""
+    from crmxl.schema import TEMPLATES
+    from crmxl.xl.addin_build import build_addin
+
+    db, tmp = env
+    built = tmp / "built"
+    template = build_template(TEMPLATES[tpl_id], tmp / f"{tpl_id}.xlsx", lang)
+    name = tpl_id if lang == "en" else f"{tpl_id}_{lang}"
+    (xlsm,) = [p for p in build_addin(built, {name: template}) if p.suffix == ".xlsm"]
+    book = open_book(xlsm)
+    created = macros.new_template(book)
+    assert created, _prompt(book)
+    assert _shape(created) == _shape(xlsm)
+    assert 'label="CRM"' in _ribbon(created)
+    assert _ribbon(created) == _ribbon(xlsm)  # Portuguese buttons in a Portuguese workbook
+    again = macros.new_template(book)  # a second one never replaces the first
+    assert again != created and _shape(again) == _shape(xlsm)
+
+
+def test_a_new_template_follows_the_workbooks_language_not_the_messages(env, monkeypatch):
+    """The config's language is the messages'; the model workbook made is the one the user works in."""
+    db, tmp = env
+    monkeypatch.setenv("CRMXL_LANG", "en")
+    path = _model(tmp, "contas.xlsx", "pt-BR")
+    book = open_book(path)
+    created = macros.new_template(book)
+    assert created and _prompt(book).startswith("New model workbook")
+    built = build_template(ACCOUNTS, tmp / "built-pt.xlsx", "pt-BR")
+    assert _shape(created) == _shape(built)  # a plain .xlsx, as `crmxl templates build` writes: its tab is the add-in's
+
+
+def test_without_the_add_in_sources_a_new_template_is_the_plain_model_workbook(env, monkeypatch):
+    """Where the ribbon's sources are not installed, the CRM tab comes from crmxl.xlam: the .xlsx is written."""
+    from crmxl.xl.addin_build import build_addin
+
+    db, tmp = env
+    xlsm = build_addin(tmp / "built", {"accounts": _model(tmp)})[0]
+    def missing():
+        raise UnusableInput("addin_sources_missing", places=str(tmp / "nowhere"))
+
+    monkeypatch.setattr("crmxl.xl.addin_build.addin_dir", missing)
+    book = open_book(xlsm)
+    created = macros.new_template(book)
+    assert created and created.endswith(".xlsx")
+    assert _shape(created)[0] == _shape(_model(tmp, "built.xlsx"))[0]
