@@ -211,30 +211,37 @@ def _control(ctx: Context, entity: str) -> dict[str, str | None]:
 
 
 def _export(ctx: Context, entity: str) -> str | None:
+    """Export what the control sheet chooses: a profile (B1), a portfolio (B2) and a type (B3); an empty
+    portfolio or type cell leaves the profile's own."""
     import tempfile
-    from pathlib import Path
+
+    from python_calamine import CalamineWorkbook
 
     from crmxl.domain.enums import is_without_portfolio
+    from crmxl.errors import UnusableInput
     from crmxl.services.exporting import export
 
     choice = _control(ctx, entity)
-    portfolio = choice["portfolio"]
-    if not portfolio:
+    portfolio, profile = choice["portfolio"], choice["profile"]
+    if not portfolio and not profile:
         ctx.alert("xl_choose_portfolio", mode="critical", sheet=CONTROL_SHEET)
         return None
     without = is_without_portfolio(portfolio)
     ctx.status("xl_status_exporting", entity=entity)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"{entity}.xlsx"
-        profile = choice["profile"] if choice["profile"] else None
-        result = export(ctx.db, ctx.actor, entity, path, portfolios=() if without else [portfolio],
-                        without_portfolio=without, types=[choice["type"]] if choice["type"] else (),
-                        profile=profile, lang=ctx.lang)
-        from python_calamine import CalamineWorkbook
-
+        try:
+            result = export(ctx.db, ctx.actor, entity, path, portfolios=[portfolio] if portfolio and not without else (),
+                            without_portfolio=without, types=[choice["type"]] if choice["type"] else (),
+                            profile=profile, lang=ctx.lang)
+        except UnusableInput as exc:
+            if exc.code != "export_needs_portfolio":
+                raise
+            ctx.alert("xl_choose_portfolio", mode="critical", sheet=CONTROL_SHEET)  # the profile has none
+            return None
         grid = CalamineWorkbook.from_path(str(path)).get_sheet_by_name(
             _sheet_name(entity, ctx.lang)).to_python(skip_empty_area=False)
-    name = _free_name(ctx.book, f"{_sheet_name(entity, ctx.lang)} {portfolio}"[:31])
+    name = _free_name(ctx.book, f"{_sheet_name(entity, ctx.lang)} {portfolio or profile}"[:31])
     sheet = ctx.book.sheets.add(name, after=ctx.book.sheets[-1])
     sheet.range("A1").value = [[live.as_typed(v) for v in row] for row in grid]
     live.style_header(sheet, entity, result.columns, ctx.lang)
@@ -322,11 +329,15 @@ def _unused(path: Path) -> Path:
 i18n.register({
     "xl_control_help": {
         "en": "Export: choose a profile (optional), a portfolio (a login or Without Portfolio) and an account type "
-              "(optional) in column B, then click Export accounts / Export contacts on the CRM tab.",
+              "(optional) in column B, then click Export accounts / Export contacts on the CRM tab. With a profile, "
+              "an empty portfolio or type exports the profile's own.",
         "pt-BR": "Exportar: escolha um perfil (opcional), uma carteira (um login ou Sem Carteira) e um tipo de conta "
-                 "(opcional) na coluna B, depois clique Exportar contas / Exportar contatos na guia CRM."},
-    "xl_choose_portfolio": {"en": "Choose a portfolio in cell B2 of the {sheet} sheet first.",
-                            "pt-BR": "Escolha antes uma carteira na célula B2 da planilha {sheet}."},
+                 "(opcional) na coluna B, depois clique Exportar contas / Exportar contatos na guia CRM. Com um "
+                 "perfil, carteira ou tipo vazio exporta os do perfil."},
+    "xl_choose_portfolio": {"en": "Choose a portfolio in cell B2 of the {sheet} sheet first, or in B1 a profile "
+                                  "that has its own.",
+                            "pt-BR": "Escolha antes uma carteira na célula B2 da planilha {sheet}, ou em B1 um "
+                                     "perfil que tenha as suas."},
     "xl_status_exporting": {"en": "CRM: exporting {entity}...", "pt-BR": "CRM: exportando {entity}..."},
     "xl_exported": {"en": "{rows} rows exported to the sheet '{sheet}'.",
                     "pt-BR": "{rows} linhas exportadas para a planilha '{sheet}'."},

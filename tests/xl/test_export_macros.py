@@ -133,3 +133,49 @@ def test_without_the_add_in_sources_a_new_template_is_the_plain_model_workbook(e
     created = macros.new_template(book)
     assert created and created.endswith(".xlsx")
     assert _shape(created)[0] == _shape(_model(tmp, "built.xlsx"))[0]
+
+
+def _portfolios(book, name) -> set[str]:
+    rows = book.sheets[name].used_range.value
+    column = rows[0].index("Portfolio*")
+    return {r[column] for r in rows[1:]}
+
+
+def test_an_empty_portfolio_cell_exports_the_profiles_portfolios_and_a_filled_one_overrides(env):
+    from crmxl.services.access import actor_for
+    from crmxl.services.profiles import Filters, add_profile
+
+    db, tmp = env
+    with db.session() as s:
+        manager = actor_for(s, "mgr.south")
+    add_profile(db, manager, "SP2 medical", "accounts", filters=Filters(portfolios=("agent.sp2",), types=("MEDICAL",)))
+    add_profile(db, manager, "Inactive", "accounts", filters=Filters(without_portfolio=True))
+    book = open_book(_model(tmp))
+    macros.export_accounts(book)  # creates the control sheet
+    control = book.sheets["CRM"]
+    control.range("B1").value = "SP2 medical"
+    control.range("B2").value = None
+    name = macros.export_accounts(book)
+    assert name, _prompt(book)
+    with db.session() as s:
+        owner = s.scalar(select(User.id).where(User.login == "agent.sp2"))
+        wanted = s.scalars(select(Account.number).where(Account.owner_id == owner, Account.type == "MEDICAL")).all()
+    rows = book.sheets[name].used_range.value
+    assert wanted and {r[0] for r in rows[1:]} == set(wanted)
+    assert _portfolios(book, name) == {"agent.sp2"}
+
+    control.range("B2").value = "agent.sp1"  # a filled cell overrides the profile's portfolios, not its types
+    name = macros.export_accounts(book)
+    assert _portfolios(book, name) == {"agent.sp1"}
+    rows = book.sheets[name].used_range.value
+    assert {r[rows[0].index("Account Type*")] for r in rows[1:]} == {"MEDICAL"}
+
+    control.range("B1").value = "Inactive"
+    control.range("B2").value = None
+    name = macros.export_accounts(book)
+    assert name and _portfolios(book, name) == {"Without Portfolio"}, _prompt(book)
+
+    add_profile(db, manager, "Any", "accounts", filters=Filters(types=("COMPANY",)))
+    for chosen in ("Any", None):  # a profile without portfolios, or no profile, and no portfolio: say which
+        control.range("B1").value = chosen
+        assert macros.export_accounts(book) is None and "B2" in _prompt(book), _prompt(book)
