@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 
 from crmxl.db.models import Account, Contact, Qualification, User
 from crmxl.db.session import Database
-from crmxl.domain.enums import WITHOUT_PORTFOLIO
+from crmxl.domain.enums import WITHOUT_PORTFOLIO, is_without_portfolio
 from crmxl.domain.specialties import SpecialtyRegistry
 from crmxl.domain.text import normalize
 from crmxl.services.access import Actor, resolve_actor
@@ -30,9 +30,18 @@ ACCOUNT_FIELDS = ("name", "type", "uf", "city", "address", "cep", "phone", "emai
 class Snapshot:
     version: int
     accounts: dict[str, dict[str, Any]] = field(default_factory=dict)
-    portfolio_sizes: Counter = field(default_factory=Counter)  # (login, type) and (login, None)
+    portfolio_sizes: Counter = field(default_factory=Counter)  # (login, type) and (login, None); login None:
+    # Without Portfolio
+    logins: dict[str, str] = field(default_factory=dict)  # lower-cased login -> login
     contacts: dict[str, set[str]] = field(default_factory=dict)  # identifier -> normalised names
     registry: SpecialtyRegistry = field(default_factory=lambda: SpecialtyRegistry([]))
+
+    def portfolio(self, typed: str) -> str | None:
+        """The portfolio a user typed: a login in any case (as typed when there is none such), or None for
+        Without Portfolio in either language."""
+        if is_without_portfolio(typed):
+            return None
+        return self.logins.get(typed.lower(), typed)
 
 
 def load_snapshot(db: Database) -> Snapshot:
@@ -49,11 +58,12 @@ def load_snapshot(db: Database) -> Snapshot:
                 "active": login is not None, "version": version,
             }
         sizes = conn.execute(
-            select(usr.c.login, acc.c.type, func.count()).select_from(acc.join(usr, acc.c.owner_id == usr.c.id))
+            select(usr.c.login, acc.c.type, func.count()).select_from(acc.outerjoin(usr, acc.c.owner_id == usr.c.id))
             .group_by(usr.c.login, acc.c.type))
         for login, type_, count in sizes:
             snap.portfolio_sizes[(login, type_)] += count
             snap.portfolio_sizes[(login, None)] += count
+        snap.logins = {login.lower(): login for login in conn.execute(select(usr.c.login)).scalars()}
         for identifier, name in conn.execute(select(con.c.identifier, con.c.name)):
             snap.contacts.setdefault(identifier, set()).add(normalize(name))
         snap.registry = SpecialtyRegistry(conn.execute(select(Qualification.__table__.c.name)).scalars())

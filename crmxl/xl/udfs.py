@@ -161,13 +161,16 @@ def CRM_ACCOUNT(number, field="name"):  # noqa: N802
     return account[wanted]
 
 
-@excel_function(login="The agent's login", account_type="MEDICAL, COMPANY or INSURANCE (optional)")
+@excel_function(login="The agent's login, or Without Portfolio (Sem Carteira)",
+                account_type="MEDICAL, COMPANY or INSURANCE (optional)")
 def CRM_PORTFOLIO_SIZE(login, account_type=None):  # noqa: N802
-    """How many accounts an agent's portfolio holds, optionally of one type."""
+    """How many accounts an agent's portfolio (or Without Portfolio) holds, optionally of one type."""
     wanted = parse_enum(AccountType, account_type).value if _text(account_type) else None
     lookups = cache()
-    lookups.actor.require(_text(login))
-    return lookups.snapshot().portfolio_sizes.get((_text(login), wanted), 0)
+    snapshot = lookups.snapshot()
+    portfolio = snapshot.portfolio(_text(login))
+    lookups.actor.require(portfolio)
+    return snapshot.portfolio_sizes.get((portfolio, wanted), 0)
 
 
 @excel_function(identifier="The contact's identifier: the account number", name="The contact's name (optional)")

@@ -129,3 +129,28 @@ def test_lookups_show_only_what_the_configured_user_may_see(demo, monkeypatch):
     assert udfs.CRM_ACCOUNT(own.number, "phone") == own.phone
     assert udfs.CRM_ACCOUNT(foreign.number, "phone").startswith("#CRM: ")
     assert udfs.CRM_PORTFOLIO_SIZE("agent.sp1") > 0
+
+
+def test_portfolio_size_counts_without_portfolio_and_ignores_the_logins_case(demo, monkeypatch):
+    """As CRM_ACCOUNT says 'Without Portfolio' of an inactive account, CRM_PORTFOLIO_SIZE counts them, by
+    either label; a login is matched ignoring case, as the Portfolio column's validation does."""
+    db, _ = demo
+    with db.session() as s:
+        inactive = s.scalars(select(Account.type).where(Account.owner_id.is_(None))).all()
+        owner = s.scalar(select(User.id).where(User.login == "agent.sp1"))
+        owned = s.scalars(select(Account.type).where(Account.owner_id == owner)).all()
+    assert inactive and owned
+    monkeypatch.setenv("CRMXL_LOGIN", "mgr.south")
+    udfs.set_cache(None)
+    for label in ("Without Portfolio", "without portfolio", "Sem Carteira", " SEM CARTEIRA "):
+        assert udfs.CRM_PORTFOLIO_SIZE(label) == len(inactive), label
+    kind = inactive[0]
+    assert udfs.CRM_PORTFOLIO_SIZE("Sem Carteira", kind.lower()) == inactive.count(kind)
+    assert udfs.CRM_PORTFOLIO_SIZE("AGENT.SP1") == len(owned)
+    assert udfs.CRM_PORTFOLIO_SIZE("Agent.Sp1", "MEDICAL") == owned.count("MEDICAL")
+    assert udfs.CRM_PORTFOLIO_SIZE("MGR.SOUTH") == udfs.CRM_PORTFOLIO_SIZE("mgr.south")
+    assert udfs.CRM_PORTFOLIO_SIZE("AGENT.BA1").startswith("#CRM: ")  # another manager's agent, in any case
+    monkeypatch.setenv("CRMXL_LOGIN", "agent.sp1")
+    udfs.set_cache(None)
+    assert udfs.CRM_PORTFOLIO_SIZE("Agent.SP1") == len(owned)
+    assert udfs.CRM_PORTFOLIO_SIZE("Without Portfolio").startswith("#CRM: ")  # managers only, as CRM_ACCOUNT
