@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from rich.table import Column, Table
 from rich.text import Text
 
 from crmxl.cli.common import AsOption, DbOption, acting_user, console, open_database, progress_bar, settings
+from crmxl.errors import UnusableInput
 from crmxl.services import history
 from crmxl.services.demo import DEMO_PASSWORD, load_demo
 from crmxl.services.setup import init_database
@@ -87,6 +89,13 @@ def _kind(value: str | None) -> str | None:
     return value
 
 
+def _day(value: str | None) -> dt.date | None:
+    try:
+        return history.parse_day(value)
+    except UnusableInput as exc:
+        raise typer.BadParameter(exc.render()) from None
+
+
 def history_cmd(
     db: DbOption = None,
     as_login: AsOption = None,
@@ -94,13 +103,19 @@ def history_cmd(
     user: str | None = typer.Option(None, "--user", help="Only the batches of this login."),
     kind: str | None = typer.Option(None, "--kind", callback=_kind, help="Only imports, transfers or undos: "
                                     + ", ".join(KINDS) + "."),
+    since: str | None = typer.Option(None, "--since", metavar="YYYY-MM-DD", help="Only the batches made on this "
+                                     "day (UTC) or later."),
+    until: str | None = typer.Option(None, "--until", metavar="YYYY-MM-DD", help="Only the batches made on this "
+                                     "day (UTC) or earlier."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """List the newest import, transfer and undo batches."""
+    first, last = _day(since), _day(until)
+    history.check_days(first, last)
     cfg = settings(db=db, login=as_login)
     database = open_database(cfg.database_url)
     actor = acting_user(database, cfg.login)
-    batches = history.list_batches(database, actor, limit, user=user, kind=kind)
+    batches = history.list_batches(database, actor, limit, user=user, kind=kind, since=first, until=last)
     if as_json:
         typer.echo(json.dumps([b.__dict__ for b in batches], ensure_ascii=False))
         return

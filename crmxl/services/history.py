@@ -8,17 +8,19 @@ transaction and refuses if any of those rows changed again since.
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import exists, insert, select, update
 from sqlalchemy.engine import Connection
 
 from crmxl import i18n
 from crmxl.db.models import AuditEvent, ImportBatch, Qualification, RowChange, User, utcnow
 from crmxl.domain.enums import WITHOUT_PORTFOLIO
 from crmxl.db.session import Database, bump_data_version
-from crmxl.errors import Conflict, NotFound, PermissionDenied
+from crmxl.errors import Conflict, NotFound, PermissionDenied, UnusableInput
 from crmxl.services.access import Actor
 from crmxl.services.bulk import Bulk
 from crmxl.services.progress import Progress, no_progress
@@ -108,22 +110,98 @@ def _visible_logins(conn: Connection, actor: Actor) -> set[str] | None:
     return set(actor.portfolios)
 
 
-def list_batches(db: Database, actor: Actor, limit: int = 50, *, user: str | None = None,
-                 kind: str | None = None) -> list[BatchSummary]:
-    """The newest batches the actor may see (admin: all; others: their own and their agents'); of ``user``
-    only, of ``kind`` only (import, transfer, undo) if given."""
-    with db.transaction() as conn:
-        query = select(BATCHES).order_by(BATCHES.c.id.desc()).limit(limit)
-        if user:
-            query = query.where(BATCHES.c.user_login == user)
-        if kind == "import":  # import_accounts, import_contacts
-            query = query.where(BATCHES.c.kind.startswith("import_"))
-        elif kind:
-            query = query.where(BATCHES.c.kind == kind)
+def parse_day(value: str | None) -> dt.date | None:
+    """A day written YYYY-MM-DD (none when empty); anything else is a usage error that says how to write it."""
+    text = (value or "").strip()
+    if not text:
+        return None
+    if len(text) == 10:  # 2026-03-31, not the other forms fromisoformat takes
+        with contextlib.suppress(ValueError):
+            return dt.date.fromisoformat(text)
+    raise UnusableInput("history_bad_date", value=value)
+
+
+def check_days(since: dt.date | None, until: dt.date | None) -> None:
+    if since is not None and until is not None and since > until:
+        raise UnusableInput("history_dates_reversed", since=since.isoformat(), until=until.isoformat())
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Which batches a listing shows: of ``user`` only, of ``kind`` only (import, transfer, undo), made from
+    ``since`` to ``until`` (days in UTC, both included)."""
+
+    user: str | None = None
+    kind: str | None = None
+    since: dt.date | None = None
+    until: dt.date | None = None
+
+    def where(self, conn: Connection, actor: Actor) -> list[Any]:
+        check_days(self.since, self.until)
+        clauses: list[Any] = []
+        if self.user:
+            clauses.append(BATCHES.c.user_login == self.user)
+        if self.kind == "import":  # import_accounts, import_contacts
+            clauses.append(BATCHES.c.kind.startswith("import_"))
+        elif self.kind:
+            clauses.append(BATCHES.c.kind == self.kind)
+        if self.since is not None:
+            clauses.append(BATCHES.c.created_at >= dt.datetime.combine(self.since, dt.time()))
+        if self.until is not None:
+            clauses.append(BATCHES.c.created_at < dt.datetime.combine(self.until + dt.timedelta(days=1), dt.time()))
         logins = _visible_logins(conn, actor)
         if logins is not None:
-            query = query.where(BATCHES.c.user_login.in_(sorted(logins)))
-        return [_summary(r) for r in conn.execute(query)]
+            clauses.append(BATCHES.c.user_login.in_(sorted(logins)))
+        return clauses
+
+
+def list_batches(db: Database, actor: Actor, limit: int = 50, *, user: str | None = None,
+                 kind: str | None = None, since: dt.date | None = None,
+                 until: dt.date | None = None) -> list[BatchSummary]:
+    """The newest batches the actor may see (admin: all; others: their own and their agents'), filtered as
+    ``Filters`` says."""
+    return page_batches(db, actor, limit, Filters(user, kind, since, until)).batches
+
+
+@dataclass(frozen=True)
+class BatchPage:
+    """One page of a listing, newest first; ``older`` / ``newer``: the batch id to page on from (pass it as
+    ``before`` / ``after``), none at the end of the listing."""
+
+    batches: list[BatchSummary]
+    older: int | None
+    newer: int | None
+
+
+def page_batches(db: Database, actor: Actor, size: int, filters: Filters = Filters(), *,
+                 before: int | None = None, after: int | None = None) -> BatchPage:
+    """``size`` batches older than batch ``before``, or newer than batch ``after``, or else the newest ones.
+    Pages are cut at batch ids, so a batch committed meanwhile shifts nothing; paging newer up to the newest
+    batches gives the first page again."""
+    with db.transaction() as conn:
+        where = filters.where(conn, actor)
+        ids = BATCHES.c.id
+        if after is not None:
+            rows = list(conn.execute(select(BATCHES).where(*where, ids > after).order_by(ids.asc()).limit(size + 1)))
+            if len(rows) > size:
+                rows = rows[:size][::-1]
+                older = rows[-1].id if _more(conn, where, ids < rows[-1].id) else None
+                return BatchPage([_summary(r) for r in rows], older, rows[0].id)
+            before = None  # the newest batches: the first page
+        query = select(BATCHES).where(*where).order_by(ids.desc()).limit(size + 1)
+        if before is not None:
+            query = query.where(ids < before)
+        rows = list(conn.execute(query))
+        older = rows[size - 1].id if len(rows) > size else None
+        rows = rows[:size]
+        newer = rows[0].id if rows and _more(conn, where, ids > rows[0].id) else None
+        if not rows and before is not None and _more(conn, where, ids >= before):
+            newer = before - 1  # past the oldest (an old link): the way back
+        return BatchPage([_summary(r) for r in rows], older, newer)
+
+
+def _more(conn: Connection, where: list[Any], beyond: Any) -> bool:
+    return bool(conn.execute(select(exists().where(*where, beyond))).scalar())
 
 
 def get_batch(db: Database, actor: Actor, batch_id: int) -> tuple[BatchSummary, list[dict[str, Any]]]:
@@ -228,6 +306,14 @@ def undo(db: Database, actor: Actor, batch_id: int, *, progress: Progress = no_p
 
 i18n.register(
     {
+        "history_bad_date": {
+            "en": "'{value}' is not a date: write it as YYYY-MM-DD, e.g. 2026-03-31.",
+            "pt-BR": "'{value}' não é uma data: escreva-a como AAAA-MM-DD (YYYY-MM-DD), por exemplo 2026-03-31.",
+        },
+        "history_dates_reversed": {
+            "en": "The first day ({since}) is after the last day ({until}): no batch can be in between.",
+            "pt-BR": "O primeiro dia ({since}) é depois do último dia ({until}): nenhum lote pode estar entre eles.",
+        },
         "batch_unknown": {"en": "There is no batch {batch_id}.", "pt-BR": "Não existe o lote {batch_id}."},
         "batch_forbidden": {
             "en": "User {login} may not see batch {batch_id}.",

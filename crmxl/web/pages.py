@@ -7,13 +7,14 @@ import tempfile
 from collections import defaultdict
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import FileResponse, RedirectResponse
 from starlette.background import BackgroundTask
 
 from crmxl import i18n
-from crmxl.errors import Conflict, NotFound
+from crmxl.errors import Conflict, NotFound, UnusableInput
 from crmxl.schema import TEMPLATES
 from crmxl.services import history
 from crmxl.services import profiles as profile_service
@@ -27,6 +28,8 @@ from crmxl.web.imports import plan_upload, receive_upload, replan
 
 router = APIRouter()
 PAGE_SIZE = 50
+HISTORY_PAGE = 50
+MAX_ID = 2**31 - 1
 ActorDep = Annotated[Actor, Depends(page_actor)]
 
 
@@ -250,9 +253,23 @@ def remove_profile(request: Request, actor: ActorDep, name: Annotated[str, Form(
 
 
 @router.get("/history")
-def history_page(request: Request, actor: ActorDep):
-    batches = history.list_batches(state(request).db, actor, limit=100)
-    return html(request, "history.html", actor, batches=batches, flash=take_flash(request))
+def history_page(request: Request, actor: ActorDep, before: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+                 after: Annotated[int | None, Query(ge=0, le=MAX_ID)] = None,
+                 since: Annotated[str, Query(alias="from", max_length=40)] = "",
+                 until: Annotated[str, Query(alias="to", max_length=40)] = ""):
+    dates = {"from": since.strip(), "to": until.strip()}
+    try:
+        filters = history.Filters(since=history.parse_day(since), until=history.parse_day(until))
+        found = history.page_batches(state(request).db, actor, HISTORY_PAGE, filters, before=before, after=after)
+    except UnusableInput as exc:
+        return html(request, "history.html", actor, status=400, batches=[], dates=dates, links={},
+                    error=exc.render(lang_of(request)))
+    kept = {k: v for k, v in dates.items() if v}
+    links = {name: "/history?" + urlencode({**kept, key: value})
+             for name, key, value in (("older", "before", found.older), ("newer", "after", found.newer))
+             if value is not None}
+    return html(request, "history.html", actor, batches=found.batches, dates=dates, links=links,
+                flash=take_flash(request))
 
 
 @router.get("/history/{batch_id}")

@@ -80,6 +80,13 @@ TEXTS = {
     "web_not_found": ("Not found.", "Não encontrado."),
     "web_back": ("Back", "Voltar"),
     "web_no_batches": ("No batches yet.", "Nenhum lote ainda."),
+    "web_no_batches_dates": ("No batches in these days.", "Nenhum lote nesses dias."),
+    "web_from": ("From (UTC)", "De (UTC)"),
+    "web_to": ("To", "Até"),
+    "web_filter": ("Filter", "Filtrar"),
+    "web_all_dates": ("All dates", "Todas as datas"),
+    "web_older": ("Older", "Mais antigos"),
+    "web_newer": ("Newer", "Mais novos"),
 }
 
 i18n.register({code: {"en": en, "pt-BR": pt} for code, (en, pt) in TEXTS.items()})

@@ -163,3 +163,33 @@ def test_history_filters_by_user_and_kind(cli, sqlite_demo_db):
     assert json.loads(cli("history", "--json", "--kind", "import", *db).stdout) == []
     assert len(json.loads(cli("history", "--json", "--kind", "transfer", *db).stdout)) == 2
     assert cli("history", "--kind", "imports", *db).exit_code == 2
+
+
+def test_history_filters_by_date_inclusive(cli, sqlite_demo_db):
+    import datetime as dt
+
+    from sqlalchemy import insert
+
+    from crmxl.db.models import ImportBatch
+
+    db = Database(sqlite_demo_db.url)
+    with db.engine.begin() as conn:  # one batch a day at 23:30 UTC, 1 to 10 March
+        conn.execute(insert(ImportBatch.__table__), [
+            {"kind": "transfer", "user_login": "mgr.south", "created_at": dt.datetime(2025, 3, day, 23, 30),
+             "counts": {}, "status": "committed"} for day in range(1, 11)])
+    db.dispose()
+    args = ("history", "--json", "--db", sqlite_demo_db.url)
+
+    def days(*more):
+        result = cli(*args, *more)
+        assert result.exit_code == 0, result.stderr
+        return [b["created_at"][:10] for b in json.loads(result.stdout)]
+
+    assert days("--since", "2025-03-03", "--until", "2025-03-05") == ["2025-03-05", "2025-03-04", "2025-03-03"]
+    assert days("--since", "2025-03-10") == ["2025-03-10"]
+    assert days("--until", "2025-03-01") == ["2025-03-01"]
+    for bad in ("2025-13-01", "03/03/2025", "yesterday"):
+        result = cli(*args, "--since", bad)
+        assert result.exit_code == 2 and bad in result.stderr and "YYYY-MM-DD" in result.stderr, result.stderr
+    reversed_ = cli(*args, "--since", "2025-03-05", "--until", "2025-03-01")
+    assert reversed_.exit_code == 2 and "after" in reversed_.stderr
