@@ -52,15 +52,16 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
     settings = settings or load_settings(database_url=database_url)
     db = Database(database_url or settings.database_url)
     app = FastAPI(title="crmxl", description="Import, validate, export and transfer CRM accounts and contacts.",
-                  version="1.0")
+                  version="1.0", docs_url=None, redoc_url=None)  # /docs: our own page (web/docs.py)
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.globals["t"] = i18n.message
     templates.env.globals["csrf_token"] = csrf_token
     app.state.web = WebState(db, settings, Store(root or data_dir()), SignInLimiter(), upload_limit, templates)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
-    from crmxl.web import api, pages
+    from crmxl.web import api, docs, pages
 
+    app.include_router(docs.router)
     app.include_router(pages.router)
     app.include_router(api.router)
     _handlers(app, templates)

@@ -86,6 +86,15 @@ TEXTS = {
     "web_filter": ("Filter", "Filtrar"),
     "web_all_dates": ("All dates", "Todas as datas"),
     "web_older": ("Older", "Mais antigos"),
+    "web_api_docs": ("JSON API", "API JSON"),
+    "web_api_auth": ("Every call needs a user's API token:", "Toda chamada precisa do token de API de um usuário:"),
+    "web_api_schema": ("The OpenAPI schema, for tools:", "O esquema OpenAPI, para ferramentas:"),
+    "web_api_name": ("Name", "Nome"),
+    "web_api_in": ("In", "Onde"),
+    "web_api_type": ("Type", "Tipo"),
+    "web_api_required": ("Required", "Obrigatório"),
+    "web_api_description": ("Description", "Descrição"),
+    "web_api_responses": ("Answers (HTTP status)", "Respostas (status HTTP)"),
     "web_newer": ("Newer", "Mais novos"),
 }
 
