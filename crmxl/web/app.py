@@ -7,9 +7,12 @@ from importlib.resources import files
 from pathlib import Path
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler, request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from crmxl import i18n
@@ -93,12 +96,34 @@ def _status(exc: CrmxlError) -> int:
 
 
 def _handlers(app: FastAPI, templates: Jinja2Templates) -> None:
-    def page(request: Request, status: int, message: str):
+    def page(request: Request, status: int, message: str, headers: dict[str, str] | None = None):
         if request.url.path.startswith("/api/"):
-            return JSONResponse({"detail": message}, status_code=status)
+            return JSONResponse({"detail": message}, status_code=status, headers=headers)
         return templates.TemplateResponse(request, "error.html", {"lang": lang_of(request), "status": status,
                                                                   "message": message, "actor": None},
-                                          status_code=status)
+                                          status_code=status, headers=headers)
+
+    # a page's address that is not there, asked with the wrong method or with a value it cannot use: the error
+    # page in the user's language, as every other error of a page (FastAPI's JSON stays for /api/)
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException):
+        if request.url.path.startswith("/api/"):
+            return await http_exception_handler(request, exc)
+        lang, path = lang_of(request), request.url.path[:200]
+        if exc.status_code == 404:
+            message = i18n.message("web_no_page", lang, path=path)
+        elif exc.status_code == 405:
+            message = i18n.message("web_wrong_method", lang, path=path, method=request.method)
+        else:
+            message = str(exc.detail)
+        return page(request, exc.status_code, message, exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_value(request: Request, exc: RequestValidationError):
+        if request.url.path.startswith("/api/"):
+            return await request_validation_exception_handler(request, exc)
+        fields = ", ".join(dict.fromkeys(str(e.get("loc", ("?",))[-1]) for e in exc.errors()))
+        return page(request, 422, i18n.message("web_bad_value", lang_of(request), fields=fields[:200]))
 
     @app.exception_handler(CrmxlError)
     async def crmxl_error(request: Request, exc: CrmxlError):

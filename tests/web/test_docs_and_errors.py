@@ -19,3 +19,40 @@ def test_docs_is_a_page_of_the_api_that_needs_nothing_from_elsewhere(client):
     assert schema.status_code == 200 and "/api/imports/{entity}" in schema.json()["paths"]
     assert "/docs" not in schema.json()["paths"]
     assert client.get("/redoc").status_code == 404  # Redoc loads from a CDN too: no blank page there either
+
+
+def _is_error_page(response, status: int, fragment: str) -> None:
+    assert response.status_code == status, (response.status_code, response.text[:300])
+    assert response.headers["content-type"].startswith("text/html"), response.headers["content-type"]
+    assert 'id="error-message"' in response.text and fragment in response.text, response.text[-600:]
+    assert "default-src 'self'" in response.headers["content-security-policy"]
+
+
+def test_page_urls_answer_the_html_error_page_in_the_users_language(client):
+    from tests.web.conftest import sign_in
+
+    _is_error_page(client.get("/no/such/page"), 404, "/no/such/page")  # before signing in too
+    sign_in(client, "agent.sp1")
+    _is_error_page(client.get("/acounts/imports"), 404, "/acounts/imports")
+    wrong_method = client.get("/logout")
+    _is_error_page(wrong_method, 405, "GET")
+    assert wrong_method.headers["allow"] == "POST"
+    _is_error_page(client.get("/history?before=abc"), 422, "before")
+    _is_error_page(client.get("/history/0"), 422, "batch_id")
+    _is_error_page(client.get("/imports/abc?page=two"), 422, "page")
+    client.get("/lang/pt-BR")
+    _is_error_page(client.get("/acounts/imports"), 404, "Não existe")
+    _is_error_page(client.get("/logout"), 405, "GET")
+    assert 'lang="pt-BR"' in client.get("/history?before=abc").text
+
+
+def test_api_urls_keep_answering_json(client, sqlite_demo_db):
+    for response, status in ((client.get("/api/nope"), 404), (client.get("/api/batches/1/undo"), 405),
+                             (client.post("/api/me"), 405)):
+        assert response.status_code == status and response.headers["content-type"] == "application/json"
+        assert "detail" in response.json()
+    from tests.web.test_api import _token
+
+    bad = client.get("/api/batches?limit=0", headers=_token(sqlite_demo_db.url, "agent.sp1"))
+    assert bad.status_code == 422 and bad.headers["content-type"] == "application/json"
+    assert bad.json()["detail"][0]["loc"] == ["query", "limit"]
