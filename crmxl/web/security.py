@@ -96,7 +96,11 @@ class BodyTooLarge(Exception):
 
 
 class UploadLimit:
-    """Refuse request bodies over ``limit`` bytes with 413, counting while streaming (not after)."""
+    """Refuse request bodies over ``limit`` bytes with 413, counting while streaming (not after).
+
+    A body sent without Content-Length (chunked) is found too large only while the app reads it; the app may
+    turn the error into an answer of its own (FastAPI's form parsing answers 400), so the answer it starts
+    is replaced by the same 413 a declared size gets."""
 
     def __init__(self, app: ASGIApp, limit: int) -> None:
         self.app, self.limit = app, limit
@@ -110,19 +114,25 @@ class UploadLimit:
             await self._refuse(scope, send)
             return
         seen = 0
-        started = False
+        started = too_large = False
 
         async def counting() -> Message:
-            nonlocal seen
+            nonlocal seen, too_large
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.limit:
+                    too_large = True
                     raise BodyTooLarge
             return message
 
         async def tracking(message: Message) -> None:
             nonlocal started
+            if too_large:  # the app's own answer to the refused body: ours is sent instead
+                if message["type"] == "http.response.start" and not started:
+                    started = True
+                    await self._refuse(scope, send)
+                return
             if message["type"] == "http.response.start":
                 started = True
             await send(message)
@@ -131,6 +141,7 @@ class UploadLimit:
             await self.app(scope, counting, tracking)
         except BodyTooLarge:
             if not started:
+                started = True
                 await self._refuse(scope, send)
 
     async def _refuse(self, scope: Scope, send: Send) -> None:

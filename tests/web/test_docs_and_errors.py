@@ -56,3 +56,31 @@ def test_api_urls_keep_answering_json(client, sqlite_demo_db):
     bad = client.get("/api/batches?limit=0", headers=_token(sqlite_demo_db.url, "agent.sp1"))
     assert bad.status_code == 422 and bad.headers["content-type"] == "application/json"
     assert bad.json()["detail"][0]["loc"] == ["query", "limit"]
+
+
+def test_an_upload_over_the_limit_without_a_length_gets_the_same_413(sqlite_demo_db, tmp_path):
+    from fastapi.testclient import TestClient
+
+    from crmxl.web.app import create_app
+    from tests.web.conftest import csrf_of, sign_in
+    from tests.web.test_api import _token
+
+    client = TestClient(create_app(database_url=sqlite_demo_db.url, upload_limit=20_000, root=tmp_path / "w"))
+    sign_in(client, "agent.sp1")
+    boundary = "crmxl-test-boundary"
+    body = (f'--{boundary}\r\nContent-Disposition: form-data; name="csrf"\r\n\r\n{csrf_of(client, "/accounts/import")}'
+            f'\r\n--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.xlsx"\r\n'
+            f"Content-Type: application/octet-stream\r\n\r\n").encode() + b"x" * 60_000 + f"\r\n--{boundary}--\r\n".encode()
+    kind = {"content-type": f"multipart/form-data; boundary={boundary}"}
+
+    def chunked():  # no Content-Length: the size is known only while the body streams in
+        for start in range(0, len(body), 8192):
+            yield body[start:start + 8192]
+
+    for url, headers in (("/accounts/import", kind), ("/api/imports/accounts", {**kind, **_token(sqlite_demo_db.url, "agent.sp1")})):
+        declared = client.post(url, content=body, headers=headers)
+        streamed = client.post(url, content=chunked(), headers=headers)
+        assert declared.status_code == 413 and "upload limit" in declared.text
+        assert streamed.status_code == 413, (url, streamed.status_code, streamed.text[-300:])
+        assert streamed.text == declared.text and streamed.headers["content-type"] == declared.headers["content-type"]
+    assert not any((tmp_path / "w" / "uploads").iterdir())
