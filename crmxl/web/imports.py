@@ -14,6 +14,7 @@ from crmxl.errors import CrmxlError, UnusableInput
 from crmxl.services.access import Actor
 from crmxl.services.imports import plan_import
 from crmxl.web.app import WebState
+from crmxl.web.review import build_review
 from crmxl.web.store import Pending, new_token
 from crmxl.workbook.sniff import ZIP_ERRORS
 
@@ -70,6 +71,7 @@ def plan_upload(web: WebState, actor: Actor, entity: str, path: Path, name: str,
         raise
     pending = Pending(new_token(), actor.login, entity, path, name, size, plan, time.time())
     web.store.save(pending)
+    web.store.save_view(pending.token, build_review(pending))
     web.store.expire()
     return pending
 
@@ -77,8 +79,7 @@ def plan_upload(web: WebState, actor: Actor, entity: str, path: Path, name: str,
 def replan(web: WebState, actor: Actor, pending: Pending, lang: str) -> Pending:
     fresh = plan_upload(web, actor, pending.entity, pending.upload, pending.original_name, pending.size, lang,
                         pending.plan.allow_transfers)
-    with contextlib.suppress(OSError):
-        (web.store.plans / f"{pending.token}.pkl").unlink()
+    web.store.forget(pending.token)
     return fresh
 
 

@@ -20,11 +20,12 @@ from crmxl.services import history
 from crmxl.services import profiles as profile_service
 from crmxl.services.access import Actor, portfolio_logins
 from crmxl.services.exporting import export
-from crmxl.services.imports import ImportHasErrors, change_lines, commit_import, write_import_report
+from crmxl.services.imports import ImportHasErrors, commit_import, write_import_report
 from crmxl.services.users import authenticate
 from crmxl.web.app import html, lang_of, state
 from crmxl.web.deps import BatchId, check_csrf, flash, page_actor, take_flash
 from crmxl.web.imports import plan_upload, receive_upload, replan
+from crmxl.web.review import SHEET_WARNINGS
 
 router = APIRouter()
 PAGE_SIZE = 50
@@ -133,29 +134,14 @@ def _pending(request: Request, token: str, actor: Actor):
 
 @router.get("/imports/{token}")
 def review(request: Request, token: str, actor: ActorDep, errors: int = 0, page: int = 1):
-    pending = _pending(request, token, actor)
-    plan = pending.plan
-    messages: dict[int, list[str]] = defaultdict(list)
-    warnings: dict[int, list[str]] = defaultdict(list)  # shown too: a warning says what will happen
-    for f in plan.result.findings:
-        if f.severity in ("error", "warning") and f.row > 0:
-            said = f"{f.column or ''}{f.row if f.column else ''}: {f.message}".lstrip(": ")
-            (messages if f.severity == "error" else warnings)[f.row].append(said)
-    table = plan.table
-    data_rows = {row for row, _ in table.rows}
-    sheet_warnings = [m for row, ms in sorted(warnings.items()) if row not in data_rows for m in ms]
-    shown = [(row, values) for row, values in table.rows if not errors or row in messages]
-    pages = max(1, -(-len(shown) // PAGE_SIZE))
-    page = min(max(page, 1), pages)
-    fields = [f for f in table.template.fields if f in table.header_map.fields][:4]
-    rows = [(row, [values[table.header_map.fields[f]] for f in fields], messages.get(row, []), warnings.get(row, []))
-            for row, values in shown[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]]
-    headers = [table.template.column(f).header(lang_of(request)) for f in fields]
-    return html(request, "review.html", actor, pending=pending, plan=plan, rows=rows, headers=headers,
-                errors_only=bool(errors), page=page, pages=pages, counts=plan.counts(),
-                changes=change_lines(plan, limit=30), flash=take_flash(request),
-                error_count=len(plan.result.errors), error_rows=len(plan.error_rows),
-                warning_count=sum(map(len, warnings.values())), sheet_warnings=sheet_warnings)
+    view = state(request).store.load_view(token, actor.login)  # not the whole plan: seconds on a large file
+    if view is None:
+        raise NotFound("web_plan_gone")
+    rows, page, pages = view.page(page, PAGE_SIZE, bool(errors))
+    return html(request, "review.html", actor, pending=view, rows=rows, headers=view.headers[lang_of(request)],
+                errors_only=bool(errors), page=page, pages=pages, flash=take_flash(request),
+                sheet_warnings=view.sheet_warnings[:SHEET_WARNINGS],
+                more_sheet_warnings=max(0, len(view.sheet_warnings) - SHEET_WARNINGS))
 
 
 @router.get("/imports/{token}/report")

@@ -8,6 +8,7 @@ import secrets
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from crmxl.services.importing.model import ImportPlan
 
@@ -46,25 +47,43 @@ class Store:
         temp.write_bytes(pickle.dumps(pending))
         temp.replace(path)
 
+    def save_view(self, token: str, view: Any) -> None:
+        """What the review page shows of the plan ``token`` (its login, created, ...): loaded without the plan."""
+        path = self.plans / f"{token}.view.pkl"
+        temp = path.with_suffix(".tmp")
+        temp.write_bytes(pickle.dumps(view))
+        temp.replace(path)
+
     def load(self, token: str, login: str) -> Pending | None:
+        return self._load(token, login, "pkl")
+
+    def load_view(self, token: str, login: str) -> Any | None:
+        return self._load(token, login, "view.pkl")
+
+    def _load(self, token: str, login: str, suffix: str) -> Any | None:
         if not token.isalnum() or len(token) > MAX_TOKEN:  # a token of ours, not a file name too long for the disk
             return None
-        path = self.plans / f"{token}.pkl"
+        path = self.plans / f"{token}.{suffix}"
         if not path.exists():
             return None
-        pending: Pending = pickle.loads(path.read_bytes())  # noqa: S301 - our own files, never user input
-        if pending.login != login:
+        found = pickle.loads(path.read_bytes())  # noqa: S301 - our own files, never user input
+        if found.login != login:
             return None
-        if time.time() - pending.created > EXPIRY_SECONDS:
-            self.drop(pending)
+        if time.time() - found.created > EXPIRY_SECONDS:
+            self.forget(token)
             return None
-        return pending
+        return found
 
     def drop(self, pending: Pending) -> None:
         with contextlib.suppress(OSError):
             pending.upload.unlink()
-        with contextlib.suppress(OSError):
-            (self.plans / f"{pending.token}.pkl").unlink()
+        self.forget(pending.token)
+
+    def forget(self, token: str) -> None:
+        """Delete the plan ``token`` and its view (the upload stays)."""
+        for suffix in ("pkl", "view.pkl"):
+            with contextlib.suppress(OSError):
+                (self.plans / f"{token}.{suffix}").unlink()
 
     def expire(self) -> int:
         """Delete plans and uploads older than the expiry; returns how many files went."""

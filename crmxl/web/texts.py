@@ -92,6 +92,8 @@ TEXTS = {
     "web_filter": ("Filter", "Filtrar"),
     "web_all_dates": ("All dates", "Todas as datas"),
     "web_older": ("Older", "Mais antigos"),
+    "web_more_warnings": ("… and {count} more: the annotated workbook lists them all.",
+                          "… e mais {count}: a planilha anotada lista todos."),
     "web_api_docs": ("JSON API", "API JSON"),
     "web_api_auth": ("Every call needs a user's API token:", "Toda chamada precisa do token de API de um usuário:"),
     "web_api_schema": ("The OpenAPI schema, for tools:", "O esquema OpenAPI, para ferramentas:"),
