@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import re
-import time
 
 from crmxl.benchmark import generate_rows
 from crmxl.schema import TEMPLATES
@@ -21,18 +20,19 @@ def _csv(path, rows, extra_headers=()):
     return path
 
 
-def test_the_review_page_of_a_large_upload_does_not_read_the_whole_plan_again(client, tmp_path):
+def test_the_review_page_of_a_large_upload_does_not_read_the_whole_plan_again(client, web, tmp_path):
+    """Each page of the review is served from its small view: the plan (~40 MB pickled at 100,000 rows, seconds
+    to load) is not read again, so the pages still show with the plan's file made unreadable."""
     rows, bad = generate_rows(20_000, [])
     sign_in(client, "admin")
-    started = time.perf_counter()
     first = upload(client, _csv(tmp_path / "big.csv", rows))
-    planned = time.perf_counter() - started
     assert first.status_code == 200 and "Page 1 of 400" in first.text
     review = str(first.url).split("?")[0]
-    started = time.perf_counter()
+    plans = list(web.state.web.store.plans.glob("*[!w].pkl"))
+    assert len(plans) == 1 and plans[0].stat().st_size > 1_000_000
+    plans[0].write_bytes(b"not a plan")
     pages = [client.get(f"{review}?errors=1&page={n}") for n in range(1, 4)]
-    shown = (time.perf_counter() - started) / len(pages)
-    assert shown < planned / 8, (shown, planned)  # it unpickled the whole plan (~40% of planning) every time
+    assert all(p.status_code == 200 and "Page" in p.text for p in pages)
     errors_only = client.get(f"{review}?errors=1").text
     total = int(re.search(r"Page 1 of (\d+)", errors_only).group(1))
     listed = [int(r) for n in range(1, total + 1)
