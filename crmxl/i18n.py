@@ -3,22 +3,50 @@
 Every module that produces user-facing messages registers its catalogue here,
 keyed by a stable snake_case code; a message is rendered only at the edge
 (a finding, a CLI line, a web page) in the language the user chose.
+
+A message that names a command-line option (``--allow-transfers``) also has a wording per face that
+has no such option: ``"web"`` (the pages: the checkbox or field) and ``"api"`` (the JSON API: the
+parameter). A face says it speaks with ``speaking_to(face)``; without one, the base wording is used.
 """
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+from contextvars import ContextVar
+from typing import Any
+
 LANGUAGES = ("en", "pt-BR")
 DEFAULT_LANGUAGE = "en"
+FACES = ("web", "api")  # the faces with wordings of their own (the command line and Excel: the base one)
 
-_CATALOG: dict[str, dict[str, str]] = {}
+_CATALOG: dict[str, dict[str, Any]] = {}
+_FACE: ContextVar[str | None] = ContextVar("crmxl_face", default=None)
 
 
-def register(messages: dict[str, dict[str, str]]) -> None:
-    """Add messages: ``{code: {"en": "...", "pt-BR": "..."}}``."""
+def register(messages: dict[str, dict[str, Any]]) -> None:
+    """Add messages: ``{code: {"en": "...", "pt-BR": "...", ["web": {"en": ..., "pt-BR": ...}]}}``."""
     for code, texts in messages.items():
         if "en" not in texts:
             raise ValueError(f"message {code!r} has no English text")
+        for face in FACES:
+            if face in texts and "en" not in texts[face]:
+                raise ValueError(f"message {code!r} has no English text for the {face} face")
         _CATALOG[code] = texts
+
+
+@contextlib.contextmanager
+def speaking_to(face: str | None) -> Iterator[None]:
+    """Messages rendered inside use ``face``'s wording where a message has one."""
+    token = _FACE.set(face)
+    try:
+        yield
+    finally:
+        _FACE.reset(token)
+
+
+def current_face() -> str | None:
+    return _FACE.get()
 
 
 def is_language(lang: str) -> bool:
@@ -41,6 +69,9 @@ def message(code: str, lang: str | None = None, /, **params: object) -> str:
     if texts is None:
         return code if not params else f"{code}: " + ", ".join(f"{k}={v}" for k, v in params.items())
     lang = normalize_language(lang)
+    face = _FACE.get()
+    if face is not None and face in texts:
+        texts = texts[face]
     template = texts.get(lang) or texts["en"]
     if "suggestion_text" not in params:
         hint = params.get("suggestion")

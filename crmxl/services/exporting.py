@@ -154,6 +154,14 @@ i18n.register({
     "export_needs_portfolio": {
         "en": "Say whose accounts to export: --portfolio LOGIN (one or more) and/or --without-portfolio.",
         "pt-BR": "Diga de quem exportar: --portfolio LOGIN (um ou mais) e/ou --without-portfolio.",
+        "web": {"en": "Say whose accounts to export: tick one or more portfolios under “Portfolios” (Without "
+                      "Portfolio among them, if you may), or choose a profile that names them.",
+                "pt-BR": "Diga de quem exportar: marque uma ou mais carteiras em “Carteiras” (Sem Carteira entre "
+                         "elas, se puder), ou escolha um perfil que as indique."},
+        "api": {"en": "Say whose accounts to export: \"portfolios\" (one or more logins) and/or "
+                      "\"without_portfolio\": true, or a \"profile\" that names them.",
+                "pt-BR": "Diga de quem exportar: \"portfolios\" (um ou mais logins) e/ou \"without_portfolio\": "
+                         "true, ou um \"profile\" que as indique."},
     },
     "export_login_unknown": {"en": "There is no user with the login(s) {logins}.",
                              "pt-BR": "Não existe usuário com o(s) login(s) {logins}."},

@@ -182,6 +182,14 @@ FINDINGS: dict[str, dict[str, str]] = {
               "(--allow-transfers)",
         "pt-BR": "Isto move a conta {number} de {old} para {new}: transferências de carteira precisam ser "
                  "permitidas (--allow-transfers)",
+        "web": {"en": "This moves account {number} from {old} to {new}: portfolio transfers must be allowed (tick "
+                      "“Allow moving accounts between portfolios” and upload the file again)",
+                "pt-BR": "Isto move a conta {number} de {old} para {new}: transferências de carteira precisam ser "
+                         "permitidas (marque “Permitir transferir contas entre carteiras” e envie o arquivo de novo)"},
+        "api": {"en": "This moves account {number} from {old} to {new}: portfolio transfers must be allowed "
+                      "(allow_transfers=true)",
+                "pt-BR": "Isto move a conta {number} de {old} para {new}: transferências de carteira precisam ser "
+                         "permitidas (allow_transfers=true)"},
     },
     "account_type_changed": {
         "en": "Account {number} exists as {existing}; its type cannot be changed to {type}",

@@ -20,6 +20,7 @@ from crmxl.config import Settings, data_dir, load_settings
 from sqlalchemy.exc import OperationalError
 
 from crmxl.db.session import Database, describe_error
+from crmxl.domain.enums import without_portfolio_label
 from crmxl.errors import Conflict, CrmxlError, DatabaseUnavailable, NotFound, PermissionDenied
 from crmxl.services.access import Actor
 from crmxl.web import texts  # noqa: F401  (registers the wizard's words)
@@ -59,6 +60,7 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.globals["t"] = i18n.message
     templates.env.globals["csrf_token"] = csrf_token
+    templates.env.globals["without_portfolio"] = without_portfolio_label
     app.state.web = WebState(db, settings, Store(root or data_dir()), SignInLimiter(), upload_limit, templates)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
@@ -72,7 +74,23 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
                        same_site="strict", https_only=False, max_age=8 * 3600)
     app.add_middleware(UploadLimit, limit=upload_limit)
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(FaceWording)
     return app
+
+
+class FaceWording:
+    """A request's messages in its face's words: the pages name their checkboxes and fields, the API its
+    parameters, where the command line would name its options."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        with i18n.speaking_to("api" if scope["path"].startswith("/api/") else "web"):
+            await self.app(scope, receive, send)
 
 
 def state(request: Request) -> WebState:

@@ -298,6 +298,14 @@ i18n.register(
                   "the valid rows only (--skip-invalid).",
             "pt-BR": "Nada foi gravado: o arquivo tem {errors} erros em {rows} linhas. Corrija-os, ou grave "
                      "só as linhas válidas (--skip-invalid).",
+            "web": {"en": "Nothing was committed: the file has {errors} errors in {rows} rows. Fix them and upload "
+                          "the file again.",
+                    "pt-BR": "Nada foi gravado: o arquivo tem {errors} erros em {rows} linhas. Corrija-os e envie o "
+                             "arquivo de novo."},
+            "api": {"en": "Nothing was committed: the file has {errors} errors in {rows} rows. Fix them, or commit "
+                          "the valid rows only (skip_invalid=true).",
+                    "pt-BR": "Nada foi gravado: o arquivo tem {errors} erros em {rows} linhas. Corrija-os, ou grave "
+                             "só as linhas válidas (skip_invalid=true)."},
         },
         "import_plan_forbidden": {
             "en": "User {login} may not commit a plan computed for {owner}.",
