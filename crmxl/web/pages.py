@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import secrets
 import tempfile
-from collections import defaultdict
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlencode
@@ -16,7 +15,7 @@ from starlette.background import BackgroundTask
 from crmxl import i18n
 from crmxl.errors import Conflict, NotFound, UnusableInput
 from crmxl.schema import TEMPLATES
-from crmxl.services import history
+from crmxl.services import history, labels
 from crmxl.services import profiles as profile_service
 from crmxl.services.access import Actor, portfolio_logins
 from crmxl.services.exporting import export
@@ -137,8 +136,12 @@ def review(request: Request, token: str, actor: ActorDep, errors: int = 0, page:
     view = state(request).store.load_view(token, actor.login)  # not the whole plan: seconds on a large file
     if view is None:
         raise NotFound("web_plan_gone")
-    rows, page, pages = view.page(page, PAGE_SIZE, bool(errors))
-    return html(request, "review.html", actor, pending=view, rows=rows, headers=view.headers[lang_of(request)],
+    lang = lang_of(request)
+    shown, page, pages = view.page(page, PAGE_SIZE, bool(errors))
+    rows = [(row, [labels.show_value(v, None, lang) for v in values], said, warned)
+            for row, values, said, warned in shown]
+    return html(request, "review.html", actor, pending=view, rows=rows, headers=view.headers[lang],
+                counts=labels.count_labels(view.counts, lang, planned=True),
                 errors_only=bool(errors), page=page, pages=pages, flash=take_flash(request),
                 sheet_warnings=view.sheet_warnings[:SHEET_WARNINGS],
                 more_sheet_warnings=max(0, len(view.sheet_warnings) - SHEET_WARNINGS))
@@ -254,15 +257,17 @@ def history_page(request: Request, actor: ActorDep, before: Annotated[int | None
     links = {name: "/history?" + urlencode({**kept, key: value})
              for name, key, value in (("older", "before", found.older), ("newer", "after", found.newer))
              if value is not None}
-    return html(request, "history.html", actor, batches=found.batches, dates=dates, links=links,
+    shown = [labels.batch_view(b, lang_of(request)) for b in found.batches]
+    return html(request, "history.html", actor, batches=shown, dates=dates, links=links,
                 flash=take_flash(request))
 
 
 @router.get("/history/{batch_id}")
 def batch_page(request: Request, batch_id: BatchId, actor: ActorDep):
     batch, changes = history.get_batch(state(request).db, actor, batch_id)
-    shown = history.readable(state(request).db, changes[:500])
-    return html(request, "batch.html", actor, batch=batch, changes=shown, total=len(changes),
+    shown = labels.change_views(state(request).db, changes[:500], lang_of(request))
+    return html(request, "batch.html", actor, batch=labels.batch_view(batch, lang_of(request)), changes=shown,
+                total=len(changes),
                 flash=take_flash(request))
 
 

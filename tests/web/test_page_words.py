@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import html
+import re
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from crmxl.db.models import Account
 from crmxl.db.session import Database
@@ -66,3 +68,62 @@ def test_the_command_line_keeps_its_flags(cli, sqlite_demo_db, tmp_path):
     assert "--allow-transfers" in result.stdout + result.stderr
     result = cli("export", "accounts", "-o", tmp_path / "x.xlsx", "--db", sqlite_demo_db.url, "--as", "admin")
     assert "--without-portfolio" in result.stdout + result.stderr
+
+
+def _text(response) -> str:
+    """The page's text as a person reads it (no tags, entities decoded, spaces collapsed)."""
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", response.text)).split())
+
+
+def test_history_and_batch_pages_show_labels_logins_and_values_as_written(client, sqlite_demo_db, tmp_path):
+    from crmxl.services.access import actor_for
+    from crmxl.services.transfer import commit_transfer, plan_transfer
+
+    db = Database(sqlite_demo_db.url)
+    with db.session() as session:
+        admin = actor_for(session, "admin")
+    moved = commit_transfer(db, admin, plan_transfer(db, admin, "agent.sp1", "agent.sp2", types=["INSURANCE"]))
+    with db.engine.connect() as conn:
+        doctor = conn.execute(text("SELECT identifier, name FROM contacts WHERE type = 'DOCTOR' AND birth_date IS NULL "
+                                   "ORDER BY id LIMIT 1")).one()
+    db.dispose()
+    path = workbook(tmp_path / "c.xlsx", [[doctor.identifier, doctor.name, doctor.identifier, "DOCTOR",
+                                           "Pediatria; Cardiologia", "dr@example.com", None, dt.date(1980, 3, 5)]],
+                    sheet="Contacts")
+    sign_in(client, "admin")
+    review = upload(client, path, entity="contacts")
+    token = re.search(r"/imports/([0-9a-f]+)", str(review.url)).group(1)
+    done = client.post(f"/imports/{token}/next", data={"csrf": csrf_of(client, f"/imports/{token}")})
+    contacts_batch = int(str(done.url).rsplit("/", 1)[1])
+
+    transfer = _text(client.get(f"/history/{moved}"))
+    assert "Portfolio: agent.sp1 → agent.sp2" in transfer and "owner_id" not in transfer
+    assert "Portfolio transfer" in transfer and "portfolio_moves" not in transfer
+    contact = _text(client.get(f"/history/{contacts_batch}"))
+    assert "Cardiologia; Pediatria" in contact and "['" not in contact
+    assert "Birth Date: → 05/03/1980" in contact and "1980-03-05" not in contact
+    assert "→ dr@example.com" in contact and "None" not in contact
+    assert "Contacts import" in contact and "import_contacts" not in contact and "contacts_update" not in contact
+    listed = _text(client.get("/history"))
+    assert "Contacts import" in listed and "Portfolio transfer" in listed and "Contacts updated" in listed
+    assert "import_contacts" not in listed and "contacts_update" not in listed and "portfolio_moves" not in listed
+    assert re.search(r"\d\d/\d\d/\d{4} \d\d:\d\d", listed) and not re.search(r"\d{4}-\d\d-\d\d", listed)
+    client.get("/lang/pt-BR")
+    listed = _text(client.get("/history"))
+    assert "Importação de contatos" in listed and "Contatos atualizados" in listed
+    assert "Carteira: agent.sp1 → agent.sp2" in _text(client.get(f"/history/{moved}"))
+
+
+def test_the_review_page_shows_labels_and_cells_as_written(client, sqlite_demo_db, tmp_path):
+    row = _owned_account(sqlite_demo_db.url)
+    sign_in(client, "admin")
+    path = workbook(tmp_path / "a.xlsx", [[123456, "Dr X", "MEDICAL", "agent.sp1", "SP"],
+                                          [row[0], "Renamed", row[2], "agent.sp2", row[4]]])
+    page = _text(upload(client, path, allow_transfers="true"))
+    assert "Accounts to create 1" in page and "Portfolio transfers 1" in page
+    assert "accounts create" not in page and "accounts_create" not in page
+    assert "123456.0" not in page and "2 123456 Dr X" in page
+    assert "Account Name: " in page and "Portfolio: agent.sp1 → agent.sp2" in page
+    client.get("/lang/pt-BR")
+    page = _text(upload(client, path, allow_transfers="true"))
+    assert "Contas a criar 1" in page and "Nome da Conta: " in page and "Carteira: agent.sp1 → agent.sp2" in page

@@ -293,7 +293,7 @@ def test_a_batch_page_names_portfolios_and_specialties(client, sqlite_demo_db, t
     with db.engine.connect() as conn:
         contacts_batch = conn.execute(select(ImportBatch.__table__.c.id)).scalars().all()[-1]
     moved = html.unescape(client.get(f"/history/{batch}").text)
-    assert "owner_id: agent.sp1 → agent.sp2" in moved
+    assert "Portfolio: agent.sp1 → agent.sp2" in moved
     specialties = html.unescape(client.get(f"/history/{contacts_batch}").text)
-    assert "→ ['Pediatria']" in specialties
+    assert "→ Pediatria" in specialties
     db.dispose()

@@ -31,6 +31,7 @@ from crmxl.services.importing.model import (
 )
 from crmxl.services.importing.plan import build_plan
 from crmxl.services.importing.reference import AccountPrefetch, load_reference
+from crmxl.services.labels import field_label
 from crmxl.services.progress import Progress, no_progress
 from crmxl.validation import check_against, validate_cells
 from crmxl.validation.model import ValidationResult
@@ -168,7 +169,7 @@ def change_lines(plan: ImportPlan, limit: int | None = SUMMARY_CHANGES) -> list[
         return t("change_account_create", row=c.row, number=c.number), login(c.owner)
 
     def account_update(u: AccountUpdate) -> tuple[str, str]:
-        parts = [f"{'portfolio' if k == 'owner' else k}: "
+        parts = [f"{field_label('accounts', k, lang)}: "
                  f"{login(o) if k == 'owner' else _show(o, lang)} → {login(n) if k == 'owner' else _show(n, lang)}"
                  for k, (o, n) in u.changes.items()]
         return t("change_account_update", row=u.row, number=u.number), ", ".join(parts)
@@ -177,7 +178,8 @@ def change_lines(plan: ImportPlan, limit: int | None = SUMMARY_CHANGES) -> list[
         return t("change_contact_create", row=c.row, identifier=c.identifier), c.name
 
     def contact_update(u: ContactUpdate) -> tuple[str, str]:
-        parts = [f"{k}: {_show(o, lang)} → {_show(n, lang)}" for k, (o, n) in u.changes.items()]
+        parts = [f"{field_label('contacts', k, lang)}: {_show(o, lang)} → {_show(n, lang)}"
+                 for k, (o, n) in u.changes.items()]
         return t("change_contact_update", row=u.row, identifier=u.identifier, name=u.name), ", ".join(parts)
 
     changes: list[tuple[int, Any, Any]] = []
