@@ -108,15 +108,20 @@ def get_profile(db: Database, name: str) -> Profile:
     return _row_to_profile(row)
 
 
+def may_create(actor: Actor) -> bool:
+    """Whether ``actor`` may create export profiles: managers and admins (agents use the shared ones)."""
+    return actor.role.value != "agent"
+
+
 def _require_manager(actor: Actor) -> None:
-    if actor.role.value == "agent":
+    if not may_create(actor):
         raise PermissionDenied("profile_forbidden", login=actor.login)
 
 
 def may_change(actor: Actor, profile: Profile) -> bool:
     """Whether ``actor`` may edit or delete ``profile``: its author (a manager), or an admin (the default
     profiles are the admins')."""
-    return actor.is_admin or (actor.role.value != "agent" and profile.created_by == actor.login)
+    return actor.is_admin or (may_create(actor) and profile.created_by == actor.login)
 
 
 def _require_may_change(actor: Actor, profile: Profile) -> None:

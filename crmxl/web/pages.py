@@ -189,8 +189,12 @@ def export_page(request: Request, actor: ActorDep, tab: str = "export"):
     web = state(request)
     profiles = profile_service.list_profiles(web.db)
     deletable = {p.name for p in profiles if not p.is_default and profile_service.may_change(actor, p)}
+    may_create = profile_service.may_create(actor)
+    if tab == "create" and not may_create:
+        tab = "export"
     return html(request, "export.html", actor, tab=tab, profiles=profiles, deletable=deletable,
-                portfolios=_portfolios(request, actor), templates=TEMPLATES, flash=take_flash(request))
+                may_create=may_create, portfolios=_portfolios(request, actor), templates=TEMPLATES,
+                flash=take_flash(request))
 
 
 def _portfolios(request: Request, actor: Actor) -> list[str]:

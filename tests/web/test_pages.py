@@ -297,3 +297,13 @@ def test_a_batch_page_names_portfolios_and_specialties(client, sqlite_demo_db, t
     specialties = html.unescape(client.get(f"/history/{contacts_batch}").text)
     assert "→ Pediatria" in specialties
     db.dispose()
+
+
+def test_agents_are_not_offered_a_profile_form_they_may_not_submit(client):
+    """Only managers and admins create export profiles (as on the command line): an agent was shown the form,
+    then refused."""
+    sign_in(client, "agent.sp1")
+    for page in ("/export", "/export?tab=create", "/export?tab=profiles"):
+        text = client.get(page).text
+        assert "Create Export Profile" not in text and 'action="/profiles"' not in text, page
+    assert 'id="export-form"' in client.get("/export?tab=create").text
