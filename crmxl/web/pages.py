@@ -23,6 +23,7 @@ from crmxl.services.imports import ImportHasErrors, commit_import, write_import_
 from crmxl.services.users import authenticate
 from crmxl.web.app import html, lang_of, state
 from crmxl.web.deps import BatchId, check_csrf, flash, page_actor, take_flash
+from crmxl.web.downloads import attachment, download_name
 from crmxl.web.imports import plan_upload, receive_upload, replan
 from crmxl.web.review import SHEET_WARNINGS
 
@@ -151,9 +152,10 @@ def review(request: Request, token: str, actor: ActorDep, errors: int = 0, page:
 def report(request: Request, token: str, actor: ActorDep):
     pending = _pending(request, token, actor)
     folder = Path(tempfile.mkdtemp(prefix="crmxl-report-"))
-    out = folder / f"{Path(pending.original_name).stem}-report.xlsx"
+    out = folder / "report.xlsx"  # on disk under our name: the user's may be longer than a file name can be
     write_import_report(pending.plan, out, lang_of(request))
-    return FileResponse(out, filename=out.name, background=BackgroundTask(_cleanup, folder))
+    return FileResponse(out, headers=attachment(download_name(pending.original_name, "-report.xlsx")),
+                        background=BackgroundTask(_cleanup, folder))
 
 
 @router.post("/imports/{token}/next")
