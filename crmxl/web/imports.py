@@ -56,7 +56,7 @@ def _members(path: Path) -> list[str]:
 
 
 def plan_upload(web: WebState, actor: Actor, entity: str, path: Path, name: str, size: int, lang: str,
-                allow_transfers: bool) -> Pending:
+                allow_transfers: bool, uploaded: float | None = None) -> Pending:
     try:
         plan = plan_import(web.db, actor, path, entity, lang=lang, allow_transfers=allow_transfers, shown_name=name)
     except CrmxlError as exc:
@@ -69,7 +69,8 @@ def plan_upload(web: WebState, actor: Actor, entity: str, path: Path, name: str,
         with contextlib.suppress(OSError):
             path.unlink()
         raise
-    pending = Pending(new_token(), actor.login, entity, path, name, size, plan, time.time())
+    now = time.time()
+    pending = Pending(new_token(), actor.login, entity, path, name, size, plan, now, uploaded or now)
     web.store.save(pending)
     web.store.save_view(pending.token, build_review(pending))
     web.store.expire()
@@ -78,7 +79,7 @@ def plan_upload(web: WebState, actor: Actor, entity: str, path: Path, name: str,
 
 def replan(web: WebState, actor: Actor, pending: Pending, lang: str) -> Pending:
     fresh = plan_upload(web, actor, pending.entity, pending.upload, pending.original_name, pending.size, lang,
-                        pending.plan.allow_transfers)
+                        pending.plan.allow_transfers, uploaded=pending.first_upload)
     web.store.forget(pending.token)
     return fresh
 

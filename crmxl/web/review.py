@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from crmxl.services.imports import change_lines
@@ -26,6 +27,8 @@ class ReviewView:
     original_name: str
     size: int
     created: float
+    first_upload: float  # the plan's lifetime (``store``) is the view's
+    upload: Path
     total: int  # data rows in the file
     counts: dict[str, int]
     changes: list[tuple[str, str]]
@@ -63,6 +66,7 @@ def build_review(pending: Pending) -> ReviewView:
     where = [table.header_map.fields[f] for f in fields]
     return ReviewView(
         pending.token, pending.login, pending.entity, pending.original_name, pending.size, pending.created,
+        pending.first_upload, pending.upload,
         plan.rows, plan.counts(), change_lines(plan, limit=30), len(plan.result.errors), len(plan.error_rows),
         sum(map(len, warnings.values())), sheet_warnings,
         {lang: [table.template.column(f).header(lang) for f in fields] for lang in ("en", "pt-BR")},

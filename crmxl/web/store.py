@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import pickle
 import secrets
 import time
@@ -12,7 +13,8 @@ from typing import Any
 
 from crmxl.services.importing.model import ImportPlan
 
-EXPIRY_SECONDS = 3600
+EXPIRY_SECONDS = 3600  # an upload and its plan are kept this long after the last plan or use of them ...
+MAX_AGE_SECONDS = 8 * 3600  # ... and at most this long after the upload (a working day, as a session)
 MAX_TOKEN = 64  # ours are 32 hex digits
 
 
@@ -27,7 +29,12 @@ class Pending:
     original_name: str
     size: int
     plan: ImportPlan
-    created: float
+    created: float  # when this plan was made
+    uploaded: float | None = None  # when the file came (a plan made again keeps it); None: at ``created``
+
+    @property
+    def first_upload(self) -> float:
+        return self.created if self.uploaded is None else self.uploaded
 
 
 class Store:
@@ -46,6 +53,7 @@ class Store:
         temp = path.with_suffix(".tmp")
         temp.write_bytes(pickle.dumps(pending))
         temp.replace(path)
+        self._touch(pending.token, pending.upload)  # a new plan: its upload is kept as long as it is
 
     def save_view(self, token: str, view: Any) -> None:
         """What the review page shows of the plan ``token`` (its login, created, ...): loaded without the plan."""
@@ -55,24 +63,38 @@ class Store:
         temp.replace(path)
 
     def load(self, token: str, login: str) -> Pending | None:
+        """The plan ``token`` of ``login``; kept an hour longer from now (a use), within its maximum age."""
         return self._load(token, login, "pkl")
 
     def load_view(self, token: str, login: str) -> Any | None:
+        """The review page's view of the plan ``token`` (see ``save_view``), with the plan's lifetime."""
         return self._load(token, login, "view.pkl")
 
     def _load(self, token: str, login: str, suffix: str) -> Any | None:
         if not token.isalnum() or len(token) > MAX_TOKEN:  # a token of ours, not a file name too long for the disk
             return None
         path = self.plans / f"{token}.{suffix}"
-        if not path.exists():
+        try:
+            idle = time.time() - path.stat().st_mtime
+        except OSError:
             return None
         found = pickle.loads(path.read_bytes())  # noqa: S301 - our own files, never user input
         if found.login != login:
             return None
-        if time.time() - found.created > EXPIRY_SECONDS:
+        if idle > EXPIRY_SECONDS or time.time() - found.first_upload > MAX_AGE_SECONDS:
+            with contextlib.suppress(OSError):
+                found.upload.unlink()
             self.forget(token)
             return None
+        self._touch(token, found.upload)
         return found
+
+    def _touch(self, token: str, upload: Path) -> None:
+        """Mark the plan, its view and its upload as used now: ``expire`` counts an hour from here."""
+        now = time.time()
+        for path in (self.plans / f"{token}.pkl", self.plans / f"{token}.view.pkl", upload):
+            with contextlib.suppress(OSError):
+                os.utime(path, (now, now))
 
     def drop(self, pending: Pending) -> None:
         with contextlib.suppress(OSError):
@@ -86,7 +108,7 @@ class Store:
                 (self.plans / f"{token}.{suffix}").unlink()
 
     def expire(self) -> int:
-        """Delete plans and uploads older than the expiry; returns how many files went."""
+        """Delete plans and uploads not planned or used for the expiry's time; returns how many files went."""
         now, gone = time.time(), 0
         for folder in (self.plans, self.uploads):
             for path in folder.iterdir():
