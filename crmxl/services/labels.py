@@ -139,7 +139,40 @@ def change_views(db: Database, changes: list[dict[str, Any]], lang: str) -> list
     return shown
 
 
+@dataclass(frozen=True)
+class ProfileView:
+    name: str
+    entity: str
+    columns: str
+    filters: str
+
+
+def entity_label(template_id: str, lang: str) -> str:
+    code = f"entity_label_{template_id}"
+    return i18n.message(code, lang) if i18n.has_message(code) else template_id
+
+
+def profile_view(profile: Any, lang: str) -> ProfileView:
+    """An export profile's entity, columns (their headers) and filters in words."""
+    t = lambda code: i18n.message(code, lang)  # noqa: E731
+    flt = profile.filters
+    portfolios = [*flt.portfolios, *([without_portfolio_label(lang)] if flt.without_portfolio else [])]
+    parts = [(t("filter_portfolios"), portfolios), (t("filter_types"), list(flt.types)), ("UF", list(flt.ufs))]
+    if flt.active is not None:
+        parts.append((t("filter_status"), [t("filter_active" if flt.active else "filter_inactive")]))
+    filters = " · ".join(f"{label}: {show_value(values)}" for label, values in parts if values)
+    columns = ", ".join(field_label(profile.entity, c, lang) for c in profile.columns)
+    return ProfileView(profile.name, entity_label(profile.entity, lang), columns, filters)
+
+
 i18n.register({
+    "entity_label_accounts": {"en": "Accounts", "pt-BR": "Contas"},
+    "entity_label_contacts": {"en": "Contacts", "pt-BR": "Contatos"},
+    "filter_portfolios": {"en": "Portfolios", "pt-BR": "Carteiras"},
+    "filter_types": {"en": "Account types", "pt-BR": "Tipos de conta"},
+    "filter_status": {"en": "Status", "pt-BR": "Situação"},
+    "filter_active": {"en": "active", "pt-BR": "ativas"},
+    "filter_inactive": {"en": "inactive", "pt-BR": "inativas"},
     "batch_kind_import_accounts": {"en": "Accounts import", "pt-BR": "Importação de contas"},
     "batch_kind_import_contacts": {"en": "Contacts import", "pt-BR": "Importação de contatos"},
     "batch_kind_transfer": {"en": "Portfolio transfer", "pt-BR": "Transferência de carteira"},

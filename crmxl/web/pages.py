@@ -196,7 +196,7 @@ def export_page(request: Request, actor: ActorDep, tab: str = "export"):
         tab = "export"
     return html(request, "export.html", actor, tab=tab, profiles=profiles, deletable=deletable,
                 may_create=may_create, portfolios=_portfolios(request, actor), templates=TEMPLATES,
-                flash=take_flash(request))
+                profile_view=labels.profile_view, entity_label=labels.entity_label, flash=take_flash(request))
 
 
 def _portfolios(request: Request, actor: Actor) -> list[str]:

@@ -127,3 +127,19 @@ def test_the_review_page_shows_labels_and_cells_as_written(client, sqlite_demo_d
     client.get("/lang/pt-BR")
     page = _text(upload(client, path, allow_transfers="true"))
     assert "Contas a criar 1" in page and "Nome da Conta: " in page and "Carteira: agent.sp1 → agent.sp2" in page
+
+
+def test_the_profiles_tab_shows_columns_and_filters_by_their_labels(client):
+    sign_in(client, "mgr.south")
+    client.post("/profiles", data={"csrf": csrf_of(client, "/export?tab=create"), "name": "SP firms",
+                                   "entity": "accounts", "column": ["name", "uf"],
+                                   "portfolio": ["agent.sp1", "__without__"], "type": "COMPANY", "ufs": "SP"})
+    page = _text(client.get("/export?tab=profiles"))
+    row = page[page.index("SP firms"):][:300]
+    assert "Accounts" in row and "Account Name" in row and "account_number" not in row
+    assert "Portfolios: agent.sp1; Without Portfolio" in row and "Account types: COMPANY" in row
+    assert "['" not in row and "without_portfolio" not in row and "True" not in row
+    client.get("/lang/pt-BR")
+    page = _text(client.get("/export?tab=profiles"))
+    row = page[page.index("SP firms"):][:300]
+    assert "Contas" in row and "Nome da Conta" in row and "Carteiras: agent.sp1; Sem Carteira" in row
