@@ -71,8 +71,7 @@ def plan_upload(web: WebState, actor: Actor, entity: str, path: Path, name: str,
         raise
     now = time.time()
     pending = Pending(new_token(), actor.login, entity, path, name, size, plan, now, uploaded or now)
-    web.store.save(pending)
-    web.store.save_view(pending.token, build_review(pending))
+    web.store.save(pending, build_review(pending))
     web.store.expire()
     return pending
 

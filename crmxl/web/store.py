@@ -48,19 +48,15 @@ class Store:
     def new_upload(self, suffix: str) -> Path:
         return self.uploads / f"{secrets.token_hex(16)}{suffix}"
 
-    def save(self, pending: Pending) -> None:
-        path = self.plans / f"{pending.token}.pkl"
-        temp = path.with_suffix(".tmp")
-        temp.write_bytes(pickle.dumps(pending))
-        temp.replace(path)
-        self._touch(pending.token, pending.upload)  # a new plan: its upload is kept as long as it is
-
-    def save_view(self, token: str, view: Any) -> None:
-        """What the review page shows of the plan ``token`` (its login, created, ...): loaded without the plan."""
-        path = self.plans / f"{token}.view.pkl"
-        temp = path.with_suffix(".tmp")
-        temp.write_bytes(pickle.dumps(view))
-        temp.replace(path)
+    def save(self, pending: Pending, view: Any) -> None:
+        """The plan ``pending`` and ``view``, what the review page shows of it (loaded without the plan); the
+        upload it was made from is kept as long as they are."""
+        for suffix, found in (("pkl", pending), ("view.pkl", view)):
+            path = self.plans / f"{pending.token}.{suffix}"
+            temp = path.with_name(f"{path.name}.tmp")
+            temp.write_bytes(pickle.dumps(found))
+            temp.replace(path)
+        self._touch(pending.token, pending.upload)
 
     def load(self, token: str, login: str) -> Pending | None:
         """The plan ``token`` of ``login``; kept an hour longer from now (a use), within its maximum age."""
