@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from copy import copy
+
 from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.comments import Comment
 from openpyxl.styles import PatternFill
@@ -9,11 +11,12 @@ from xlwings import base_classes
 from xlwings import utils as xlutils
 
 from crmxl.workbook.xlengine import values as V
-from crmxl.workbook.xlengine.columns import column_hidden, set_column_hidden
+from crmxl.workbook.xlengine.columns import WHOLE_COLUMN, ColumnProperties, column_styles
 
-MAX_ROWS = 1_048_576
+MAX_ROWS = WHOLE_COLUMN
 MAX_COLUMNS = 16_384
 _NO_FILL = PatternFill(fill_type=None)
+_TEXT = 49  # the built-in "@"
 
 
 _PLAIN_TYPES = {str: "s", float: "n", int: "n", bool: "b", type(None): "n"}
@@ -30,7 +33,7 @@ def _empty(cell) -> bool:
     return value is None or value == ""
 
 
-class Range(base_classes.Range):
+class Range(ColumnProperties, base_classes.Range):
     """Rows ``row1..row2`` and columns ``col1..col2`` (1-based, inclusive) of one sheet."""
 
     def __init__(self, sheet, row1: int, col1: int, row2: int, col2: int) -> None:
@@ -150,6 +153,7 @@ class Range(base_classes.Range):
         get = cells.get
         plain = _strings_are_plain(data)
         types = _PLAIN_TYPES if plain else {}
+        styles = column_styles(ws, self.col1, self.col1 + max(map(len, data), default=1) - 1)
         for r, row in enumerate(data, start=self.row1):
             for c, value in enumerate(row, start=self.col1):
                 cell = get((r, c))
@@ -157,7 +161,12 @@ class Range(base_classes.Range):
                     if value is None:
                         continue
                     cell = cells[(r, c)] = Cell(ws, row=r, column=c)
+                    if c in styles:  # a cell typed into a formatted column takes the column's format
+                        cell._style = copy(styles[c])
                 data_type = types.get(type(value))
+                if plain and value.__class__ is str and cell._style and cell._style.numFmtId == _TEXT:
+                    cell._value, cell.data_type = value, "s"  # a Text (@) cell keeps what is written: =... and '...
+                    continue  # too (a prefix written into a Text cell shows in Excel)
                 if value.__class__ is str and value[:1] == "'" and len(value) <= 32768:
                     value, data_type = value[1:], "s"  # Excel's text prefix: what follows is text, as typed
                     cell.quotePrefix = True
@@ -251,16 +260,6 @@ class Range(base_classes.Range):
     formula2 = formula
 
     @property
-    def number_format(self):
-        cell = self._top_left()
-        return "General" if cell is V.MISSING else cell.number_format
-
-    @number_format.setter
-    def number_format(self, value: str) -> None:
-        for cell in self._all_cells():
-            cell.number_format = value
-
-    @property
     def color(self):
         existing = self._existing_cells()
         colors = {V.fill_rgb(cell) for cell in existing}
@@ -282,13 +281,6 @@ class Range(base_classes.Range):
 
         return Font(self)
 
-    @property
-    def column_hidden(self) -> bool | None:
-        return column_hidden(self._ws, self.col1, self.col2)
-
-    @column_hidden.setter
-    def column_hidden(self, value: bool) -> None:
-        set_column_hidden(self._ws, self.col1, self.col2, bool(value))
 
     # --- notes ----------------------------------------------------------------------------------
     @property
