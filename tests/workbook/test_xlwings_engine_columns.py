@@ -1,4 +1,4 @@
-"""The openpyxl engine's whole columns, through xlwings' public API, read back by
+"""The openpyxl engine's whole columns and data validation, through xlwings' public API, read back by
 openpyxl and calamine."""
 
 from __future__ import annotations
@@ -55,3 +55,30 @@ def test_a_whole_columns_format_and_width_hold_for_the_rows_to_come(book_path: P
     assert ws["C2"].value == "=1+1"  # a General cell: a formula
     grid = CalamineWorkbook.from_path(str(book_path)).get_sheet_by_name("Data").to_python()
     assert grid[1][:2] == ["0123", "01310100"]
+
+
+def test_list_and_rule_validations(book_path: Path) -> None:
+    book = open_book(book_path)
+    sheet = book.sheets["Data"]
+    column = sheet.range("C2:C1048576")
+    assert column.data_validation.type == "none"
+    column.data_validation.set_list(["MEDICAL", "COMPANY"])
+    dv = column.data_validation
+    assert (dv.type, dv.source, dv.in_cell_dropdown, dv.alert_style, dv.show_error) == (
+        "list", "MEDICAL,COMPANY", True, "stop", True)
+    assert sheet.range("C5").data_validation.type == "list"
+    assert sheet.range("C1:C5").data_validation.type == "mixed_criteria"
+    sheet.range("C10:C20").data_validation.delete()
+    assert sheet.range("C10").data_validation.type == "none"
+    assert sheet.range("C21").data_validation.type == "list"
+    sheet.range("B2:B9").data_validation.set_list(book.sheets["Lists"].range("A1:A1"), in_cell_dropdown=False)
+    sheet.range("D2").data_validation.set_whole_number("between", 1, 10)
+    assert sheet.range("D2").data_validation.formula2 == "=10"
+    book.save()
+
+    ws = openpyxl.load_workbook(book_path)["Data"]
+    rules = {str(dv.sqref): dv for dv in ws.data_validations.dataValidation}
+    assert set(rules) == {"C2:C9 C21:C1048576", "B2:B9", "D2"}
+    assert rules["C2:C9 C21:C1048576"].formula1 == '"MEDICAL,COMPANY"'
+    assert rules["B2:B9"].formula1 == "Lists!$A$1" and rules["B2:B9"].showDropDown
+    assert (rules["D2"].type, rules["D2"].operator, rules["D2"].formula1) == ("whole", "between", "1")

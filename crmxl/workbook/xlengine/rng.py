@@ -281,6 +281,11 @@ class Range(ColumnProperties, base_classes.Range):
 
         return Font(self)
 
+    @property
+    def data_validation(self):
+        from crmxl.workbook.xlengine.validation import DataValidation
+
+        return DataValidation(self)
 
     # --- notes ----------------------------------------------------------------------------------
     @property
