@@ -32,6 +32,12 @@ class Kind(StrEnum):
 
 
 LANGS = ("en", "pt-BR")
+# The kinds whose cells hold text however they look: a CEP 01310100 or a phone typed later stays as typed, never
+# a number that loses its zeros. Their columns get Excel's Text format ("@"); a date column gets DATE_FORMAT.
+TEXT_KINDS = frozenset({Kind.ACCOUNT_NUMBER, Kind.IDENTIFIER, Kind.CEP, Kind.PHONE, Kind.PORTFOLIO, Kind.TEXT,
+                        Kind.EMAIL, Kind.QUALIFICATIONS})
+TEXT_FORMAT = "@"
+DATE_FORMAT = "dd/mm/yyyy"
 
 
 @dataclass(frozen=True)
@@ -55,6 +61,15 @@ class Column:
 
     def help(self, lang: str = "en") -> str:
         return self.help_pt if lang == "pt-BR" else self.help_en
+
+    def note(self, lang: str = "en") -> str:
+        """The header's note: the help and an example."""
+        return f"{self.help(lang)}\n{'Exemplo' if lang == 'pt-BR' else 'Example'}: {self.example}"
+
+    @property
+    def number_format(self) -> str | None:
+        """The column's number format: text, a date, or None (General)."""
+        return TEXT_FORMAT if self.kind in TEXT_KINDS else DATE_FORMAT if self.kind == Kind.BIRTH_DATE else None
 
 
 @dataclass(frozen=True)
@@ -112,6 +127,7 @@ KEY_HEADER = "crmxl:id"
 VERSION_HEADER = "crmxl:version"
 CONTACT_KEY_HEADER = "crmxl:contact_id"
 CONTACT_VERSION_HEADER = "crmxl:contact_version"
+KEY_WIDTH = 12
 HIDDEN_FIELDS = {KEY_HEADER: "_id", VERSION_HEADER: "_version", CONTACT_KEY_HEADER: "_contact_id",
                  CONTACT_VERSION_HEADER: "_contact_version"}
 # A qualifications cell is stored as links to the registry, not as text: only Excel's own limit applies (the

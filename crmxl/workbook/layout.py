@@ -19,9 +19,12 @@ import xlsxwriter
 
 from crmxl.domain.enums import UFS, AccountType, ContactType, without_portfolio_label
 from crmxl.schema import (
+    DATE_FORMAT,
     INSTRUCTIONS_SHEET,
+    KEY_WIDTH,
     LISTS_SHEET,
     STAMP_SHEET,
+    TEXT_FORMAT,
     Column,
     Kind,
     Template,
@@ -38,8 +41,6 @@ OPTIONAL_FILL = "#D9E1F2"
 PREFILL_ROWS = 200  # rows pre-filled with the Portfolio default of a distributed workbook
 LAST_ROW = 1_048_575  # 0-based: validations and formats cover the whole column
 FIXED_DATE = dt.datetime(2026, 1, 1)  # no "now" in the file: the same schema builds the same bytes
-TEXT_KINDS = {Kind.ACCOUNT_NUMBER, Kind.IDENTIFIER, Kind.CEP, Kind.PHONE, Kind.PORTFOLIO, Kind.TEXT,
-              Kind.EMAIL, Kind.QUALIFICATIONS}
 LIST_COLUMNS = ("account_types", "contact_types", "ufs", "portfolios", "qualifications")
 
 
@@ -142,8 +143,8 @@ def _formats(book) -> dict[str, Any]:
                                       "border": 1, "text_wrap": True, "valign": "vcenter"}),
         "optional": book.add_format({"bold": True, "bg_color": OPTIONAL_FILL, "border": 1, "text_wrap": True,
                                      "valign": "vcenter"}),
-        "text": book.add_format({"num_format": "@"}),
-        "date": book.add_format({"num_format": "dd/mm/yyyy"}),
+        "text": book.add_format({"num_format": TEXT_FORMAT}),
+        "date": book.add_format({"num_format": DATE_FORMAT}),
         "heading": book.add_format({"bold": True, "font_size": 12}),
         "wrap": book.add_format({"text_wrap": True, "valign": "top"}),
     }
@@ -156,18 +157,17 @@ def _keys(tpl: Template, cols: list[Column], with_keys: bool) -> tuple[str, ...]
 
 def _layout_columns(sheet, cols: list[Column], keys: Sequence[str], formats) -> None:
     for index, col in enumerate(cols):
-        fmt = formats["date"] if col.kind == Kind.BIRTH_DATE else formats["text"] if col.kind in TEXT_KINDS else None
+        fmt = {TEXT_FORMAT: formats["text"], DATE_FORMAT: formats["date"]}.get(col.number_format)
         sheet.set_column(index, index, col.width, fmt)
     if keys:
-        sheet.set_column(len(cols), len(cols) + len(keys) - 1, 12, None, {"hidden": True})
+        sheet.set_column(len(cols), len(cols) + len(keys) - 1, KEY_WIDTH, None, {"hidden": True})
 
 
 def _header(sheet, cols: list[Column], lang: str, keys: Sequence[str], formats) -> None:
     sheet.set_row(0, 32)
-    example_word = "Exemplo" if lang == "pt-BR" else "Example"
     for index, col in enumerate(cols):
         sheet.write_string(0, index, col.header(lang), formats["mandatory" if col.mandatory else "optional"])
-        sheet.write_comment(0, index, f"{col.help(lang)}\n{example_word}: {col.example}",
+        sheet.write_comment(0, index, col.note(lang),
                             {"author": NOTE_AUTHOR, "x_scale": 2.2, "y_scale": 1.4})
     for offset, key in enumerate(keys):
         sheet.write_string(0, len(cols) + offset, key)

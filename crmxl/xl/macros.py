@@ -23,7 +23,7 @@ from crmxl.services.access import Actor, resolve_actor
 from crmxl.services.imports import ImportPlan, commit_import, plan_result
 from crmxl.services.setup import ensure_ready
 from crmxl.validation import validate_cells
-from crmxl.xl import live
+from crmxl.xl import live, sheet_layout
 
 TITLE = "CRM"
 
@@ -243,8 +243,10 @@ def _export(ctx: Context, entity: str) -> str | None:
             _sheet_name(entity, ctx.lang)).to_python(skip_empty_area=False)
     name = _free_name(ctx.book, f"{_sheet_name(entity, ctx.lang)} {portfolio or profile}"[:31])
     sheet = ctx.book.sheets.add(name, after=ctx.book.sheets[-1])
-    sheet.range("A1").value = [[live.as_typed(v) for v in row] for row in grid]
+    sheet_layout.prepare(sheet, entity, result.columns)  # the formats first: Excel keeps a text as text
+    sheet.range("A1").value = sheet_layout.cell_values(grid, entity, result.columns, live.as_typed)
     live.style_header(sheet, entity, result.columns, ctx.lang)
+    sheet_layout.annotate(sheet, entity, result.columns, ctx.lang)
     ctx.alert("xl_exported", mode="info", rows=result.rows, sheet=name)
     return name
 
