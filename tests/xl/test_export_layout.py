@@ -1,5 +1,5 @@
 """The sheet the Export button writes is laid out like the command line's export: number formats on whole
-columns (set before the values), widths and header notes, all from the schema."""
+columns (set before the values), widths, header notes and dropdowns, all from the schema."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from crmxl.workbook.templates import build_template
 from crmxl.workbook.xlwings_engine import open_book
 from crmxl.xl import macros
 
+LAST_ROW = 1_048_576
 TEXT = {Kind.ACCOUNT_NUMBER, Kind.IDENTIFIER, Kind.CEP, Kind.PHONE, Kind.PORTFOLIO, Kind.TEXT, Kind.EMAIL,
         Kind.QUALIFICATIONS}  # what a later edit must keep as typed: a CEP 01310100, a phone
 
@@ -86,3 +87,29 @@ def test_a_cep_of_digits_stays_text_without_an_apostrophe(env):
     (cell,) = [c for (c,) in sheet[f"{letter}2:{letter}{sheet.max_row}"] if str(c.value).endswith("1310100")]
     assert cell.value == "01310100" and cell.data_type == "s" and cell.number_format == "@"
     assert not cell.quotePrefix
+
+
+def _validation(sheet, letter: str):
+    found = [dv for dv in sheet.data_validations.dataValidation if f"{letter}2:{letter}{LAST_ROW}" in str(dv.sqref)]
+    return found[0] if found else None
+
+
+@pytest.mark.parametrize("tpl, lang", [(ACCOUNTS, "en"), (CONTACTS, "pt-BR")])
+def test_the_exported_sheet_has_dropdowns_for_types_and_ufs(env, tpl, lang):
+    from crmxl.domain.enums import UFS, AccountType, ContactType
+
+    _db, tmp = env
+    sheet = _exported(tmp, tpl, lang)
+    lists = {Kind.ACCOUNT_TYPE: [t.value for t in AccountType], Kind.CONTACT_TYPE: [t.value for t in ContactType],
+             Kind.UF: list(UFS)}
+    seen = 0
+    for letter, col in _columns(sheet, tpl, lang):
+        dv = _validation(sheet, letter)
+        if col.kind in lists:
+            seen += 1
+            assert dv is not None and dv.type == "list", (letter, col.field)
+            assert dv.formula1 == '"' + ",".join(lists[col.kind]) + '"'
+            assert dv.showErrorMessage and dv.errorStyle in (None, "stop") and not dv.showDropDown
+        else:
+            assert dv is None, (letter, col.field)
+    assert seen >= 1
