@@ -8,11 +8,12 @@ import click
 import typer
 from typer.exceptions import TyperException
 
-from sqlalchemy.exc import ArgumentError, DatabaseError, IntegrityError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DatabaseError, DataError, IntegrityError
 
 from crmxl import __version__
 from crmxl.cli import addin, common, data, exporting, importing, templates, web
-from crmxl.db.session import CONCURRENCY_STATES, ConcurrentChange, describe_error, sqlstate
+from crmxl.db.session import CONCURRENCY_STATES, ConcurrentChange, describe_error, refused, sqlstate
 from crmxl.errors import CrmxlError, DatabaseUnavailable
 
 app = typer.Typer(
@@ -65,11 +66,14 @@ def run(argv: list[str] | None = None) -> int:
     except DatabaseError as exc:  # a database that went away, is locked, or is no database at all
         if isinstance(exc, IntegrityError):
             return _unexpected(exc)
+        if isinstance(exc, DataError):  # a value the database refused: the database itself works
+            return _refuse(refused(exc), argv)
         return _refuse(ConcurrentChange("concurrent_change", detail=describe_error(exc))
                        if sqlstate(exc) in CONCURRENCY_STATES
-                       else DatabaseUnavailable("database_unavailable", url="", detail=describe_error(exc)), argv)
+                       else DatabaseUnavailable("database_unavailable", url=_database_url(argv),
+                                                detail=describe_error(exc)), argv)
     except ArgumentError as exc:  # a database URL SQLAlchemy cannot use
-        return _refuse(DatabaseUnavailable("database_unavailable", url="", detail=str(exc)), argv)
+        return _refuse(DatabaseUnavailable("database_unavailable", url=_database_url(argv), detail=str(exc)), argv)
     except OSError as exc:  # a folder that cannot be written, a disk that is full
         common.err_console.print(common.error_text(f"{exc.filename or ''}: {exc.strerror or exc}. "
                                                    "Nothing was committed by the failed step."), highlight=False)
@@ -111,6 +115,19 @@ def _lang(argv: list[str] | None) -> str | None:
         return common.settings().lang
     except CrmxlError:
         return None
+
+
+def _database_url(argv: list[str] | None) -> str:
+    """The database the command was given (--db, else the settings'), its password hidden."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    url = next((a.split("=", 1)[1] for a in args if a.startswith("--db=")), None)
+    if url is None and "--db" in args and args.index("--db") + 1 < len(args):
+        url = args[args.index("--db") + 1]
+    try:
+        url = url or common.settings().database_url
+        return make_url(url).render_as_string(hide_password=True)
+    except (CrmxlError, ArgumentError):
+        return url or "?"
 
 
 def _quiet_unraisable(info) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, event, select
 from sqlalchemy.engine import Connection, Engine, make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, DataError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from crmxl import i18n
@@ -24,6 +24,14 @@ CONCURRENCY_STATES = {"40001", "40P01"}  # serialization_failure, deadlock_detec
 
 class ConcurrentChange(Conflict):
     """The server aborted the transaction because a concurrent one touched the same rows (nothing was written)."""
+
+
+class ValueRefused(UnusableInput):
+    """The database refused a value (too long, out of range): the database works, the value does not fit it."""
+
+
+def refused(exc: DataError) -> ValueRefused:
+    return ValueRefused("database_refused_value", detail=describe_error(exc))
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -77,6 +85,9 @@ class Database:
         except OperationalError as exc:
             session.rollback()
             raise self.unavailable(exc) from None
+        except DataError as exc:
+            session.rollback()
+            raise refused(exc) from None
         except BaseException:
             session.rollback()
             raise
@@ -91,6 +102,8 @@ class Database:
                 yield conn
         except OperationalError as exc:
             raise self.unavailable(exc) from None
+        except DataError as exc:
+            raise refused(exc) from None
 
     def unavailable(self, exc: OperationalError) -> Conflict | DatabaseUnavailable:
         """The ``CrmxlError`` for a driver's operational error: a concurrent transaction won (deadlock,
@@ -150,6 +163,10 @@ i18n.register(
         "database_unavailable": {
             "en": "The database {url} cannot be used right now: {detail}",
             "pt-BR": "O banco de dados {url} não pode ser usado agora: {detail}",
+        },
+        "database_refused_value": {
+            "en": "The database refused a value, and nothing was written: {detail}",
+            "pt-BR": "O banco de dados recusou um valor, e nada foi gravado: {detail}",
         },
         "concurrent_change": {
             "en": "Nothing was written: another user changed the same rows at the same time ({detail}). "

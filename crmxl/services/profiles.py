@@ -15,6 +15,7 @@ from crmxl.errors import Conflict, NotFound, PermissionDenied, UnusableInput
 from crmxl.schema import TEMPLATES, importable_columns
 from crmxl.services.access import Actor
 from crmxl.services.history import audit
+from crmxl.services.limits import check_length
 
 PROFILES = ExportProfile.__table__
 ENTITIES = tuple(TEMPLATES)
@@ -136,6 +137,7 @@ def add_profile(db: Database, actor: Actor, name: str, entity: str, columns=None
     name = name.strip()
     if not name:
         raise UnusableInput("profile_name_empty")
+    check_length(name, ExportProfile.name, "profile_name_too_long")
     with db.transaction() as conn:
         cols, flt = normalise(entity, columns, filters or Filters(), _known_logins(conn))
         if conn.execute(select(PROFILES.c.id).where(PROFILES.c.name == name)).first() is not None:
@@ -158,6 +160,7 @@ def edit_profile(db: Database, actor: Actor, name: str, *, new_name: str | None 
         target = name if new_name is None else new_name.strip()
         if not target:
             raise UnusableInput("profile_name_empty")
+        check_length(target, ExportProfile.name, "profile_name_too_long")
         if target != name and conn.execute(select(PROFILES.c.id).where(PROFILES.c.name == target)).first():
             raise Conflict("profile_exists", name=target)
         conn.execute(update(PROFILES).where(PROFILES.c.name == name).values(
@@ -203,6 +206,9 @@ i18n.register({
     "profile_exists": {"en": "An export profile named '{name}' exists already.",
                        "pt-BR": "Já existe um perfil de exportação chamado '{name}'."},
     "profile_name_empty": {"en": "A profile needs a name.", "pt-BR": "Um perfil precisa de um nome."},
+    "profile_name_too_long": {
+        "en": "An export profile's name may have at most {limit} characters; this one has {length}.",
+        "pt-BR": "O nome de um perfil de exportação pode ter no máximo {limit} caracteres; este tem {length}."},
     "profile_forbidden": {"en": "User {login} may not change export profiles (managers and admins may).",
                           "pt-BR": "O usuário {login} não pode alterar perfis de exportação (gerentes e admins podem)."},
     "profile_not_yours": {"en": "User {login} may not change the export profile '{name}': it is {owner}'s "

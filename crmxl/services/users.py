@@ -12,6 +12,7 @@ from crmxl.domain.errors import FieldError
 from crmxl.errors import Conflict, NotFound, PermissionDenied, UnusableInput
 from crmxl.services.access import Actor, actor_for
 from crmxl.services.history import audit
+from crmxl.services.limits import check_length
 from crmxl.services.passwords import hash_password, hash_token, new_api_token, verify_password
 
 MIN_PASSWORD = 8
@@ -34,6 +35,8 @@ def add_user(db: Database, actor: Actor | None, login: str, name: str, role: str
     login = login.strip()
     if not login or " " in login:
         raise UnusableInput("user_login_invalid", login=login)
+    check_length(login, User.login, "user_login_too_long")  # the Portfolio column of the templates holds as much
+    check_length(name, User.name, "user_name_too_long")
     if password is not None:
         _check_password(password)
     with db.transaction() as conn:
@@ -107,6 +110,13 @@ i18n.register({
                          "pt-BR": "O usuário {login} não pode gerenciar outros usuários (admins podem)."},
     "user_role_invalid": {"en": "Invalid role: {detail}", "pt-BR": "Papel inválido: {detail}"},
     "user_login_invalid": {"en": "Invalid login '{login}'.", "pt-BR": "Login inválido '{login}'."},
+    "user_login_too_long": {
+        "en": "A login may have at most {limit} characters (what the Portfolio column of the model workbooks "
+              "holds); this one has {length}.",
+        "pt-BR": "Um login pode ter no máximo {limit} caracteres (o que a coluna Carteira das planilhas modelo "
+                 "comporta); este tem {length}."},
+    "user_name_too_long": {"en": "A user's name may have at most {limit} characters; this one has {length}.",
+                           "pt-BR": "O nome de um usuário pode ter no máximo {limit} caracteres; este tem {length}."},
     "user_exists": {"en": "A user with the login {login} exists already.",
                     "pt-BR": "Já existe um usuário com o login {login}."},
 })
