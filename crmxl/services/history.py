@@ -23,6 +23,7 @@ from crmxl.db.session import Database, bump_data_version
 from crmxl.errors import Conflict, NotFound, PermissionDenied, UnusableInput
 from crmxl.services.access import Actor
 from crmxl.services.bulk import Bulk
+from crmxl.services.limits import fit
 from crmxl.services.progress import Progress, no_progress
 from crmxl.services.restore import ENTITIES, Restore
 
@@ -46,6 +47,9 @@ class BatchRecorder:
     file_sha256: str | None = None
     changes: list[dict[str, Any]] = field(default_factory=list)
     batch_id: int | None = None
+
+    def __post_init__(self) -> None:  # a file's name is only shown: kept cut to its column, never refused
+        self.file_name = fit(self.file_name, BATCHES.c.file_name)
 
     def start(self) -> int:
         result = self.conn.execute(
@@ -247,7 +251,7 @@ def last_import(db: Database, actor: Actor, file_name: str | None = None) -> Bat
     query = select(BATCHES).where(BATCHES.c.user_login == actor.login, BATCHES.c.status == "committed",
                                   BATCHES.c.kind.like("import_%"))
     if file_name is not None:
-        query = query.where(BATCHES.c.file_name == file_name)
+        query = query.where(BATCHES.c.file_name == fit(file_name, BATCHES.c.file_name))  # as it was stored
     with db.transaction() as conn:
         row = conn.execute(query.order_by(BATCHES.c.id.desc()).limit(1)).first()
     return None if row is None else _summary(row)

@@ -17,9 +17,9 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from crmxl import i18n
 from crmxl.config import Settings, data_dir, load_settings
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 
-from crmxl.db.session import Database, describe_error
+from crmxl.db.session import Database, describe_error, refused
 from crmxl.domain.enums import without_portfolio_label
 from crmxl.errors import Conflict, CrmxlError, DatabaseUnavailable, NotFound, PermissionDenied
 from crmxl.services.access import Actor
@@ -151,6 +151,10 @@ def _handlers(app: FastAPI, templates: Jinja2Templates) -> None:
     async def database_gone(request: Request, exc: OperationalError):
         return page(request, 503, DatabaseUnavailable("database_unavailable", url=state(request).db.safe_url,
                                                       detail=describe_error(exc)).render(lang_of(request)))
+
+    @app.exception_handler(DataError)
+    async def value_refused(request: Request, exc: DataError):  # the database works: a value did not fit it
+        return page(request, 400, refused(exc).render(lang_of(request)))
 
     @app.exception_handler(NotSignedIn)
     async def not_signed_in(request: Request, exc: NotSignedIn):
