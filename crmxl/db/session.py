@@ -43,13 +43,28 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
-def make_engine(url: str) -> Engine:
+# the databases crmxl works with, and the drivers it ships: {scheme: (its other spellings, the driver used)}
+SUPPORTED = {"sqlite": (("sqlite+pysqlite",), "sqlite"),
+             "postgresql": (("postgresql+psycopg", "postgres"), "postgresql+psycopg")}
+
+
+def supported_url(url: str):
+    """``url`` parsed, with the driver crmxl uses; a URL of another database (MySQL...), of a driver not
+    shipped, or no URL at all is refused, naming the databases crmxl works with."""
     try:
         parsed = make_url(url)
-    except ArgumentError:
+        parsed.port  # noqa: B018  (a port that is no number fails here, not in the driver)
+    except (ArgumentError, ValueError):
         raise UnusableInput("database_url_invalid", url=url) from None
-    if parsed.drivername == "postgresql":
-        parsed = parsed.set(drivername="postgresql+psycopg")
+    for scheme, (spellings, driver) in SUPPORTED.items():
+        if parsed.drivername in (scheme, *spellings):
+            return parsed.set(drivername=driver)
+    raise UnusableInput("database_url_unsupported", url=parsed.render_as_string(hide_password=True),
+                        scheme=parsed.drivername)
+
+
+def make_engine(url: str) -> Engine:
+    parsed = supported_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
@@ -157,8 +172,16 @@ def describe_error(exc: Exception) -> str:
 i18n.register(
     {
         "database_url_invalid": {
-            "en": "Not a database URL: {url}",
-            "pt-BR": "URL de banco de dados inválida: {url}",
+            "en": "Not a database URL: {url}. crmxl works with SQLite (sqlite:///path/to/file.sqlite3) and "
+                  "PostgreSQL (postgresql://user@host/database).",
+            "pt-BR": "URL de banco de dados inválida: {url}. O crmxl trabalha com SQLite "
+                     "(sqlite:///caminho/do/arquivo.sqlite3) e PostgreSQL (postgresql://usuario@servidor/banco).",
+        },
+        "database_url_unsupported": {
+            "en": "crmxl cannot use the database {url} ({scheme}): it works with SQLite "
+                  "(sqlite:///path/to/file.sqlite3) and PostgreSQL (postgresql://user@host/database).",
+            "pt-BR": "O crmxl não pode usar o banco de dados {url} ({scheme}): ele trabalha com SQLite "
+                     "(sqlite:///caminho/do/arquivo.sqlite3) e PostgreSQL (postgresql://usuario@servidor/banco).",
         },
         "database_unavailable": {
             "en": "The database {url} cannot be used right now: {detail}",

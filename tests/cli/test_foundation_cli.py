@@ -85,7 +85,7 @@ def test_usage_errors_are_exit_2_with_the_reason_not_an_unexpected_error(cli, ar
 
 @pytest.mark.parametrize("make, says", [
     (lambda tmp: f"sqlite:///{_not_a_database(tmp)}", "cannot be used right now"),
-    (lambda tmp: "foo://x", "cannot be used right now"),
+    (lambda tmp: "foo://x", "it works with SQLite"),
 ])
 def test_a_database_url_that_is_no_database_is_a_clear_error(cli, tmp_path, make, says):
     result = cli("history", "--db", make(tmp_path))
