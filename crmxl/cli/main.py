@@ -12,7 +12,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DatabaseError, DataError, IntegrityError
 
 from crmxl import __version__
-from crmxl.cli import addin, common, data, exporting, importing, templates, web
+from crmxl.cli import addin, common, data, exporting, importing, templates, usage, web
 from crmxl.db.session import CONCURRENCY_STATES, ConcurrentChange, describe_error, refused, sqlstate
 from crmxl.errors import CrmxlError, DatabaseUnavailable
 
@@ -55,6 +55,9 @@ def run(argv: list[str] | None = None) -> int:
         common.err_console.print("Aborted.")
         return 2
     except (click.ClickException, TyperException) as exc:  # usage errors (typer 0.29 bundles its own click)
+        answer = usage.json_answer(app, exc, list(sys.argv[1:] if argv is None else argv), _lang(argv))
+        if answer is not None:  # --json: the one JSON object on stdout; the usage text still on stderr
+            typer.echo(answer)
         show = getattr(exc, "show", None)
         if show is None:
             common.err_console.print(common.error_text(str(exc)), highlight=False)
