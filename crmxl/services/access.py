@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -56,6 +56,25 @@ def portfolio_logins(db: Session | Connection, actor: Actor) -> list[str]:
     return sorted(db.scalars(select(User.login).where(User.role.in_(PORTFOLIO_ROLES), User.active.is_(True))))
 
 
+def same_login(column, login: str):
+    """The clause "``column`` is ``login`` in any case": logins are unique regardless of case (the database's
+    unique index on lower(login) says so too), so a login typed in any case names one user."""
+    return func.lower(column) == func.lower(login)
+
+
+def stored_login(db: Session | Connection, login: str | None) -> str | None:
+    """The login as it is stored of the user ``login`` names in any case (active or not); None if none."""
+    if login is None:
+        return None
+    return db.scalar(select(User.login).where(same_login(User.login, login)))
+
+
+def as_stored(db: Session | Connection, login: str | None) -> str | None:
+    """``login`` spelt as stored when a user has it in any case, else as it was typed (for the check that
+    refuses it to say what was typed)."""
+    return stored_login(db, login) or login
+
+
 def actor_for(session: Session, login: str) -> Actor:
     user = session.scalar(select(User).where(User.login == login))
     if user is None or not user.active:
@@ -93,6 +112,10 @@ i18n.register(
         "user_unknown": {
             "en": "There is no active user with the login {login}.",
             "pt-BR": "Não existe usuário ativo com o login {login}.",
+        },
+        "login_unknown": {
+            "en": "There is no user with the login {login}.",
+            "pt-BR": "Não existe usuário com o login {login}.",
         },
         "no_acting_user": {
             "en": "Who is acting? Give --as LOGIN or set `login` in the config file.",

@@ -10,7 +10,7 @@ from crmxl.db.session import Database
 from crmxl.domain.enums import Role, parse_enum
 from crmxl.domain.errors import FieldError
 from crmxl.errors import Conflict, NotFound, PermissionDenied, UnusableInput
-from crmxl.services.access import Actor, actor_for
+from crmxl.services.access import Actor, actor_for, same_login, stored_login
 from crmxl.services.history import audit
 from crmxl.services.limits import check_length
 from crmxl.services.passwords import hash_password, hash_token, new_api_token, verify_password
@@ -41,11 +41,14 @@ def add_user(db: Database, actor: Actor | None, login: str, name: str, role: str
         _check_password(password)
     with db.transaction() as conn:
         users = User.__table__
-        if conn.execute(select(users.c.id).where(users.c.login == login)).first():
+        existing = stored_login(conn, login)
+        if existing == login:
             raise Conflict("user_exists", login=login)
+        if existing is not None:
+            raise Conflict("user_exists_other_case", login=login, existing=existing)
         manager_id = None
         if manager:
-            manager_id = conn.execute(select(users.c.id).where(users.c.login == manager,
+            manager_id = conn.execute(select(users.c.id).where(same_login(users.c.login, manager),
                                                                users.c.role == "manager")).scalar()
             if manager_id is None:
                 raise NotFound("manager_unknown", login=manager)
@@ -117,6 +120,9 @@ i18n.register({
                  "comporta); este tem {length}."},
     "user_name_too_long": {"en": "A user's name may have at most {limit} characters; this one has {length}.",
                            "pt-BR": "O nome de um usuário pode ter no máximo {limit} caracteres; este tem {length}."},
+    "user_exists_other_case": {
+        "en": "The login {login} is taken: the user {existing} has it (logins are the same in any case).",
+        "pt-BR": "O login {login} já está em uso: o usuário {existing} o tem (logins são iguais em qualquer caixa)."},
     "user_exists": {"en": "A user with the login {login} exists already.",
                     "pt-BR": "Já existe um usuário com o login {login}."},
 })
