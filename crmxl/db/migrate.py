@@ -9,11 +9,12 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import OperationalError
 
 from crmxl.db.session import Database, describe_error
-from crmxl.errors import DatabaseUnavailable
+from crmxl.errors import Conflict, DatabaseUnavailable
 
 
 def alembic_config() -> Config:
@@ -72,3 +73,17 @@ def _upgrade_sqlite(conn: Connection, cfg: Config, revision: str) -> None:
 
 def is_current(db: Database) -> bool:
     return current_revision(db) == head_revision()
+
+
+def refuse_case_duplicates(conn: Connection, table: str, column: str, code: str) -> None:
+    """For a migration adding a unique index on lower(``column``): stop (the migration is rolled back) when
+    ``table`` holds values of ``column`` that differ only in case, naming them in the message ``code``."""
+    rows = conn.execute(text(
+        f"SELECT lower({column}), {column} FROM {table} WHERE lower({column}) IN "
+        f"(SELECT lower({column}) FROM {table} GROUP BY lower({column}) HAVING count(*) > 1) "
+        f"ORDER BY lower({column}), {column}")).all()
+    if rows:
+        groups: dict[str, list[str]] = {}
+        for key, value in rows:
+            groups.setdefault(key, []).append(value)
+        raise Conflict(code, values="; ".join(" / ".join(g) for g in groups.values()))

@@ -134,6 +134,8 @@ class Contact(Base):
 
 class ExportProfile(Base):
     __tablename__ = "export_profiles"
+    # names are unique regardless of case: `profiles show alfa` finds Alfa
+    __table_args__ = (Index("uq_export_profiles_lower_name", func.lower("name"), unique=True),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)

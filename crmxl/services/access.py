@@ -76,7 +76,7 @@ def as_stored(db: Session | Connection, login: str | None) -> str | None:
 
 
 def actor_for(session: Session, login: str) -> Actor:
-    user = session.scalar(select(User).where(User.login == login))
+    user = session.scalar(select(User).where(same_login(User.login, login)))
     if user is None or not user.active:
         raise NotFound("user_unknown", login=login)
     role = Role(user.role)

@@ -20,7 +20,7 @@ from crmxl.db.session import Database
 from crmxl.domain.enums import AccountType, parse_enum, parse_uf
 from crmxl.errors import NotFound, UnusableInput
 from crmxl.schema import TEMPLATES, importable_columns
-from crmxl.services.access import Actor
+from crmxl.services.access import Actor, as_stored
 from crmxl.services.export_query import ROWS, count_rows
 from crmxl.services.profiles import Filters, Profile, default_profile, get_profile
 from crmxl.services.progress import Progress, no_progress
@@ -104,6 +104,8 @@ def export(db: Database, actor: Actor, entity: str, out: Path, *, portfolios: Se
     chosen = get_profile(db, profile) if profile else default_profile(db, entity)
     if chosen.entity != entity:
         raise UnusableInput("export_profile_entity", name=chosen.name, entity=chosen.entity, wanted=entity)
+    with db.transaction() as conn:  # logins in any case: as stored
+        portfolios = [as_stored(conn, p.strip()) for p in portfolios]
     flt = resolve_filters(actor, chosen, portfolios=portfolios, without_portfolio=without_portfolio, types=types,
                           ufs=ufs, active=active)
     tpl = TEMPLATES[entity]

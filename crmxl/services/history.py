@@ -21,7 +21,7 @@ from crmxl.db.models import AuditEvent, ImportBatch, Qualification, RowChange, U
 from crmxl.domain.enums import WITHOUT_PORTFOLIO
 from crmxl.db.session import Database, bump_data_version
 from crmxl.errors import Conflict, NotFound, PermissionDenied, UnusableInput
-from crmxl.services.access import Actor
+from crmxl.services.access import Actor, as_stored
 from crmxl.services.bulk import Bulk
 from crmxl.services.limits import fit
 from crmxl.services.progress import Progress, no_progress
@@ -144,7 +144,7 @@ class Filters:
         check_days(self.since, self.until)
         clauses: list[Any] = []
         if self.user:
-            clauses.append(BATCHES.c.user_login == self.user)
+            clauses.append(BATCHES.c.user_login == as_stored(conn, self.user))
         if self.kind == "import":  # import_accounts, import_contacts
             clauses.append(BATCHES.c.kind.startswith("import_"))
         elif self.kind:

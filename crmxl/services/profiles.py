@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 
 from crmxl import i18n
 from crmxl.db.models import ExportProfile, User, utcnow
@@ -62,7 +62,7 @@ class Profile:
 def normalise(entity: str, columns: list[str] | tuple[str, ...] | None, filters: Filters,
               known_logins: set[str]) -> tuple[tuple[str, ...], Filters]:
     """Check a profile's parts; the columns an export needs to be imported back are always included
-    (``importable_columns``)."""
+    (``importable_columns``). Portfolio logins may be typed in any case: they are kept as stored."""
     if entity not in TEMPLATES:
         raise UnusableInput("profile_entity_unknown", entity=entity, known=", ".join(ENTITIES))
     tpl = TEMPLATES[entity]
@@ -71,7 +71,8 @@ def normalise(entity: str, columns: list[str] | tuple[str, ...] | None, filters:
     if unknown:
         raise UnusableInput("profile_column_unknown", columns=", ".join(unknown), known=", ".join(tpl.fields))
     ordered = importable_columns(tpl, wanted)
-    missing = [p for p in filters.portfolios if p not in known_logins]
+    stored = {login.lower(): login for login in known_logins}
+    missing = [p for p in filters.portfolios if p.lower() not in stored]
     if missing:
         raise UnusableInput("profile_login_unknown", logins=", ".join(missing))
     try:
@@ -79,7 +80,8 @@ def normalise(entity: str, columns: list[str] | tuple[str, ...] | None, filters:
         ufs = tuple(parse_uf(u) for u in filters.ufs)
     except ValueError as exc:
         raise UnusableInput("profile_filter_invalid", detail=str(exc)) from None
-    checked = Filters(tuple(dict.fromkeys(filters.portfolios)), filters.without_portfolio, types, filters.active, ufs)
+    portfolios = tuple(dict.fromkeys(stored[p.lower()] for p in filters.portfolios))
+    checked = Filters(portfolios, filters.without_portfolio, types, filters.active, ufs)
     checked.check()
     return ordered, checked
 
@@ -101,9 +103,25 @@ def list_profiles(db: Database, entity: str | None = None) -> list[Profile]:
         return [_row_to_profile(r) for r in conn.execute(query)]
 
 
+def same_name(name: str):
+    """Profile names are unique regardless of case (a unique index on lower(name) says so too): any case finds one."""
+    return func.lower(PROFILES.c.name) == func.lower(name)
+
+
+def _existing_name(conn, name: str) -> str | None:
+    return conn.execute(select(PROFILES.c.name).where(same_name(name))).scalar()
+
+
+def _refuse_taken(conn, name: str, renaming: str | None = None) -> None:
+    existing = _existing_name(conn, name)
+    if existing is not None and existing != renaming:
+        raise Conflict("profile_exists", name=existing)
+
+
 def get_profile(db: Database, name: str) -> Profile:
+    """The profile named ``name`` in any case."""
     with db.transaction() as conn:
-        row = conn.execute(select(PROFILES).where(PROFILES.c.name == name)).first()
+        row = conn.execute(select(PROFILES).where(same_name(name))).first()
     if row is None:
         raise NotFound("profile_unknown", name=name)
     return _row_to_profile(row)
@@ -140,8 +158,7 @@ def add_profile(db: Database, actor: Actor, name: str, entity: str, columns=None
     check_length(name, ExportProfile.name, "profile_name_too_long")
     with db.transaction() as conn:
         cols, flt = normalise(entity, columns, filters or Filters(), _known_logins(conn))
-        if conn.execute(select(PROFILES.c.id).where(PROFILES.c.name == name)).first() is not None:
-            raise Conflict("profile_exists", name=name)
+        _refuse_taken(conn, name)
         now = utcnow()
         conn.execute(insert(PROFILES).values(name=name, entity=entity, columns=list(cols), filters=flt.as_json(),
                                              is_default=False, created_by=actor.login, created_at=now, updated_at=now))
@@ -153,6 +170,7 @@ def add_profile(db: Database, actor: Actor, name: str, entity: str, columns=None
 def edit_profile(db: Database, actor: Actor, name: str, *, new_name: str | None = None, columns=None,
                  filters: Filters | None = None) -> Profile:
     current = get_profile(db, name)
+    name = current.name
     _require_may_change(actor, current)
     with db.transaction() as conn:
         cols, flt = normalise(current.entity, columns or current.columns, filters or current.filters,
@@ -161,8 +179,8 @@ def edit_profile(db: Database, actor: Actor, name: str, *, new_name: str | None 
         if not target:
             raise UnusableInput("profile_name_empty")
         check_length(target, ExportProfile.name, "profile_name_too_long")
-        if target != name and conn.execute(select(PROFILES.c.id).where(PROFILES.c.name == target)).first():
-            raise Conflict("profile_exists", name=target)
+        if target != name:
+            _refuse_taken(conn, target, renaming=name)  # Alfa may become ALFA, not the name of another
         conn.execute(update(PROFILES).where(PROFILES.c.name == name).values(
             name=target, columns=list(cols), filters=flt.as_json(), updated_at=utcnow()))
         audit(conn, actor.login, "profile_edit", f"profile:{name}", name=target, columns=list(cols),
@@ -173,6 +191,7 @@ def edit_profile(db: Database, actor: Actor, name: str, *, new_name: str | None 
 def delete_profile(db: Database, actor: Actor, name: str) -> None:
     _require_manager(actor)
     profile = get_profile(db, name)
+    name = profile.name
     if profile.is_default:
         raise Conflict("profile_default_kept", name=name)
     _require_may_change(actor, profile)

@@ -18,7 +18,7 @@ from crmxl.domain.account_number import detect_account_number, display_account_n
 from crmxl.domain.enums import PORTFOLIO_ROLES, WITHOUT_PORTFOLIO, AccountType, parse_enum
 from crmxl.domain.errors import FieldError
 from crmxl.errors import Conflict, NotFound, UnusableInput
-from crmxl.services.access import Actor
+from crmxl.services.access import Actor, as_stored
 from crmxl.services.bulk import Bulk
 from crmxl.services.history import BatchRecorder
 from crmxl.services.images import chunks, load_images
@@ -70,7 +70,10 @@ def _target_id(conn, login: str | None) -> int | None:
 
 def plan_transfer(db: Database, actor: Actor, from_login: str | None, to_login: str | None, *,
                   types: Sequence[str] = (), accounts: Sequence[str] = ()) -> TransferPlan:
-    """The accounts of ``from_login`` (None: Without Portfolio) that would move to ``to_login``."""
+    """The accounts of ``from_login`` (None: Without Portfolio) that would move to ``to_login`` (logins in any
+    case: the plan names them as stored)."""
+    with db.transaction() as conn:
+        from_login, to_login = as_stored(conn, from_login), as_stored(conn, to_login)
     if from_login == to_login:
         raise UnusableInput("transfer_same_portfolio", portfolio=from_login or WITHOUT_PORTFOLIO)
     actor.require(from_login)

@@ -60,13 +60,14 @@ def add_user(db: Database, actor: Actor | None, login: str, name: str, role: str
 
 
 def set_password(db: Database, actor: Actor | None, login: str, password: str) -> None:
-    if actor is not None and not actor.is_admin and actor.login != login:
+    if actor is not None and not actor.is_admin and actor.login.lower() != login.lower():
         raise PermissionDenied("users_admin_only", login=actor.login)
     _check_password(password)
     with db.session() as session:
-        user = session.scalar(select(User).where(User.login == login))
+        user = session.scalar(select(User).where(same_login(User.login, login)))
         if user is None:
             raise NotFound("user_unknown", login=login)
+        login = user.login
         user.password_hash = hash_password(password)
     with db.transaction() as conn:
         audit(conn, actor.login if actor else "cli", "user_password", f"user:{login}")
@@ -75,22 +76,23 @@ def set_password(db: Database, actor: Actor | None, login: str, password: str) -
 def authenticate(db: Database, login: str, password: str) -> Actor | None:
     """The user's Actor when the password is right, else None (same answer for unknown users)."""
     with db.session() as session:
-        user = session.scalar(select(User).where(User.login == login, User.active.is_(True)))
+        user = session.scalar(select(User).where(same_login(User.login, login), User.active.is_(True)))
         stored = user.password_hash if user else None
         if not verify_password(stored, password):
             return None
-        return actor_for(session, login)
+        return actor_for(session, user.login)
 
 
 def issue_token(db: Database, actor: Actor | None, login: str) -> str:
     """A new API token for ``login`` (shown once; only its hash is stored, replacing the previous one)."""
-    if actor is not None and not actor.is_admin and actor.login != login:
+    if actor is not None and not actor.is_admin and actor.login.lower() != login.lower():
         raise PermissionDenied("users_admin_only", login=actor.login)
     token, digest = new_api_token()
     with db.session() as session:
-        user = session.scalar(select(User).where(User.login == login))
+        user = session.scalar(select(User).where(same_login(User.login, login)))
         if user is None:
             raise NotFound("user_unknown", login=login)
+        login = user.login
         user.api_token_hash = digest
     with db.transaction() as conn:
         audit(conn, actor.login if actor else "cli", "user_token", f"user:{login}")

@@ -57,7 +57,7 @@ def test_add_keeps_the_order_adds_the_mandatory_columns_and_normalises_filters(d
                                 "qualifications")  # which contact a row shows, and its type, with them
     assert added.filters == Filters(("agent.sp1",), False, ("MEDICAL",), True, ("SP",))
     assert get_profile(db, "SP doctors") == added
-    contacts = add_profile(db, manager, "contact e-mails", "contacts", ["email", "name"])
+    contacts = add_profile(db, manager, "Contacts by e-mail", "contacts", ["email", "name"])
     assert contacts.columns == ("account_number", "identifier", "type", "email", "name")
 
 

@@ -13,7 +13,7 @@ from alembic import op
 import sqlalchemy as sa
 
 from crmxl import i18n
-from crmxl.errors import Conflict
+from crmxl.db.migrate import refuse_case_duplicates
 
 revision = "0005"
 down_revision = "0004"
@@ -23,21 +23,8 @@ depends_on = None
 INDEX = "uq_users_lower_login"
 
 
-def refuse_case_duplicates(table: str, column: str, code: str) -> None:
-    """Stop (rolling back) when ``table`` holds values of ``column`` that differ only in case, naming them."""
-    rows = op.get_bind().execute(sa.text(
-        f"SELECT {column} FROM {table} WHERE lower({column}) IN "
-        f"(SELECT lower({column}) FROM {table} GROUP BY lower({column}) HAVING count(*) > 1) "
-        f"ORDER BY lower({column}), {column}")).scalars().all()
-    if rows:
-        groups: dict[str, list[str]] = {}
-        for value in rows:
-            groups.setdefault(value.lower(), []).append(value)
-        raise Conflict(code, values="; ".join(" / ".join(g) for g in groups.values()))
-
-
 def upgrade() -> None:
-    refuse_case_duplicates("users", "login", "migration_logins_differ_in_case")
+    refuse_case_duplicates(op.get_bind(), "users", "login", "migration_logins_differ_in_case")
     op.create_index(INDEX, "users", [sa.text("lower(login)")], unique=True)
 
 
