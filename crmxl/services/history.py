@@ -21,7 +21,7 @@ from crmxl.db.models import AuditEvent, ImportBatch, Qualification, RowChange, U
 from crmxl.domain.enums import WITHOUT_PORTFOLIO
 from crmxl.db.session import Database, bump_data_version
 from crmxl.errors import Conflict, NotFound, PermissionDenied, UnusableInput
-from crmxl.services.access import Actor, as_stored
+from crmxl.services.access import Actor, stored_login
 from crmxl.services.bulk import Bulk
 from crmxl.services.limits import fit
 from crmxl.services.progress import Progress, no_progress
@@ -143,8 +143,14 @@ class Filters:
     def where(self, conn: Connection, actor: Actor) -> list[Any]:
         check_days(self.since, self.until)
         clauses: list[Any] = []
-        if self.user:
-            clauses.append(BATCHES.c.user_login == as_stored(conn, self.user))
+        logins = _visible_logins(conn, actor)
+        if self.user:  # a login in any case; one that names no user is said so (not "no batches")
+            login = stored_login(conn, self.user)
+            if logins is not None and login not in logins:  # a non-admin learns nothing of other logins
+                raise NotFound("history_user_not_visible", login=self.user, actor=actor.login)
+            if login is None:
+                raise NotFound("login_unknown", login=self.user)
+            clauses.append(BATCHES.c.user_login == login)
         if self.kind == "import":  # import_accounts, import_contacts
             clauses.append(BATCHES.c.kind.startswith("import_"))
         elif self.kind:
@@ -153,7 +159,6 @@ class Filters:
             clauses.append(BATCHES.c.created_at >= dt.datetime.combine(self.since, dt.time()))
         if self.until is not None:
             clauses.append(BATCHES.c.created_at < dt.datetime.combine(self.until + dt.timedelta(days=1), dt.time()))
-        logins = _visible_logins(conn, actor)
         if logins is not None:
             clauses.append(BATCHES.c.user_login.in_(sorted(logins)))
         return clauses
@@ -310,6 +315,10 @@ def undo(db: Database, actor: Actor, batch_id: int, *, progress: Progress = no_p
 
 i18n.register(
     {
+        "history_user_not_visible": {
+            "en": "There is no user {login} among those whose batches {actor} may see.",
+            "pt-BR": "Não há usuário {login} entre aqueles cujos lotes {actor} pode ver.",
+        },
         "history_bad_date": {
             "en": "'{value}' is not a date: write it as YYYY-MM-DD, e.g. 2026-03-31.",
             "pt-BR": "'{value}' não é uma data: escreva-a como AAAA-MM-DD (YYYY-MM-DD), por exemplo 2026-03-31.",

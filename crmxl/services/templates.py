@@ -16,7 +16,7 @@ from crmxl.db.session import Database
 from crmxl.domain.enums import Role
 from crmxl.errors import NotFound, PermissionDenied, UnusableInput
 from crmxl.schema import ACCOUNTS, CONTACTS, LANGS
-from crmxl.services.access import Actor, actor_for, portfolio_logins
+from crmxl.services.access import Actor, actor_for, portfolio_logins, same_login
 from crmxl.workbook.layout import Lists
 from crmxl.workbook.templates import build_template
 
@@ -73,11 +73,14 @@ def distribute(db: Database, actor: Actor, manager_login: str, out_dir: Path, la
     with each file's template version and SHA-256. Only an admin or that manager may do it."""
     if lang not in LANGS:
         raise UnusableInput("template_lang_unknown", lang=lang, langs=", ".join(LANGS))
-    if not (actor.is_admin or actor.login == manager_login):
-        raise PermissionDenied("distribute_forbidden", login=actor.login, manager=manager_login)
-    with db.session() as session:
-        manager = session.scalar(select(User).where(User.login == manager_login))
-        if manager is None or manager.role != Role.MANAGER:
+    with db.session() as session:  # the manager's login in any case
+        manager = session.scalar(select(User).where(same_login(User.login, manager_login)))
+        if not (actor.is_admin or (manager is not None and manager.login == actor.login)):
+            raise PermissionDenied("distribute_forbidden", login=actor.login, manager=manager_login)
+        if manager is None:  # (only an admin learns that a login is no user's)
+            raise NotFound("login_unknown", login=manager_login)
+        manager_login = manager.login
+        if manager.role != Role.MANAGER:
             raise NotFound("manager_unknown", login=manager_login)
         agents = sorted(a.login for a in manager.agents if a.active)
     out_dir = Path(out_dir)
