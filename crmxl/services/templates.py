@@ -43,6 +43,8 @@ class Manifest:
     lang: str
     path: Path
     files: list[Distributed] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)  # workbooks of the earlier manifest, no longer distributed
+    kept: list[str] = field(default_factory=list)  # ... of which these changed since (an agent's work): left
 
     @property
     def agents(self) -> list[str]:
@@ -83,7 +85,10 @@ def distribute(db: Database, actor: Actor, manager_login: str, out_dir: Path, la
         if manager.role != Role.MANAGER:
             raise NotFound("manager_unknown", login=manager_login)
         agents = sorted(a.login for a in manager.agents if a.active)
+    if not agents:  # an empty manifest said nothing; nothing is written, an earlier distribution is kept
+        raise UnusableInput("distribute_no_agents", manager=manager_login)
     out_dir = Path(out_dir)
+    earlier = _earlier_files(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     written: list[Distributed] = []
     for agent in agents:
@@ -101,7 +106,34 @@ def distribute(db: Database, actor: Actor, manager_login: str, out_dir: Path, la
     partial = manifest.path.with_name(MANIFEST + ".part")
     partial.write_text(text, encoding="utf-8")
     os.replace(partial, manifest.path)
+    _remove_earlier(out_dir, earlier, {d.file for d in written}, manifest)
     return manifest
+
+
+def _earlier_files(out_dir: Path) -> dict[str, str]:
+    """The workbooks (name -> SHA-256) the manifest already in ``out_dir`` lists: bare crmxl-*.xlsx names only
+    (a manifest edited to name another file never makes us touch it); none when there is no readable one."""
+    try:
+        old = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
+        entries = [(e["file"], e["sha256"]) for e in old["files"]]
+    except (OSError, ValueError, TypeError, KeyError):
+        return {}
+    return {name: digest for name, digest in entries if isinstance(name, str) and isinstance(digest, str)
+            and name == Path(name).name and name.startswith("crmxl-") and name.endswith(".xlsx")}
+
+
+def _remove_earlier(out_dir: Path, earlier: dict[str, str], now: set[str], manifest: Manifest) -> None:
+    """Remove the earlier distribution's workbooks the new manifest does not list, as they were written; one
+    changed since (an agent filled it in) is left, and named."""
+    for name in sorted(set(earlier) - now):
+        path = out_dir / name
+        if not path.is_file() or path.is_symlink():
+            continue
+        if hashlib.sha256(path.read_bytes()).hexdigest() == earlier[name]:
+            path.unlink()
+            manifest.removed.append(name)
+        else:
+            manifest.kept.append(name)
 
 
 i18n.register({
@@ -109,6 +141,18 @@ i18n.register({
                         "pt-BR": "Não existe gerente com o login {login}."},
     "distribute_forbidden": {"en": "User {login} may not distribute templates to {manager}'s agents.",
                              "pt-BR": "O usuário {login} não pode distribuir modelos aos agentes de {manager}."},
+    "distribute_no_agents": {"en": "{manager} has no active agents: there is nothing to distribute (nothing was "
+                                   "written).",
+                             "pt-BR": "{manager} não tem agentes ativos: não há o que distribuir (nada foi "
+                                      "gravado)."},
+    "distribute_removed": {"en": "Removed {count} workbooks of the earlier distribution that this one does not "
+                                 "list: {files}.",
+                           "pt-BR": "Removidas {count} pastas de trabalho da distribuição anterior que esta não "
+                                    "lista: {files}."},
+    "distribute_kept": {"en": "Left in place, changed since they were distributed (not in the new manifest): "
+                              "{files}.",
+                        "pt-BR": "Mantidas, alteradas desde que foram distribuídas (fora do novo manifesto): "
+                                 "{files}."},
     "template_lang_unknown": {"en": "There are no templates in the language {lang}; use one of: {langs}.",
                               "pt-BR": "Não há modelos no idioma {lang}; use um destes: {langs}."},
 })

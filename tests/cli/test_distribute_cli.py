@@ -32,3 +32,29 @@ def test_distribute_finds_the_manager_in_any_case_and_names_an_unknown_one(cli, 
     foreign = cli("templates", "distribute", "--manager", "nobody", "--out", tmp_path / "n", *db, "--as", "mgr.south")
     assert foreign.exit_code == 2 and "may not distribute" in foreign.stderr  # learns nothing of other logins
     assert not (tmp_path / "n").exists()
+
+
+def test_distribute_to_a_manager_without_agents_is_refused_and_writes_nothing(cli, sqlite_demo_db, tmp_path):
+    db = ("--db", sqlite_demo_db.url, "--as", "admin")
+    assert cli("users", "add", "mgr.empty", "--name", "E", "--role", "manager", "--password", "pw12345678",
+               *db).exit_code == 0
+    result = cli("templates", "distribute", "--manager", "mgr.empty", "--out", tmp_path / "e", *db)
+    assert result.exit_code == 2 and "mgr.empty has no active agents" in result.stderr, result
+    assert not (tmp_path / "e").exists()
+
+
+def test_distributing_again_removes_our_earlier_workbooks_the_new_manifest_does_not_list(cli, sqlite_demo_db, tmp_path):
+    db = ("--db", sqlite_demo_db.url, "--as", "admin")
+    out = tmp_path / "d"
+    assert cli("templates", "distribute", "--manager", "mgr.south", "--out", out, *db).exit_code == 0
+    south = json.loads((out / "manifest.json").read_text())["files"]
+    changed = out / south[0]["file"]
+    changed.write_bytes(changed.read_bytes() + b"filled in by the agent")
+    (out / "crmxl-notes.xlsx").write_bytes(b"not ours")
+    again = cli("templates", "distribute", "--manager", "mgr.north", "--out", out, *db)
+    assert again.exit_code == 0, again.stderr
+    north = json.loads((out / "manifest.json").read_text())["files"]
+    left = sorted(p.name for p in out.glob("*.xlsx"))
+    assert left == sorted([e["file"] for e in north] + [changed.name, "crmxl-notes.xlsx"])
+    assert f"Removed {len(south) - 1} workbooks of the earlier distribution" in again.stdout
+    assert changed.name in again.stdout and "changed since" in again.stdout
