@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 
 from crmxl import i18n
@@ -16,6 +18,7 @@ from crmxl.services.limits import check_length
 from crmxl.services.passwords import hash_password, hash_token, new_api_token, verify_password
 
 MIN_PASSWORD = 8
+LOGIN = re.compile(r"[A-Za-z0-9._@-]+")
 
 
 def _check_password(password: str) -> None:
@@ -33,7 +36,7 @@ def add_user(db: Database, actor: Actor | None, login: str, name: str, role: str
     except FieldError as exc:
         raise UnusableInput("user_role_invalid", detail=str(exc)) from None
     login = login.strip()
-    if not login or " " in login:
+    if LOGIN.fullmatch(login) is None:  # ASCII: the same in any case on every database (SQLite folds ASCII only)
         raise UnusableInput("user_login_invalid", login=login)
     check_length(login, User.login, "user_login_too_long")  # the Portfolio column of the templates holds as much
     check_length(name, User.name, "user_name_too_long")
@@ -114,7 +117,9 @@ i18n.register({
     "users_admin_only": {"en": "User {login} may not manage other users (admins may).",
                          "pt-BR": "O usuário {login} não pode gerenciar outros usuários (admins podem)."},
     "user_role_invalid": {"en": "Invalid role: {detail}", "pt-BR": "Papel inválido: {detail}"},
-    "user_login_invalid": {"en": "Invalid login '{login}'.", "pt-BR": "Login inválido '{login}'."},
+    "user_login_invalid": {
+        "en": "Invalid login '{login}': a login is made of letters without accents, digits and . _ @ -.",
+        "pt-BR": "Login inválido '{login}': um login tem letras sem acento, dígitos e . _ @ -."},
     "user_login_too_long": {
         "en": "A login may have at most {limit} characters (what the Portfolio column of the model workbooks "
               "holds); this one has {length}.",

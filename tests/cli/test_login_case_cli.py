@@ -26,6 +26,14 @@ def test_a_login_differing_only_in_case_is_refused_naming_the_existing_one(cli, 
     assert _add(cli, url, "agent.sp9", "--manager", "mgr.south").exit_code == 0
 
 
+@pytest.mark.parametrize("login", ["ágent.sp9", "agent sp9", "agent/sp9", "agent;sp9", "Ágent"])
+def test_a_login_is_ascii_so_that_it_is_the_same_in_any_case_on_every_database(cli, sqlite_demo_db, login):
+    """SQLite's lower() folds ASCII letters only: 'Ágent' and 'ágent' would both be stored there."""
+    result = _add(cli, sqlite_demo_db.url, login, "--manager", "mgr.south")
+    assert result.exit_code == 2 and "letters without accents" in result.stderr, result.stderr
+    assert _add(cli, sqlite_demo_db.url, "Agent_SP-9@north", "--manager", "mgr.south").exit_code == 0
+
+
 @pytest.mark.parametrize("empty_db", BACKENDS, indirect=True)
 def test_the_database_itself_refuses_logins_differing_only_in_case(empty_db):
     db = Database(empty_db.url)
