@@ -110,6 +110,21 @@ class Template:
     def reads_version(self, version: str | None) -> bool:
         return version == self.version or version in self.compatible_versions
 
+    def is_newer(self, version: str | None) -> bool:
+        """``version`` (``2.0``) is later than this crmxl's: a file made by a newer crmxl."""
+        found, ours = _version_key(version), _version_key(self.version)
+        return found is not None and ours is not None and found > ours
+
+
+def _version_key(version: str | None) -> tuple[int, ...] | None:
+    parts = (version or "").strip().split(".")
+    if not all(p.isdigit() for p in parts):
+        return None
+    numbers = [int(p) for p in parts]
+    while len(numbers) > 1 and numbers[-1] == 0:  # 2 and 2.0 are the same version
+        numbers.pop()
+    return tuple(numbers)
+
 
 def column_letter(index: int) -> str:
     """0 -> A, 25 -> Z, 26 -> AA."""

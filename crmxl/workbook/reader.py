@@ -198,10 +198,11 @@ def _check_stamp(path: Path, tpl: Template, stamp: dict[str, str] | None) -> Non
     if found != tpl.id:
         raise UnusableInput("wrong_template", file=path.name, found=found, expected=tpl.id,
                             sheets=" / ".join(tpl.sheet_names))
-    version = stamp.get("version", "")
+    version = stamp.get("version", "").strip()
     if not tpl.reads_version(version):
-        raise UnusableInput("template_version_unsupported", file=path.name, version=version or "?",
-                            expected=tpl.id, expected_version=tpl.version)
+        code = ("template_version_missing" if not version else
+                "template_version_newer" if tpl.is_newer(version) else "template_version_unsupported")
+        raise UnusableInput(code, file=path.name, version=version, expected=tpl.id, expected_version=tpl.version)
 
 
 def _score(tpl: Template, row: list[Any]) -> int:

@@ -105,6 +105,22 @@ i18n.register(
             "pt-BR": "{file} é a versão {version} do modelo de {expected}, que este crmxl não consegue ler: "
                      "baixe o modelo atual (versão {expected_version}) e copie os dados para ele",
         },
+        "template_version_newer": {
+            "en": "{file} is version {version} of the {expected} template, made by a newer crmxl than this one "
+                  "(which reads version {expected_version}): update crmxl on this computer, or copy the data into "
+                  "this crmxl's template (version {expected_version})",
+            "pt-BR": "{file} é a versão {version} do modelo de {expected}, feita por um crmxl mais novo que este "
+                     "(que lê a versão {expected_version}): atualize o crmxl neste computador, ou copie os dados "
+                     "para o modelo deste crmxl (versão {expected_version})",
+        },
+        "template_version_missing": {
+            "en": "{file} has the {expected} template's stamp (sheet _crmxl) but the stamp has no version, so this "
+                  "crmxl cannot tell whether it can read it: download the current template (version "
+                  "{expected_version}) and copy the data into it",
+            "pt-BR": "{file} tem o carimbo do modelo de {expected} (planilha _crmxl), mas o carimbo não tem versão, "
+                     "e este crmxl não sabe se consegue lê-lo: baixe o modelo atual (versão {expected_version}) e "
+                     "copie os dados para ele",
+        },
         "package_too_large": {
             "en": "{file} would inflate to {size} MB ({part}) when opened: refused as a possible zip bomb",
             "pt-BR": "{file} ocuparia {size} MB ({part}) ao ser aberto: recusado como possível bomba zip",

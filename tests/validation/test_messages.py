@@ -14,7 +14,7 @@ from crmxl.workbook import report_summary  # noqa: F401  (registers)
 READER_CODES = ["file_not_found", "file_unreadable", "empty_file", "not_a_spreadsheet", "corrupted_file",
                 "corrupted_sheet", "csv_unreadable", "file_encrypted", "old_xls_format", "ods_format", "xlsb_format",
                 "no_data_sheet", "missing_columns", "wrong_template", "unknown_template",
-                "template_version_unsupported", "report_sheet_missing", "csv_unclosed_quote", "several_data_sheets", "header_not_found",
+                "template_version_unsupported", "template_version_newer", "template_version_missing", "report_sheet_missing", "csv_unclosed_quote", "several_data_sheets", "header_not_found",
                 "file_is_a_folder", "out_is_a_file"]
 DOMAIN_CODES = ["cnpj_checksum", "cnpj_length", "cnpj_characters", "crm_missing_uf", "crm_too_long", "crm_format",
                 "crm_unknown_uf", "account_number_type_mismatch", "uf_invalid", "phone_invalid", "cep_invalid",

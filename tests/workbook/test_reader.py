@@ -317,5 +317,7 @@ def test_unknown_template_stamp(tmp_path):
 def test_unreadable_template_version(tmp_path):
     path = write_xlsx(tmp_path / "a.xlsx", [account_row()], stamp=("accounts", "7.0", "en"))
     error = unusable(path)
-    assert error.code == "template_version_unsupported"
+    assert error.code == "template_version_newer"
     assert "7.0" in str(error) and ACCOUNTS.version in str(error)
+    older = write_xlsx(tmp_path / "b.xlsx", [account_row()], stamp=("accounts", "0.1", "en"))
+    assert unusable(older).code == "template_version_unsupported"
