@@ -22,3 +22,13 @@ def suggest(value: str, candidates: Iterable[str], cutoff: float = 0.75) -> str 
         by_key.setdefault(normalize(candidate), candidate)
     matches = difflib.get_close_matches(normalize(value), list(by_key), n=1, cutoff=cutoff)
     return by_key[matches[0]] if matches else None
+
+
+def sort_key(value: str) -> tuple[str, str]:
+    """How names are ordered wherever a list is shown: ignoring case and accents ('Cirurgia da Mão' before
+    'Cirurgia Vascular', 'Ágil' before 'beta'), the same on any database and locale; ties by the text itself."""
+    return normalize(value), str(value)
+
+
+def sorted_names(values: Iterable[str]) -> list[str]:
+    return sorted(values, key=sort_key)

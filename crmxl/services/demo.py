@@ -15,6 +15,7 @@ from crmxl.db.models import Account, Contact, Qualification, User, contact_quali
 from crmxl.db.session import Database, bump_data_version
 from crmxl.domain.cnpj import cnpj_check_digits
 from crmxl.domain.enums import UFS, AccountType, ContactType, Role
+from crmxl.domain.text import sorted_names
 from crmxl.services.passwords import hash_password
 
 DEMO_PASSWORD = "crmxl-demo"
@@ -163,8 +164,9 @@ def load_demo(db: Database) -> DemoResult:
             conn.execute(insert(acc_t), new_accounts)
         account_ids = {number: aid for number, aid in conn.execute(select(acc_t.c.number, acc_t.c.id))}
 
-        qualification_ids = [qid for (qid,) in conn.execute(
-            select(Qualification.__table__.c.id).order_by(Qualification.__table__.c.name))]
+        # by index in the registry ordered in Python: the same qualifications on any database and collation
+        registry = dict(conn.execute(select(Qualification.__table__.c.name, Qualification.__table__.c.id)).all())
+        qualification_ids = [registry[name] for name in sorted_names(registry)]
         have = {(ident, name) for ident, name in conn.execute(select(con_t.c.identifier, con_t.c.name))}
         new_contacts, links = [], []
         for c in contacts:

@@ -16,6 +16,7 @@ from sqlalchemy.engine import Connection
 from crmxl.db.models import Account, Contact, Qualification, User, contact_qualifications
 from crmxl.domain.account_number import display_account_number
 from crmxl.domain.enums import without_portfolio_label
+from crmxl.domain.text import sorted_names
 from crmxl.schema import shows_a_contact
 from crmxl.services.profiles import Filters
 
@@ -63,16 +64,16 @@ def _stream(conn: Connection, query: Select) -> Iterator[Any]:
 
 
 def _grouped(pairs: Iterator[Any]) -> Iterator[tuple[int, list[Any]]]:
-    """(key, value) pairs ordered by key -> (key, [values])."""
+    """(key, name) pairs ordered by key -> (key, [names]), the names in ``sort_key`` order (not the database's)."""
     current, items = None, []
     for key, value in pairs:
         if key != current and current is not None:
-            yield current, items
+            yield current, sorted_names(items)
             items = []
         current = key
         items.append(value)
     if current is not None:
-        yield current, items
+        yield current, sorted_names(items)
 
 
 class _Merge:
@@ -107,7 +108,7 @@ def account_rows(conn: Connection, flt: Filters, columns: Sequence[str], lang: s
         # keyed by account id, the order the accounts come in (a first contact's id need not follow it)
         names = (select(C.c.account_id, Q.c.name)
                  .select_from(L.join(Q, L.c.qualification_id == Q.c.id).join(C, L.c.contact_id == C.c.id))
-                 .where(L.c.contact_id.in_(first_ids)).order_by(C.c.account_id, Q.c.name))
+                 .where(L.c.contact_id.in_(first_ids)).order_by(C.c.account_id))
         quals = _Merge(_grouped(iter(_stream(conn, names))))
     without = without_portfolio_label(lang)
     for row in _stream(conn, accounts):
@@ -134,7 +135,7 @@ def contact_rows(conn: Connection, flt: Filters, columns: Sequence[str], lang: s
     if "qualifications" in columns:
         ids = select(C.c.id).select_from(_contacts_with_account()).where(where)
         names = (select(L.c.contact_id, Q.c.name).select_from(L.join(Q, L.c.qualification_id == Q.c.id))
-                 .where(L.c.contact_id.in_(ids)).order_by(L.c.contact_id, Q.c.name))
+                 .where(L.c.contact_id.in_(ids)).order_by(L.c.contact_id))
         quals = _Merge(_grouped(iter(_stream(conn, names))))
     for row in _stream(conn, contacts):
         values = {

@@ -11,6 +11,7 @@ from crmxl import i18n
 from crmxl.db.models import ExportProfile, User, utcnow
 from crmxl.db.session import Database
 from crmxl.domain.enums import WITHOUT_PORTFOLIO, AccountType, parse_enum, parse_uf
+from crmxl.domain.text import sort_key
 from crmxl.errors import Conflict, NotFound, PermissionDenied, UnusableInput
 from crmxl.schema import TEMPLATES, importable_columns
 from crmxl.services.access import Actor
@@ -97,10 +98,11 @@ def _row_to_profile(row) -> Profile:
 
 def list_profiles(db: Database, entity: str | None = None) -> list[Profile]:
     with db.transaction() as conn:
-        query = select(PROFILES).order_by(PROFILES.c.entity, PROFILES.c.name)
+        query = select(PROFILES)
         if entity:
             query = query.where(PROFILES.c.entity == entity)
-        return [_row_to_profile(r) for r in conn.execute(query)]
+        found = [_row_to_profile(r) for r in conn.execute(query)]
+    return sorted(found, key=lambda p: (p.entity, sort_key(p.name)))  # the same order on any database
 
 
 def same_name(name: str):

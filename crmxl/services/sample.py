@@ -12,6 +12,7 @@ from crmxl.db.models import Account, Qualification, User
 from crmxl.db.session import Database
 from crmxl.domain.cnpj import cnpj_check_digits
 from crmxl.domain.enums import WITHOUT_PORTFOLIO, Role
+from crmxl.domain.text import sorted_names
 from crmxl.schema import ACCOUNTS
 
 SAMPLE_OWNER = "agent.sp1"
@@ -72,9 +73,9 @@ def write_sample_workbook(db: Database, out: Path, *, lang: str = "en") -> Path:
 
     users, quals = User.__table__, Qualification.__table__
     with db.transaction() as conn:
-        logins = sorted(conn.execute(select(users.c.login).where(users.c.active.is_(True),
+        logins = sorted_names(conn.execute(select(users.c.login).where(users.c.active.is_(True),
                                                                  users.c.role != Role.ADMIN.value)).scalars())
-        names = sorted(conn.execute(select(quals.c.name)).scalars())
+        names = sorted_names(conn.execute(select(quals.c.name)).scalars())
     rows = [[row.get(f) for f in ACCOUNTS.fields] for row in sample_rows(db)]
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -14,6 +14,7 @@ from crmxl import i18n
 from crmxl.db.models import Qualification, User
 from crmxl.db.session import Database
 from crmxl.domain.enums import Role
+from crmxl.domain.text import sorted_names
 from crmxl.errors import NotFound, PermissionDenied, UnusableInput
 from crmxl.schema import ACCOUNTS, CONTACTS, LANGS
 from crmxl.services.access import Actor, actor_for, portfolio_logins, same_login
@@ -60,8 +61,8 @@ def current_lists(db: Database, actor: Actor) -> Lists:
     qualifications registry."""
     with db.session() as session:
         logins = portfolio_logins(session, actor)
-        names = session.scalars(select(Qualification.name).order_by(Qualification.name)).all()
-    return Lists(logins=sorted(logins), qualifications=list(names), without_portfolio=actor.may_use(None))
+        names = session.scalars(select(Qualification.name)).all()
+    return Lists(logins=sorted_names(logins), qualifications=sorted_names(names), without_portfolio=actor.may_use(None))
 
 
 def distributed_filename(template_id: str, agent: str, lang: str = "en") -> str:

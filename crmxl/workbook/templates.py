@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from crmxl.domain.specialties import default_specialties
+from crmxl.domain.text import sorted_names
 from crmxl.schema import LANGS, TEMPLATES, Template
 from crmxl.workbook.layout import Lists, write_model_workbook
 
@@ -17,7 +18,7 @@ def template_filename(tpl: Template, lang: str = "en", suffix: str = "") -> str:
 def build_template(tpl: Template, out: Path, lang: str = "en", lists: Lists | None = None,
                    portfolio_default: str | None = None) -> Path:
     """One empty model workbook; the Lists sheet holds the default registry unless ``lists`` is given."""
-    write_model_workbook(out, tpl, lang=lang, lists=lists or Lists(qualifications=default_specialties()),
+    write_model_workbook(out, tpl, lang=lang, lists=lists or Lists(qualifications=sorted_names(default_specialties())),
                          portfolio_default=portfolio_default)
     return out
 

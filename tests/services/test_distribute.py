@@ -12,6 +12,7 @@ from sqlalchemy import select
 from crmxl.db.models import Qualification, User
 from crmxl.db.session import Database
 from crmxl.domain.enums import WITHOUT_PORTFOLIO
+from crmxl.domain.text import sorted_names
 from crmxl.errors import NotFound, PermissionDenied, UnusableInput
 from crmxl.schema import ACCOUNTS, CONTACTS, LISTS_SHEET
 from crmxl.services.access import actor_for
@@ -28,7 +29,7 @@ def _agents_and_registry(db, manager):
     with db.session() as s:
         mgr = s.scalar(select(User).where(User.login == manager))
         agents = sorted(a.login for a in mgr.agents if a.active)
-        registry = sorted(s.scalars(select(Qualification.name)).all())
+        registry = sorted_names(s.scalars(select(Qualification.name)).all())
     return agents, registry
 
 
@@ -59,7 +60,7 @@ def test_one_workbook_per_agent_with_lists_from_the_database_and_a_manifest(demo
     lists = [[c.value for c in row] for row in book[LISTS_SHEET["en"]].iter_rows(min_row=2)]
     # the dropdown offers what the agent may import: their own portfolio (not the team's, nor Without Portfolio)
     assert [r[3] for r in lists if r[3]] == [agent] and WITHOUT_PORTFOLIO not in {r[3] for r in lists}
-    assert sorted(r[4] for r in lists if r[4]) == registry
+    assert [r[4] for r in lists if r[4]] == registry  # in sort_key order, whatever the database's collation
     assert dict(book["_crmxl"].iter_rows(values_only=True))["portfolio_default"] == agent
     prompts = [dv.prompt for dv in sheet.data_validations.dataValidation if dv.formula1 == "crmxl_portfolios"]
     assert prompts and agent in prompts[0]

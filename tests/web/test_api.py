@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from crmxl.db.models import User
 from crmxl.db.session import Database
+from crmxl.domain.text import sorted_names
 from crmxl.services.users import issue_token
 from tests.conftest import table_dump
 from tests.web.conftest import workbook
@@ -72,6 +73,8 @@ def test_export_roles_profiles_lists(client, sqlite_demo_db):
     assert listed["Default accounts"]["created_by"] == "system" and listed["Default accounts"]["may_change"] is False
     lists = client.get("/api/lists", headers=headers).json()
     assert lists["logins"] == ["agent.sp1"] and len(lists["qualifications"]) == 55
+    assert lists["qualifications"] == sorted_names(lists["qualifications"])  # not the database's collation
+    assert lists["qualifications"].index("Cirurgia da Mão") < lists["qualifications"].index("Cirurgia Vascular")
     assert lists["without_portfolio"] is False  # an agent may not make accounts inactive
     other = _token(sqlite_demo_db.url, "agent.ba1")
     assert client.post("/api/batches/999/undo", headers=other).status_code == 404
