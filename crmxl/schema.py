@@ -157,17 +157,16 @@ def shows_a_contact(template_id: str, columns: Sequence[str]) -> bool:
 
 
 def importable_columns(tpl: Template, columns: Sequence[str]) -> tuple[str, ...]:
-    """``columns`` with what an export needs to be imported back: the mandatory (red) columns first, where
-    the profile leaves them out, and on an accounts export that shows a contact, its Contact Name (which
-    contact the row is) and Contact Type (mandatory with a name), before the other contact columns."""
-    chosen = [c for c in dict.fromkeys(columns) if c in tpl.fields]
-    out = [f for f in tpl.mandatory_fields if f not in chosen] + chosen
-    if shows_a_contact(tpl.id, out) and "contact_name" not in out:
-        out.insert(min(out.index(c) for c in ACCOUNT_CONTACT_COLUMNS if c in out), "contact_name")
-    for col in tpl.columns:  # a column mandatory when another is filled comes right after it
-        if col.required_with in out and col.field not in out:
-            out.insert(out.index(col.required_with) + 1, col.field)
-    return tuple(out)
+    """``columns`` with what an export needs to be imported back (the mandatory (red) columns the profile leaves
+    out, and on an accounts export that shows a contact, its Contact Name (which contact the row is) and Contact
+    Type (mandatory with a name)), in the model workbook's order whatever order ``columns`` come in."""
+    wanted = {c for c in columns if c in tpl.fields} | set(tpl.mandatory_fields)
+    if shows_a_contact(tpl.id, wanted):
+        wanted.add("contact_name")
+    for col in tpl.columns:  # a column mandatory when another is filled
+        if col.required_with in wanted:
+            wanted.add(col.field)
+    return tuple(f for f in tpl.fields if f in wanted)
 
 
 def key_headers(template_id: str, columns: Sequence[str]) -> tuple[str, ...]:

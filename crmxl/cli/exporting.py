@@ -106,7 +106,7 @@ def profiles_show(name: str, db: DbOption = None, as_login: AsOption = None) -> 
 def profiles_add(
     name: str,
     entity: str = typer.Option(..., "--entity", help="accounts or contacts."),
-    columns: str | None = typer.Option(None, "--columns", help="Comma-separated fields, in order (default: all)."),
+    columns: str | None = typer.Option(None, "--columns", help="Comma-separated fields (default: all); the file has them in the model workbook's order."),
     portfolio: PortfolioOption = None, without_portfolio: WithoutOption = False, account_type: TypeOption = None,
     uf: UfOption = None, active: ActiveOption = None, db: DbOption = None, as_login: AsOption = None,
 ) -> None:
@@ -124,7 +124,7 @@ def profiles_add(
 def profiles_edit(
     name: str,
     rename: str | None = typer.Option(None, "--rename", help="A new name."),
-    columns: str | None = typer.Option(None, "--columns", help="Comma-separated fields, in order."),
+    columns: str | None = typer.Option(None, "--columns", help="Comma-separated fields; the file has them in the model workbook's order."),
     portfolio: PortfolioOption = None, without_portfolio: WithoutOption = False, account_type: TypeOption = None,
     uf: UfOption = None, active: ActiveOption = None,
     clear_filters: bool = typer.Option(False, "--clear-filters", help="Drop the saved filters first."),

@@ -140,7 +140,7 @@ class ExportProfile(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
     entity: Mapped[str] = mapped_column(String(16))  # accounts / contacts
-    columns: Mapped[list] = mapped_column(JSON)  # fields, in order
+    columns: Mapped[list] = mapped_column(JSON)  # fields (exported in the template's order)
     filters: Mapped[dict] = mapped_column(JSON)  # portfolios, without_portfolio, types, active, ufs
     is_default: Mapped[bool] = mapped_column(Boolean, default=False)
     created_by: Mapped[str | None] = mapped_column(String(64))

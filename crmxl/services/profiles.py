@@ -1,4 +1,4 @@
-"""Export profiles: a saved choice of entity, columns (in order) and filters (the seed's gear icon)."""
+"""Export profiles: a saved choice of entity, columns (exported in the model workbook's order) and filters (the seed's gear icon)."""
 
 from __future__ import annotations
 

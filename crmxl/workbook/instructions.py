@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from crmxl.schema import Template
+from collections.abc import Sequence
+
+from crmxl.schema import ACCOUNT_CONTACT_COLUMNS, Template, column_letter
 
 _COMMON_EN = [
     ("How to import", True),
@@ -27,7 +29,7 @@ _ACCOUNTS_EN = [
     ("'Without Portfolio' means no owner: the account is inactive.", False),
     ("Changing the Portfolio of an existing account transfers it to another portfolio.", False),
     ("", False),
-    ("Contacts from columns {L[contact_name]} to {L[contact_email]}", True),
+    ("Contacts from columns {first_contact} to {last_contact}", True),
     ("When Contact Name ({L[contact_name]}) is filled, a contact is created for the account automatically (or updated, when "
      "the account already has a contact of that name). Contact Type ({L[contact_type]}) is then mandatory.", False),
     ("For complete contact data (phone, birth date ...), use the contacts template.", False),
@@ -62,7 +64,7 @@ _ACCOUNTS_PT = [
     ("'Sem Carteira' significa sem dono: a conta fica inativa.", False),
     ("Mudar a Carteira de uma conta existente a transfere para outra carteira.", False),
     ("", False),
-    ("Contatos das colunas {L[contact_name]} a {L[contact_email]}", True),
+    ("Contatos das colunas {first_contact} a {last_contact}", True),
     ("Quando o Nome do Contato ({L[contact_name]}) está preenchido, um contato é criado automaticamente para a conta (ou "
      "atualizado, se a conta já tem um contato com esse nome). O Tipo de Contato ({L[contact_type]}) passa a ser obrigatório.", False),
     ("Para dados completos de contatos (telefone, data de nascimento ...), use o modelo de contatos.", False),
@@ -76,18 +78,42 @@ _CONTACTS_PT = [
 ]
 
 
+def _sections(tpl: Template, pt: bool, fields: Sequence[str]) -> list[tuple[str, bool]]:
+    """The template's own sections, those whose columns the file has."""
+    if tpl.id == "contacts":
+        return (_CONTACTS_PT if pt else _CONTACTS_EN) if "identifier" in fields else []
+    lines = _ACCOUNTS_PT if pt else _ACCOUNTS_EN
+    portfolio, contacts = lines[:5], lines[5:]
+    has_contacts = {"contact_name", "contact_type"} <= set(fields)
+    return (portfolio if "portfolio" in fields else []) + (contacts if has_contacts else [])
+
+
+def _columns_line(tpl: Template, pt: bool, fields: Sequence[str], lang: str) -> list[tuple[str, bool]]:
+    """A file with some of the template's columns (an export profile's) lists them, with their letters."""
+    if list(fields) == list(tpl.fields):
+        return []
+    named = ", ".join(f"{column_letter(i)} {tpl.column(f).header(lang)}" for i, f in enumerate(fields))
+    return [("", False), ("Colunas deste arquivo" if pt else "Columns of this file", True),
+            ((f"{named}. As demais colunas do modelo foram deixadas de fora pelo perfil de exportação." if pt
+              else f"{named}. The model workbook's other columns were left out by the export profile."), False)]
+
+
 def instruction_lines(tpl: Template, lang: str, portfolio_default: str | None = None,
-                      prefill_rows: int = 200) -> list[tuple[str, bool]]:
-    """(text, is_heading) lines for the Instructions sheet."""
+                      prefill_rows: int = 200, columns: Sequence[str] | None = None) -> list[tuple[str, bool]]:
+    """(text, is_heading) lines for the Instructions sheet of a file with ``columns`` (default: all the
+    template's), naming their letters in that file."""
     pt = lang == "pt-BR"
+    fields = list(columns or tpl.fields)
     entity = {"accounts": ("account", "conta"), "contacts": ("contact", "contato")}[tpl.id][1 if pt else 0]
-    lines = (_COMMON_PT if pt else _COMMON_EN) + (
-        (_ACCOUNTS_PT if pt else _ACCOUNTS_EN) if tpl.id == "accounts" else (_CONTACTS_PT if pt else _CONTACTS_EN))
+    lines = (_COMMON_PT if pt else _COMMON_EN) + _sections(tpl, pt, fields)
     title = (f"Modelo de {entity}s do CRM — versão {tpl.version}" if pt
              else f"CRM {entity}s model workbook — version {tpl.version}")
-    letters = {f: tpl.letter(f) for f in tpl.fields}  # column letters follow the schema
+    letters = {f: column_letter(i) for i, f in enumerate(fields)}  # the letters of this file's columns
+    contact_letters = [letters[f] for f in fields if f in ACCOUNT_CONTACT_COLUMNS] or [""]
     out = [(title, True), ("", False)]
-    out += [(text.format(entity=entity, sheet=tpl.sheet(lang), id=tpl.id, L=letters), heading) for text, heading in lines]
+    out += [(text.format(entity=entity, sheet=tpl.sheet(lang), id=tpl.id, L=letters, first_contact=contact_letters[0],
+                         last_contact=contact_letters[-1]), heading) for text, heading in lines]
+    out += _columns_line(tpl, pt, fields, lang)
     if portfolio_default:
         out += [("", False), ((f"Esta planilha é de {portfolio_default}" if pt
                                else f"This workbook is {portfolio_default}'s"), True),

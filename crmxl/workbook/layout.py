@@ -124,7 +124,7 @@ def _write(target: Path, tpl: Template, lang: str, lists: Lists, cols: list[Colu
     stamp = book.add_worksheet(STAMP_SHEET)
 
     _write_lists(book, lists_sheet, lists, lang, formats)
-    _write_instructions(instructions, tpl, lang, portfolio_default, formats)
+    _write_instructions(instructions, tpl, lang, portfolio_default, formats, [c.field for c in cols])
     _write_stamp(stamp, tpl, lang, portfolio_default)
     keys = _keys(tpl, cols, with_keys)
     _layout_columns(data, cols, keys, formats)
@@ -224,9 +224,10 @@ def _write_lists(book, sheet, lists: Lists, lang: str, formats) -> None:
         book.define_name(f"crmxl_{list_name}", formula)
 
 
-def _write_instructions(sheet, tpl: Template, lang: str, portfolio_default: str | None, formats) -> None:
+def _write_instructions(sheet, tpl: Template, lang: str, portfolio_default: str | None, formats,
+                        fields: Sequence[str]) -> None:
     sheet.set_column(0, 0, 120, formats["wrap"])
-    for row, (text, heading) in enumerate(instruction_lines(tpl, lang, portfolio_default, PREFILL_ROWS)):
+    for row, (text, heading) in enumerate(instruction_lines(tpl, lang, portfolio_default, PREFILL_ROWS, fields)):
         if text:
             sheet.write_string(row, 0, text, formats["heading"] if heading else formats["wrap"])
 

@@ -52,8 +52,8 @@ def test_profile_format_and_language(cli, sqlite_demo_db, tmp_path):
     result = cli("export", "accounts", "--profile", "BA names", "-o", tmp_path / "p.xlsx", *db)
     assert result.exit_code == 0, result.stderr
     header = next(openpyxl.load_workbook(tmp_path / "p.xlsx", read_only=True)["Accounts"].iter_rows(values_only=True))
-    assert header == ("Account Number*", "Account Type*", "UF*", "Account Name*", "Portfolio*", "crmxl:id",
-                      "crmxl:version")
+    assert header == ("Account Number*", "Account Name*", "Account Type*", "Portfolio*", "UF*", "crmxl:id",
+                      "crmxl:version")  # the model workbook's order
     assert len(_data_rows(tmp_path / "p.xlsx")) == _count(sqlite_demo_db.url, User.login == "agent.ba1")
 
     result = cli("export", "contacts", "--portfolio", "agent.ba1", "-o", tmp_path / "c.csv", *db)
@@ -191,7 +191,7 @@ def test_profiles_commands(cli, sqlite_demo_db):
     shown = json.loads(cli("profiles", "show", "North insurers", *db, "--as", "agent.ba1").stdout)
     refused = cli("profiles", "list", *db, "--as", "nobody")
     assert refused.exit_code == 2 and "nobody" in refused.stderr
-    assert shown["columns"] == ["account_number", "type", "portfolio", "name", "uf"]
+    assert shown["columns"] == ["account_number", "name", "type", "portfolio", "uf"]
     assert shown["filters"]["types"] == ["INSURANCE"]
     for options, words in [
         (("North insurers", "--entity", "accounts"), "exists already"),

@@ -309,7 +309,7 @@ def test_a_profile_saved_without_the_contacts_name_still_exports_a_file_that_imp
             name="old", entity="accounts", columns=["account_number", "name", "contact_email"], filters={},
             is_default=False, created_by="admin", created_at=dt.datetime(2026, 1, 1), updated_at=dt.datetime(2026, 1, 1)))
     result = export(db, admin, "accounts", tmp_path / "old.xlsx", profile="old", portfolios=["agent.sp1"])
-    assert result.columns == ("type", "portfolio", "uf", "account_number", "name", "contact_name", "contact_type",
+    assert result.columns == ("account_number", "name", "type", "portfolio", "uf", "contact_name", "contact_type",
                               "contact_email")
     unchanged = plan_import(db, admin, tmp_path / "old.xlsx", "accounts")
     assert not unchanged.has_errors and unchanged.counts()["contacts_update"] == 0

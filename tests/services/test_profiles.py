@@ -45,20 +45,20 @@ def test_a_default_profile_per_entity_after_init(empty_db):
     assert all(p.filters == Filters() for p in defaults)
 
 
-def test_add_keeps_the_order_adds_the_mandatory_columns_and_normalises_filters(demo_db):
+def test_add_puts_the_templates_order_adds_the_mandatory_columns_and_normalises_filters(demo_db):
     db = Database(demo_db.url)
     manager = _actor(db, "mgr.south")
     added = add_profile(db, manager, "  SP doctors ", "accounts", ["city", "uf", "name", "uf"],
                         Filters(portfolios=("agent.sp1",), types=("medico",), ufs=("sp",), active=True))
-    assert added.name == "SP doctors"  # the mandatory (red) columns it lacks first: its file imports back
-    assert added.columns == ("account_number", "type", "portfolio", "city", "uf", "name")
+    assert added.name == "SP doctors"  # with the mandatory (red) columns it lacks, its file imports back
+    assert added.columns == ("account_number", "name", "type", "portfolio", "uf", "city")  # the template's order
     contacts = add_profile(db, manager, "Contact e-mails", "accounts", ["contact_email", "qualifications"])
-    assert contacts.columns == (*ACCOUNTS.mandatory_fields, "contact_name", "contact_type", "contact_email",
-                                "qualifications")  # which contact a row shows, and its type, with them
+    assert contacts.columns == (*ACCOUNTS.mandatory_fields, "contact_name", "contact_type", "qualifications",
+                                "contact_email")  # which contact a row shows, and its type, with them
     assert added.filters == Filters(("agent.sp1",), False, ("MEDICAL",), True, ("SP",))
     assert get_profile(db, "SP doctors") == added
     contacts = add_profile(db, manager, "Contacts by e-mail", "contacts", ["email", "name"])
-    assert contacts.columns == ("account_number", "identifier", "type", "email", "name")
+    assert contacts.columns == ("account_number", "name", "identifier", "type", "email")
 
 
 @pytest.mark.parametrize(("args", "code"), [
@@ -96,7 +96,7 @@ def test_edit_rename_delete_and_their_audit_trail(demo_db):
     with pytest.raises(UnusableInput):
         edit_profile(db, manager, "A", columns=["colour"])
     edited = edit_profile(db, manager, "A", new_name="A2", columns=["phone", "name"])
-    assert edited.columns == ("account_number", "type", "portfolio", "uf", "phone", "name")
+    assert edited.columns == ("account_number", "name", "type", "portfolio", "uf", "phone")
     assert edited.filters.portfolios == ("agent.sp1",)
     assert get_profile(db, "A2") == edited
     with pytest.raises(NotFound):
@@ -125,7 +125,7 @@ def test_a_profile_is_changed_by_its_author_or_an_admin(demo_db):
         with pytest.raises(PermissionDenied) as caught:
             change()
         assert caught.value.code == "profile_not_yours" and f"it is {owner}'s" in caught.value.render("en")
-    assert get_profile(db, "South").columns == ("account_number", "type", "portfolio", "uf", "name")
+    assert get_profile(db, "South").columns == ("account_number", "name", "type", "portfolio", "uf")
     assert edit_profile(db, south, "South", columns=["city"]).columns == (*ACCOUNTS.mandatory_fields, "city")
     assert edit_profile(db, admin, "South", new_name="South 2").created_by == "mgr.south"
     delete_profile(db, admin, "South 2")
@@ -151,8 +151,8 @@ def test_a_profile_drives_the_export_and_the_command_line_overrides_it(demo_db, 
                 Filters(portfolios=("agent.sp1",), types=("MEDICAL",)))
     result = export(db, manager, "accounts", tmp_path / "p.xlsx", profile="SP doctors")
     sheet = openpyxl.load_workbook(tmp_path / "p.xlsx")["Accounts"]
-    assert [c.value for c in sheet[1]] == ["Account Number*", "Account Type*", "Portfolio*", "UF*", "City",
-                                           "Account Name*", "crmxl:id", "crmxl:version"]
+    assert [c.value for c in sheet[1]] == ["Account Number*", "Account Name*", "Account Type*", "Portfolio*", "UF*",
+                                           "City", "crmxl:id", "crmxl:version"]
     expected = _owned(db, "agent.sp1", type="MEDICAL")
     assert result.rows == len(expected) > 0
     assert [r[6].value for r in sheet.iter_rows(min_row=2)] == [a.id for a in expected]

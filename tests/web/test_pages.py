@@ -213,7 +213,7 @@ def test_export_with_a_profile_created_on_the_gear_tab(client):
                                             "profile": "SP companies"})
     assert download.status_code == 200
     sheet = openpyxl.load_workbook(io.BytesIO(download.content))["Accounts"]
-    assert [c.value for c in sheet[1]][:5] == ["Account Number*", "Account Type*", "Portfolio*", "Account Name*", "UF*"]
+    assert [c.value for c in sheet[1]][:5] == ["Account Number*", "Account Name*", "Account Type*", "Portfolio*", "UF*"]
     assert all(row[0] for row in sheet.iter_rows(min_row=2, values_only=True))
     csv_file = client.post("/export", data={"csrf": csrf_of(client, "/export"), "entity": "contacts",
                                             "portfolio": ["agent.sp2", "__without__"], "format": "csv"})
