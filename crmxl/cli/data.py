@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shlex
 from pathlib import Path
 
 import typer
@@ -46,12 +47,17 @@ def demo(
         f"(added now: {result.users_added} users, {result.accounts_added} accounts, {result.contacts_added} contacts)."
     )
     if tour:
-        _sample_import(database, out)
-        _tour(cfg.database_url, out)
+        db_option = f" --db {shlex.quote(db)}" if db else ""  # the tour's commands reach the demo's database
+        _sample_import(database, out, db_option)
+        _tour(cfg.database_url, out, db_option)
 
 
-def _sample_import(database, out: Path) -> None:
-    """The seed's reading step on a sample: validate, plan, write the annotated report; commit nothing."""
+SAMPLE_IMPORT = "crmxl import accounts {sample} --as mgr.south --allow-transfers"  # what the tour's dry run is
+
+
+def _sample_import(database, out: Path, db_option: str) -> None:
+    """The seed's reading step on a sample: validate, plan, write the annotated report; commit nothing. It is
+    the dry run of the command it prints, which gives the same findings and plan when run."""
     from crmxl.cli.importing import summary
     from crmxl.services.imports import plan_import, write_import_report
     from crmxl.services.sample import write_sample_workbook
@@ -61,19 +67,28 @@ def _sample_import(database, out: Path) -> None:
     actor = acting_user(database, "mgr.south")
     plan = plan_import(database, actor, sample, "accounts", allow_transfers=True)
     write_import_report(plan, report)
-    console.print(Text.assemble("\n", ("Demo import", "bold"), f" of {sample} as mgr.south (a dry run: nothing is written):"))
+    command = SAMPLE_IMPORT.format(sample=shlex.quote(str(sample))) + f" --report {shlex.quote(str(report))}{db_option}"
+    console.print(Text.assemble("\n", ("Demo import", "bold"), " (a dry run: nothing is written), as\n  ", command),
+                  highlight=False)
     summary(plan, "en", commit=False, batch_id=None, report=report)
 
 
-def _tour(url: str, out: Path) -> None:
-    console.print(Text.assemble("\n", ("What to try next", "bold"), f"""  (demo users: admin, mgr.south, mgr.north, agent.sp1 ... agent.df1; password {DEMO_PASSWORD})
-  open {out / 'sample-report.xlsx'}                    red cells with notes, the Errors column, the Summary sheet
-  crmxl import accounts {out / 'sample-accounts.xlsx'} --as mgr.south --allow-transfers --skip-invalid --commit
-  crmxl history --as mgr.south                        batches, and `crmxl undo BATCH_ID --as mgr.south`
-  crmxl templates build --out {out / 'templates'}           the model workbooks, mandatory columns in red
-  crmxl export accounts --portfolio agent.sp1 -o {out / 'sp1.xlsx'}
-  crmxl serve                                        the web wizard on http://127.0.0.1:8000
-Database: {url}"""), highlight=False)
+def _tour(url: str, out: Path, db: str) -> None:
+    sample = SAMPLE_IMPORT.format(sample=shlex.quote(str(out / "sample-accounts.xlsx")))
+    steps = [
+        (f"open {out / 'sample-report.xlsx'}", "red cells with notes, the Errors column, the Summary sheet"),
+        (f"{sample} --skip-invalid --commit{db}", "commits the valid rows (and the portfolio move) as one batch"),
+        (f"crmxl history --as mgr.south{db}", "batches, and `crmxl undo BATCH_ID --as mgr.south`"),
+        (f"crmxl templates build --out {shlex.quote(str(out / 'templates'))}",
+         "the model workbooks, mandatory columns in red"),
+        (f"crmxl export accounts --portfolio agent.sp1 -o {shlex.quote(str(out / 'sp1.xlsx'))}{db}",
+         "a portfolio in the model workbook's layout"),
+        (f"crmxl serve{db}", "the web wizard on http://127.0.0.1:8000"),
+    ]
+    lines = "".join(f"\n  {command}\n      {what}" for command, what in steps)
+    console.print(Text.assemble("\n", ("What to try next", "bold"),
+                                f"  (demo users: admin, mgr.south, mgr.north, agent.sp1 ... agent.df1; password "
+                                f"{DEMO_PASSWORD}){lines}\nDatabase: {url}"), highlight=False)
 
 
 MAX_LISTED = 500  # as the API's /api/batches

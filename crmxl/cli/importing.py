@@ -146,7 +146,7 @@ def summary(plan: ImportPlan, lang: str, *, commit: bool, batch_id: int | None, 
     elif commit and plan.rows:
         console.print(t("import_nothing_to_do"), highlight=False)
     else:
-        console.print(t("cli_import_dry_run"), highlight=False)
+        console.print(t("cli_import_dry_run_errors" if errors else "cli_import_dry_run"), highlight=False)
     if report is not None:
         console.print(t("cli_import_report", path=str(report)), highlight=False)
 
@@ -204,6 +204,11 @@ i18n.register(
         },
         "cli_import_dry_run": {"en": "Dry run: nothing was written. Add --commit to apply the plan.",
                                "pt-BR": "Simulação: nada foi gravado. Use --commit para aplicar o plano."},
+        "cli_import_dry_run_errors": {
+            "en": "Dry run: nothing was written. Fix the errors and run again with --commit, or add --skip-invalid "
+                  "--commit to apply the valid rows.",
+            "pt-BR": "Simulação: nada foi gravado. Corrija os erros e rode de novo com --commit, ou use "
+                     "--skip-invalid --commit para aplicar as linhas válidas."},
         "cli_import_cells_report": {
             "en": "The database could not be reached: the report {path} has the cell checks only (portfolios, "
                   "existing accounts and contacts were not checked).",
