@@ -33,10 +33,13 @@ def error_text(message: str, label: str = "Error:") -> Text:
 DbOption = Annotated[str | None, typer.Option("--db", help="Database URL (default: $CRMXL_DATABASE_URL or the user's SQLite file).")]
 AsOption = Annotated[str | None, typer.Option("--as", help="Act as this login (default: the config file's login; on the demo database, admin).")]
 def checked_language(value: str | None) -> str | None:
-    """The ``--lang`` option: en or pt-BR (a usage error otherwise, not English in silence)."""
-    if value is not None and not i18n.is_language(value):
+    """The ``--lang`` option: en or pt-BR in any case (``pt-br``, ``PT_BR``), given back as written here (a usage
+    error otherwise, not English in silence)."""
+    if value is None:
+        return None
+    if not i18n.is_language(value):
         raise typer.BadParameter(f"{value!r} is not a language crmxl speaks: en or pt-BR.")
-    return value
+    return i18n.normalize_language(value)
 
 
 LangOption = Annotated[str | None, typer.Option("--lang", callback=checked_language,

@@ -114,6 +114,9 @@ def _lang(argv: list[str] | None) -> str | None:
     args = list(sys.argv[1:] if argv is None else argv)
     if "--lang" in args and args.index("--lang") + 1 < len(args):
         return args[args.index("--lang") + 1]
+    given = [a.removeprefix("--lang=") for a in args if a.startswith("--lang=")]
+    if given:
+        return given[-1]
     try:
         return common.settings().lang
     except CrmxlError:

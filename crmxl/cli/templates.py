@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
+from crmxl import i18n
 from crmxl.cli.common import AsOption, DbOption, acting_user, console, open_database, out_folder, settings
 from crmxl import i18n
 from crmxl.errors import UnusableInput
@@ -18,9 +19,10 @@ templates_app = typer.Typer(help="Build the model workbooks and distribute them 
 
 
 def _lang(value: str | None) -> str | None:
-    if value is not None and value not in LANGS:
+    """en or pt-BR, in any case (``pt-br``)."""
+    if value is not None and not i18n.is_language(value):
         raise UnusableInput("template_lang_unknown", lang=value, langs=", ".join(LANGS))
-    return value
+    return i18n.normalize_language(value) if value is not None else None
 
 
 @templates_app.command("build")

@@ -74,8 +74,9 @@ def distribute(db: Database, actor: Actor, manager_login: str, out_dir: Path, la
     """Write, for every active agent of ``manager_login``, the accounts and contacts workbooks (Portfolio
     pre-filled with the agent's login, the Lists sheet filled from the database), then ``manifest.json``
     with each file's template version and SHA-256. Only an admin or that manager may do it."""
-    if lang not in LANGS:
+    if not i18n.is_language(lang):
         raise UnusableInput("template_lang_unknown", lang=lang, langs=", ".join(LANGS))
+    lang = i18n.normalize_language(lang)  # pt-br, PT-BR: pt-BR
     with db.session() as session:  # the manager's login in any case
         manager = session.scalar(select(User).where(same_login(User.login, manager_login)))
         if not (actor.is_admin or (manager is not None and manager.login == actor.login)):
