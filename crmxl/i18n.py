@@ -4,6 +4,10 @@ Every module that produces user-facing messages registers its catalogue here,
 keyed by a stable snake_case code; a message is rendered only at the edge
 (a finding, a CLI line, a web page) in the language the user chose.
 
+A count is written with its noun in the singular for 1 and the plural otherwise (both languages) by the
+format spec ``plural:SINGULAR:PLURAL``: ``"{errors:plural:error:errors} in {rows:plural:row:rows}"`` renders
+``1 error in 1 row`` and ``5 errors in 3 rows``.
+
 A message that names a command-line option (``--allow-transfers``) also has a wording per face that
 has no such option: ``"web"`` (the pages: the checkbox or field) and ``"api"`` (the JSON API: the
 parameter). A face says it speaks with ``speaking_to(face)``; without one, the base wording is used.
@@ -12,6 +16,7 @@ parameter). A face says it speaks with ``speaking_to(face)``; without one, the b
 from __future__ import annotations
 
 import contextlib
+import string
 from collections.abc import Iterator
 from contextvars import ContextVar
 from typing import Any
@@ -77,9 +82,32 @@ def message(code: str, lang: str | None = None, /, **params: object) -> str:
         hint = params.get("suggestion")
         params = {**params, "suggestion_text": _DID_YOU_MEAN[lang].format(hint) if hint else ""}
     try:
-        return template.format(**params)
+        return _FORMATTER.vformat(template, (), params) if PLURAL in template else template.format(**params)
     except (KeyError, IndexError):
-        return texts["en"].format_map(_Default(params))
+        return _FORMATTER.vformat(texts["en"], (), _Default(params))
+
+
+PLURAL = ":plural:"
+
+
+def plural(count: object, singular: str, plural_form: str) -> str:
+    """``count`` and its noun: ``1 error``, ``0 errors``, ``5 erros`` (the singular for 1 only, as in both languages)."""
+    try:
+        one = int(str(count)) == 1
+    except ValueError:
+        one = False
+    return f"{count} {singular if one else plural_form}"
+
+
+class _Formatter(string.Formatter):
+    def format_field(self, value: Any, format_spec: str) -> str:
+        if format_spec.startswith(PLURAL[1:]):
+            _kind, singular, plural_form = format_spec.split(":", 2)
+            return plural(value, singular, plural_form)
+        return super().format_field(value, format_spec)
+
+
+_FORMATTER = _Formatter()
 
 
 _DID_YOU_MEAN = {"en": " (did you mean {}?)", "pt-BR": " (você quis dizer {}?)"}

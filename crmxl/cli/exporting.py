@@ -12,6 +12,7 @@ from rich.table import Column, Table
 
 from crmxl.cli.common import AsOption, DbOption, LangOption, acting_user, console, open_database, progress_bar, settings
 from crmxl.domain.account_number import display_account_number
+from crmxl.i18n import plural
 from crmxl.services import profiles as profile_service
 from crmxl.services.exporting import export
 from crmxl.services.profiles import Filters
@@ -47,7 +48,8 @@ def _export(entity: str, out: Path, portfolio, without_portfolio, types, ufs, ac
         result = export(database, actor, entity, out, portfolios=portfolio or (), without_portfolio=without_portfolio,
                         types=types or (), ufs=ufs or (), active=active, profile=profile, fmt=fmt.lower(),
                         lang=cfg.lang, progress=progress)
-    console.print(f"Exported {result.rows} {entity} (profile '{result.profile}') to {result.path}")
+    noun = entity.removesuffix("s")
+    console.print(f"Exported {plural(result.rows, noun, entity)} (profile '{result.profile}') to {result.path}")
 
 
 def _export_command(entity: str):
@@ -191,13 +193,14 @@ def transfer(
                          for m in plan.accounts],
         }, ensure_ascii=False))
         return
-    console.print(f"{len(plan.accounts)} accounts {'moved' if batch_id else 'move'} from {source} to {target}:")
+    verb = "moved" if batch_id else "moves" if len(plan.accounts) == 1 else "move"
+    console.print(f"{plural(len(plan.accounts), 'account', 'accounts')} {verb} from {source} to {target}:")
     for m in plan.accounts[:20]:
         console.print(f"  {display_account_number(m.number):<20}  {m.type:<9}  {m.name}", highlight=False)
     if len(plan.accounts) > 20:
         console.print(f"  ... and {len(plan.accounts) - 20} more")
     if not commit:
-        console.print("Dry run: nothing moved. Add --commit to move them.")
+        console.print(f"Dry run: nothing moved. Add --commit to move {'it' if len(plan.accounts) == 1 else 'them'}.")
     elif batch_id:
         console.print(f"Batch {batch_id} recorded (undo with `crmxl undo {batch_id}`).")
     else:

@@ -185,21 +185,21 @@ i18n.register(
         "cli_import_count": {"en": "Count", "pt-BR": "Quantidade"},
         "cli_import_example": {"en": "First occurrence", "pt-BR": "Primeira ocorrência"},
         "cli_import_plan": {
-            "en": "Plan: accounts {accounts_create} to create, {accounts_update} to update ({portfolio_moves} "
-                  "portfolio moves), {accounts_unchanged} unchanged; contacts {contacts_create} to create, "
+            "en": "Plan: accounts {accounts_create} to create, {accounts_update} to update ({portfolio_moves:plural:"
+                  "portfolio move:portfolio moves}), {accounts_unchanged} unchanged; contacts {contacts_create} to create, "
                   "{contacts_update} to update, {contacts_unchanged} unchanged.",
-            "pt-BR": "Plano: contas {accounts_create} a criar, {accounts_update} a atualizar ({portfolio_moves} "
-                     "transferências de carteira), {accounts_unchanged} sem alteração; contatos {contacts_create} a "
+            "pt-BR": "Plano: contas {accounts_create} a criar, {accounts_update} a atualizar ({portfolio_moves:plural:"
+                     "transferência de carteira:transferências de carteira}), {accounts_unchanged} sem alteração; contatos {contacts_create} a "
                      "criar, {contacts_update} a atualizar, {contacts_unchanged} sem alteração.",
         },
         "cli_import_move": {"en": "  row {row}: {number}  {old} → {new}", "pt-BR": "  linha {row}: {number}  {old} → {new}"},
         "cli_import_correct": {"en": "Data is correct.", "pt-BR": "Os dados estão corretos."},
-        "cli_import_warning": {"en": "Warning: {errors} errors in {rows} rows.",
-                               "pt-BR": "Atenção: {errors} erros em {rows} linhas."},
+        "cli_import_warning": {"en": "Warning: {errors:plural:error:errors} in {rows:plural:row:rows}.",
+                               "pt-BR": "Atenção: {errors:plural:erro:erros} em {rows:plural:linha:linhas}."},
         "cli_import_committed": {
-            "en": "Committed as batch {batch}: {committed} rows committed, {reported} rows reported "
+            "en": "Committed as batch {batch}: {committed:plural:row:rows} committed, {reported:plural:row:rows} reported "
                   "(undo with `crmxl undo {batch}`).",
-            "pt-BR": "Gravado como lote {batch}: {committed} linhas gravadas, {reported} linhas relatadas "
+            "pt-BR": "Gravado como lote {batch}: {committed:plural:linha gravada:linhas gravadas}, {reported:plural:linha relatada:linhas relatadas} "
                      "(desfaça com `crmxl undo {batch}`).",
         },
         "cli_import_dry_run": {"en": "Dry run: nothing was written. Add --commit to apply the plan.",

@@ -8,8 +8,8 @@ import typer
 from rich.table import Table
 
 from crmxl import i18n
+from crmxl.i18n import plural
 from crmxl.cli.common import AsOption, DbOption, acting_user, console, open_database, out_folder, settings
-from crmxl import i18n
 from crmxl.errors import UnusableInput
 from crmxl.schema import LANGS
 from crmxl.services.templates import distribute
@@ -53,7 +53,8 @@ def distribute_cmd(
     for d in manifest.files:
         table.add_row(d.agent, d.template, d.version, d.file, d.sha256[:16] + "…")
     console.print(table)
-    console.print(f"{len(manifest.files)} workbooks for {len(manifest.agents)} agents of {manifest.manager}; "
+    console.print(f"{plural(len(manifest.files), 'workbook', 'workbooks')} for "
+                  f"{plural(len(manifest.agents), 'agent', 'agents')} of {manifest.manager}; "
                   f"manifest: {manifest.path}")
     if manifest.removed:
         console.print(i18n.message("distribute_removed", cfg.lang, count=len(manifest.removed),

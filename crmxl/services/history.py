@@ -350,7 +350,7 @@ i18n.register(
         },
         "undo_conflict": {
             "en": "Batch {batch_id} cannot be undone: {count} of its rows changed again since ({rows}).",
-            "pt-BR": "O lote {batch_id} não pode ser desfeito: {count} linhas mudaram desde então ({rows}).",
+            "pt-BR": "O lote {batch_id} não pode ser desfeito: {count:plural:linha mudou:linhas mudaram} desde então ({rows}).",
         },
     }
 )

@@ -147,8 +147,8 @@ i18n.register({
     "transfer_accounts_not_in_portfolio": {
         "en": "Not in the portfolio {portfolio} (or not of the types given): {numbers}.",
         "pt-BR": "Não estão na carteira {portfolio} (ou não são dos tipos dados): {numbers}."},
-    "transfer_stale": {"en": "{count} accounts changed since the plan ({numbers}): run the transfer again.",
-                       "pt-BR": "{count} contas mudaram desde o plano ({numbers}): rode a transferência de novo."},
+    "transfer_stale": {"en": "{count:plural:account:accounts} changed since the plan ({numbers}): run the transfer again.",
+                       "pt-BR": "{count:plural:conta mudou:contas mudaram} desde o plano ({numbers}): rode a transferência de novo."},
     "plan_other_user": {"en": "This plan belongs to {owner}, not {login}.",
                         "pt-BR": "Este plano é de {owner}, não de {login}."},
 })

@@ -29,8 +29,8 @@ i18n.register(
         "summary_warnings": {"en": "Warnings", "pt-BR": "Avisos"},
         "summary_correct": {"en": "The data is correct.", "pt-BR": "Os dados estão corretos."},
         "summary_incorrect": {
-            "en": "Warning: {errors} errors in {rows} rows; see the red cells and the Errors column.",
-            "pt-BR": "Atenção: {errors} erros em {rows} linhas; veja as células vermelhas e a coluna Erros.",
+            "en": "Warning: {errors:plural:error:errors} in {rows:plural:row:rows}; see the red cells and the Errors column.",
+            "pt-BR": "Atenção: {errors:plural:erro:erros} em {rows:plural:linha:linhas}; veja as células vermelhas e a coluna Erros.",
         },
         "summary_by_rule": {"en": "Findings by rule", "pt-BR": "Ocorrências por regra"},
         "summary_code": {"en": "Rule", "pt-BR": "Regra"},

@@ -15,7 +15,7 @@ def test_the_tours_import_command_gives_the_dry_run_it_showed(cli, tmp_path, mon
     tour = cli("demo", "--db", url, "--tour")
     assert tour.exit_code == 0, tour.stderr
     shown = tour.stdout.split("What to try next")[0]
-    assert "1 portfolio moves" in shown and "Warning: 5 errors in 5 rows" in shown
+    assert "1 portfolio move)" in shown and "Warning: 5 errors in 5 rows" in shown
     commands = [line.strip() for line in tour.stdout.splitlines() if line.strip().startswith("crmxl import")]
     assert len(commands) == 2 and all("--allow-transfers" in c and f"--db {url}" in c for c in commands)
     dry = cli(*shlex.split(commands[0])[1:])  # the command the dry run is

@@ -59,7 +59,7 @@ def test_errors_exit_1_and_commit_nothing(cli, demo_db, tmp_path):
     assert table_dump(demo_db.url) == before
     human = cli("import", "accounts", path, "--db", demo_db.url, "--commit")
     assert human.exit_code == 1
-    assert "Warning: 1 errors in 1 rows." in human.stdout and "Nothing was committed" in human.stdout
+    assert "Warning: 1 error in 1 row." in human.stdout and "Nothing was committed" in human.stdout
     assert "email_invalid" in human.stdout
 
 
@@ -263,7 +263,7 @@ def test_a_portuguese_file_gets_portuguese_messages_and_the_report_says_what_was
     lines = {row[0]: row[1] for row in summary.iter_rows(values_only=True) if row and row[0]}
     assert lines["Gravado"] == "como lote 1 (desfaça com `crmxl undo 1`)"
     again = cli("import", "accounts", path, "--db", sqlite_demo_db.url, "--commit", "--skip-invalid", "--lang", "en")
-    assert "Nothing was committed: the valid rows are already in the CRM; 1 rows with errors are reported." \
+    assert "Nothing was committed: the valid rows are already in the CRM; 1 row with errors is reported." \
         in again.stdout and "--skip-invalid)" not in again.stdout
 
 

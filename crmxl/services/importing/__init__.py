@@ -259,8 +259,8 @@ i18n.register(
         "report_committed": {"en": "as batch {batch} (undo with `crmxl undo {batch}`)",
                              "pt-BR": "como lote {batch} (desfaça com `crmxl undo {batch}`)"},
         "import_nothing_valid_to_do": {
-            "en": "Nothing was committed: the valid rows are already in the CRM; {rows} rows with errors are reported.",
-            "pt-BR": "Nada foi gravado: as linhas válidas já estão no CRM; {rows} linhas com erros foram relatadas."},
+            "en": "Nothing was committed: the valid rows are already in the CRM; {rows:plural:row with errors is:rows with errors are} reported.",
+            "pt-BR": "Nada foi gravado: as linhas válidas já estão no CRM; {rows:plural:linha com erros foi relatada:linhas com erros foram relatadas}."},
         "import_nothing_to_do": {"en": "The data is correct and already in the CRM: nothing was imported.",
                                  "pt-BR": "Os dados estão corretos e já estão no CRM: nada foi importado."},
         "report_suffix": {
@@ -285,7 +285,7 @@ i18n.register(
             "pt-BR": "Nada foi gravado de {file}: outros lotes continuam alterando as mesmas linhas ({reason}). "
                      "Tente novamente daqui a pouco.",
         },
-        "change_more": {"en": "... and {count} more changes", "pt-BR": "... e mais {count} alterações"},
+        "change_more": {"en": "... and {count:plural:more change:more changes}", "pt-BR": "... e mais {count:plural:alteração:alterações}"},
     }
 )
 

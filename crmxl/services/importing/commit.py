@@ -294,17 +294,17 @@ __all__ = ["ACCOUNT_FIELDS", "ImportHasErrors", "check_fresh", "check_rights", "
 i18n.register(
     {
         "import_has_errors": {
-            "en": "Nothing was committed: the file has {errors} errors in {rows} rows. Fix them, or commit "
+            "en": "Nothing was committed: the file has {errors:plural:error:errors} in {rows:plural:row:rows}. Fix them, or commit "
                   "the valid rows only (--skip-invalid).",
-            "pt-BR": "Nada foi gravado: o arquivo tem {errors} erros em {rows} linhas. Corrija-os, ou grave "
+            "pt-BR": "Nada foi gravado: o arquivo tem {errors:plural:erro:erros} em {rows:plural:linha:linhas}. Corrija-os, ou grave "
                      "só as linhas válidas (--skip-invalid).",
-            "web": {"en": "Nothing was committed: the file has {errors} errors in {rows} rows. Fix them and upload "
+            "web": {"en": "Nothing was committed: the file has {errors:plural:error:errors} in {rows:plural:row:rows}. Fix them and upload "
                           "the file again.",
-                    "pt-BR": "Nada foi gravado: o arquivo tem {errors} erros em {rows} linhas. Corrija-os e envie o "
+                    "pt-BR": "Nada foi gravado: o arquivo tem {errors:plural:erro:erros} em {rows:plural:linha:linhas}. Corrija-os e envie o "
                              "arquivo de novo."},
-            "api": {"en": "Nothing was committed: the file has {errors} errors in {rows} rows. Fix them, or commit "
+            "api": {"en": "Nothing was committed: the file has {errors:plural:error:errors} in {rows:plural:row:rows}. Fix them, or commit "
                           "the valid rows only (skip_invalid=true).",
-                    "pt-BR": "Nada foi gravado: o arquivo tem {errors} erros em {rows} linhas. Corrija-os, ou grave "
+                    "pt-BR": "Nada foi gravado: o arquivo tem {errors:plural:erro:erros} em {rows:plural:linha:linhas}. Corrija-os, ou grave "
                              "só as linhas válidas (skip_invalid=true)."},
         },
         "import_plan_forbidden": {
@@ -312,9 +312,9 @@ i18n.register(
             "pt-BR": "O usuário {login} não pode gravar um plano calculado para {owner}.",
         },
         "plan_stale": {
-            "en": "Nothing was committed: the database changed since the plan was computed ({count} rows: "
+            "en": "Nothing was committed: the database changed since the plan was computed ({count:plural:row:rows}: "
                   "{rows}). Validate the file again.",
-            "pt-BR": "Nada foi gravado: o banco de dados mudou desde o cálculo do plano ({count} linhas: "
+            "pt-BR": "Nada foi gravado: o banco de dados mudou desde o cálculo do plano ({count:plural:linha:linhas}: "
                      "{rows}). Valide o arquivo novamente.",
         },
     }
