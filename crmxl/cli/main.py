@@ -13,6 +13,7 @@ from sqlalchemy.exc import ArgumentError, DatabaseError, DataError, IntegrityErr
 
 from crmxl import __version__
 from crmxl.cli import addin, common, data, exporting, importing, templates, usage, web
+from crmxl.cli.help import plain_help
 from crmxl.db.session import CONCURRENCY_STATES, ConcurrentChange, describe_error, refused, sqlstate
 from crmxl.errors import CrmxlError, DatabaseUnavailable
 
@@ -40,10 +41,21 @@ web.register(app)
 app.add_typer(addin.app, name="addin")
 
 
+_COMMAND: click.Command | None = None
+
+
+def command() -> click.Command:
+    """The click command behind ``app``, built once, with plain help texts."""
+    global _COMMAND
+    if _COMMAND is None:
+        _COMMAND = plain_help(typer.main.get_command(app))
+    return _COMMAND
+
+
 def run(argv: list[str] | None = None) -> int:
     """Entry point: never a traceback for the user; exit 0/1/2 as DESIGN.md says."""
     try:
-        result = app(args=argv, standalone_mode=False)
+        result = command()(args=argv, standalone_mode=False)
         if result == INTERRUPTED:  # Typer turns Ctrl-C into exit 130, which Click returns here without a word
             common.err_console.print(INTERRUPTED_TEXT)
         return result if isinstance(result, int) else 0
