@@ -134,8 +134,10 @@ def history_cmd(
     if as_json:
         typer.echo(json.dumps([b.__dict__ for b in batches], ensure_ascii=False))
         return
-    table = Table("Batch", "Kind", "Who", "When (UTC)", Column("File", overflow="fold"),
-                  Column("Counts", overflow="fold"), Column("Status", overflow="fold"))  # wrapped, never cut
+    table = Table("Batch", Column("Kind", overflow="fold"), Column("Who", overflow="fold"),
+                  Column("When (UTC)", no_wrap=True, min_width=len("2026-12-31 23:59:59")),  # never cut
+                  Column("File", overflow="fold"), Column("Counts", overflow="fold"),
+                  Column("Status", overflow="fold"))  # the others wrap, never cut
     for b in batches:
         status = b.status + (f" by {b.undone_by}" if b.undone_by else "") + (f" (undo of {b.undo_of})" if b.undo_of else "")
         counts = ", ".join(f"{k}={v}" for k, v in b.counts.items() if v)

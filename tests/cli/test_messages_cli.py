@@ -4,6 +4,19 @@ from __future__ import annotations
 
 import re
 
+from crmxl.cli.common import console
+from tests.services.import_files import demo_accounts, workbook
+
+
+def test_history_shows_the_whole_date_at_80_columns(cli, sqlite_demo_db, tmp_path):
+    assert console.width == 80
+    (account,) = demo_accounts(sqlite_demo_db.url, "agent.sp1", 1)
+    path = workbook(tmp_path / "a-file-with-a-rather-long-name-for-the-history-table.xlsx", [{**account, "city": "X"}])
+    assert cli("import", "accounts", path, "--commit", "--db", sqlite_demo_db.url).exit_code == 0
+    shown = cli("history", "--db", sqlite_demo_db.url).stdout
+    assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", shown), shown
+    assert "…" not in shown
+
 
 def test_help_texts_have_no_placeholders(cli):
     commands = [(), ("import", "accounts"), ("export", "accounts"), ("profiles", "add"), ("profiles", "edit"),
