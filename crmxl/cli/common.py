@@ -26,9 +26,18 @@ console = Console(soft_wrap=True, markup=False)
 err_console = Console(stderr=True, soft_wrap=True, markup=False)
 
 
-def error_text(message: str, label: str = "Error:") -> Text:
-    """'Error: <message>' with the label in bold red and the message as it is."""
-    return Text.assemble((label, "bold red"), " ", message)
+def error_text(message: str, label: str | None = None, lang: str | None = None) -> Text:
+    """'Error: <message>' ('Erro:' in Portuguese) with the label in bold red and the message as it is."""
+    return Text.assemble((label or i18n.message("cli_error", lang), "bold red"), " ", message)
+
+
+i18n.register({
+    "cli_error": {"en": "Error:", "pt-BR": "Erro:"},
+    "cli_unexpected_error": {"en": "Unexpected error:", "pt-BR": "Erro inesperado:"},
+    "severity_error": {"en": "error", "pt-BR": "erro"},
+    "severity_warning": {"en": "warning", "pt-BR": "aviso"},
+    "severity_info": {"en": "info", "pt-BR": "informação"},
+})
 
 DbOption = Annotated[str | None, typer.Option("--db", help="Database URL (default: $CRMXL_DATABASE_URL or the user's SQLite file).")]
 AsOption = Annotated[str | None, typer.Option("--as", help="Act as this login (default: the config file's login; on the demo database, admin).")]

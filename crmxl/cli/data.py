@@ -11,6 +11,7 @@ import typer
 from rich.table import Column, Table
 from rich.text import Text
 
+from crmxl import i18n
 from crmxl.cli.common import AsOption, DbOption, acting_user, console, open_database, progress_bar, settings
 from crmxl.errors import UnusableInput
 from crmxl.services import history
@@ -134,15 +135,17 @@ def history_cmd(
     if as_json:
         typer.echo(json.dumps([b.__dict__ for b in batches], ensure_ascii=False))
         return
-    table = Table("Batch", Column("Kind", overflow="fold"), Column("Who", overflow="fold"),
-                  Column("When (UTC)", no_wrap=True, min_width=len("2026-12-31 23:59:59")),  # never cut
-                  Column("File", overflow="fold"), Column("Counts", overflow="fold"),
-                  Column("Status", overflow="fold"))  # the others wrap, never cut
+    t = lambda code: i18n.message(code, cfg.lang)  # noqa: E731
+    table = Table(t("cli_history_batch"), Column(t("cli_history_kind"), overflow="fold"),
+                  Column(t("cli_history_who"), overflow="fold"),
+                  Column(t("cli_history_when"), no_wrap=True, min_width=len("2026-12-31 23:59:59")),  # never cut
+                  Column(t("cli_history_file"), overflow="fold"), Column(t("cli_history_counts"), overflow="fold"),
+                  Column(t("cli_history_status"), overflow="fold"))  # the others wrap, never cut
     for b in batches:
         status = b.status + (f" by {b.undone_by}" if b.undone_by else "") + (f" (undo of {b.undo_of})" if b.undo_of else "")
         counts = ", ".join(f"{k}={v}" for k, v in b.counts.items() if v)
         table.add_row(str(b.id), b.kind, b.user_login, b.created_at, b.file_name or "", counts, status)
-    console.print(table if batches else "No batches yet.")
+    console.print(table if batches else t("cli_history_none"))
 
 
 def undo_cmd(
@@ -157,6 +160,18 @@ def undo_cmd(
     with progress_bar() as progress:
         new_id = history.undo(database, actor, batch_id, progress=progress)
     console.print(f"Batch {batch_id} undone (recorded as batch {new_id}).")
+
+
+i18n.register({
+    "cli_history_batch": {"en": "Batch", "pt-BR": "Lote"},
+    "cli_history_kind": {"en": "Kind", "pt-BR": "Tipo"},
+    "cli_history_who": {"en": "Who", "pt-BR": "Quem"},
+    "cli_history_when": {"en": "When (UTC)", "pt-BR": "Quando (UTC)"},
+    "cli_history_file": {"en": "File", "pt-BR": "Arquivo"},
+    "cli_history_counts": {"en": "Counts", "pt-BR": "Contagens"},
+    "cli_history_status": {"en": "Status", "pt-BR": "Situação"},
+    "cli_history_none": {"en": "No batches yet.", "pt-BR": "Nenhum lote ainda."},
+})
 
 
 def register(app: typer.Typer) -> None:

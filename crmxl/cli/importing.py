@@ -77,7 +77,7 @@ def run_import(entity: str, file: Path, *, commit: bool, report: Path | None, as
                         except CrmxlError as exc:  # e.g. a full disk: after a commit, still say its batch
                             if batch_id is None:
                                 raise
-                            err_console.print(error_text(exc.render(plan.lang)), highlight=False)
+                            err_console.print(error_text(exc.render(plan.lang), lang=plan.lang), highlight=False)
         finally:
             database.dispose()
     except CrmxlError as exc:
@@ -119,7 +119,7 @@ def summary(plan: ImportPlan, lang: str, *, commit: bool, batch_id: int | None, 
             first.setdefault((f.code, f.severity), f)
         for (code, severity), count in sorted(by_rule.items(), key=lambda kv: (kv[0][1] != "error", -kv[1])):
             example = first[(code, severity)]
-            rules.add_row(code, severity, str(count), f"{example.column or ''}{example.row}: {example.message}")
+            rules.add_row(code, t(f"severity_{severity}"), str(count), f"{example.column or ''}{example.row}: {example.message}")
         console.print(rules)
     counts = plan.counts()
     console.print(t("cli_import_plan", **counts), highlight=False)

@@ -106,7 +106,8 @@ INTERRUPTED_TEXT = ("Interrupted: the step under way committed nothing (a commit
 
 
 def _refuse(error: CrmxlError, argv: list[str] | None) -> int:
-    common.err_console.print(common.error_text(error.render(_lang(argv))), highlight=False)
+    lang = _lang(argv)
+    common.err_console.print(common.error_text(error.render(lang), lang=lang), highlight=False)
     return error.exit_code
 
 

@@ -8,6 +8,19 @@ from crmxl.cli.common import console
 from tests.services.import_files import demo_accounts, workbook
 
 
+def test_portuguese_has_no_english_left(cli, sqlite_demo_db, tmp_path, monkeypatch):
+    missing = cli("import", "accounts", tmp_path / "nada.xlsx", "--db", sqlite_demo_db.url, "--lang", "pt-BR")
+    assert missing.exit_code == 2 and missing.stderr.startswith("Erro: ") and "Error:" not in missing.stderr
+    (account,) = demo_accounts(sqlite_demo_db.url, "agent.sp1", 1)
+    path = workbook(tmp_path / "a.xlsx", [{**account, "email": "sem-arroba"}])
+    table = cli("import", "accounts", path, "--db", sqlite_demo_db.url, "--lang", "pt-BR").stdout
+    assert re.search(r"│ email_invalid\s+│ erro\s+│", table) and "│ error " not in table
+    (tmp_path / "pt.toml").write_text('[crmxl]\nlang = "pt-BR"\n')
+    monkeypatch.setenv("CRMXL_CONFIG", str(tmp_path / "pt.toml"))
+    empty = cli("history", "--db", sqlite_demo_db.url, "--since", "2001-01-01", "--until", "2001-01-02")
+    assert empty.exit_code == 0 and empty.stdout.strip() == "Nenhum lote ainda."
+
+
 def test_history_shows_the_whole_date_at_80_columns(cli, sqlite_demo_db, tmp_path):
     assert console.width == 80
     (account,) = demo_accounts(sqlite_demo_db.url, "agent.sp1", 1)
