@@ -11,7 +11,7 @@ from typer.exceptions import TyperException
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DatabaseError, DataError, IntegrityError
 
-from crmxl import __version__
+from crmxl import __version__, i18n
 from crmxl.cli import addin, common, data, exporting, importing, templates, usage, web
 from crmxl.cli.help import plain_help
 from crmxl.db.session import CONCURRENCY_STATES, ConcurrentChange, describe_error, refused, sqlstate
@@ -80,7 +80,7 @@ def run(argv: list[str] | None = None) -> int:
         return _refuse(exc, argv)
     except DatabaseError as exc:  # a database that went away, is locked, or is no database at all
         if isinstance(exc, IntegrityError):
-            return _unexpected(exc)
+            return _unexpected(exc, argv)
         if isinstance(exc, DataError):  # a value the database refused: the database itself works
             return _refuse(refused(exc), argv)
         return _refuse(ConcurrentChange("concurrent_change", detail=describe_error(exc))
@@ -90,14 +90,15 @@ def run(argv: list[str] | None = None) -> int:
     except ArgumentError as exc:  # a database URL SQLAlchemy cannot use
         return _refuse(DatabaseUnavailable("database_unavailable", url=_database_url(argv), detail=str(exc)), argv)
     except OSError as exc:  # a folder that cannot be written, a disk that is full
-        common.err_console.print(common.error_text(f"{exc.filename or ''}: {exc.strerror or exc}. "
-                                                   "Nothing was committed by the failed step."), highlight=False)
+        lang = _lang(argv)
+        common.err_console.print(common.error_text(f"{exc.filename or ''}: {exc.strerror or exc}."
+                                                   + _nothing_committed(argv, lang), lang=lang), highlight=False)
         return 2
     except KeyboardInterrupt:
         common.err_console.print(INTERRUPTED_TEXT)
         return INTERRUPTED
     except Exception as exc:  # the last line of defence: a message, not a traceback
-        return _unexpected(exc)
+        return _unexpected(exc, argv)
 
 
 INTERRUPTED = 130  # what a shell reports for Ctrl-C
@@ -111,16 +112,40 @@ def _refuse(error: CrmxlError, argv: list[str] | None) -> int:
     return error.exit_code
 
 
-def _unexpected(exc: Exception) -> int:
+def _unexpected(exc: Exception, argv: list[str] | None) -> int:
     if common.is_debug():
         raise exc
+    lang = _lang(argv)
     common.err_console.print(
         common.error_text(f"{type(exc).__name__}: {exc}\n"
-                          "Nothing was committed by the failed step. Set CRMXL_DEBUG=1 to see the details.",
-                          "Unexpected error:"),
+                          + (_nothing_committed(argv, lang) + " " + i18n.message("cli_debug_hint", lang)).strip(),
+                          i18n.message("cli_unexpected_error", lang)),
         highlight=False,
     )
     return 2
+
+
+def _commits(argv: list[str] | None) -> bool:
+    """Whether the command run writes to the database (so a failure may say that nothing was committed)."""
+    args = [a for a in (sys.argv[1:] if argv is None else argv) if a]
+    name, sub = (args + ["", ""])[:2]
+    if name in ("import", "transfer"):
+        return "--commit" in args
+    return (name in ("db", "demo", "undo") or (name == "users" and sub in ("add", "passwd", "token"))
+            or (name == "profiles" and sub in ("add", "edit", "delete")))
+
+
+def _nothing_committed(argv: list[str] | None, lang: str | None) -> str:
+    """' Nothing was committed by the failed step.' for a command that commits; '' for one that does not."""
+    return " " + i18n.message("cli_nothing_committed", lang) if _commits(argv) else ""
+
+
+i18n.register({
+    "cli_nothing_committed": {"en": "Nothing was committed by the failed step.",
+                              "pt-BR": "Nada foi gravado pela etapa que falhou."},
+    "cli_debug_hint": {"en": "Set CRMXL_DEBUG=1 to see the details.",
+                       "pt-BR": "Defina CRMXL_DEBUG=1 para ver os detalhes."},
+})
 
 
 def _lang(argv: list[str] | None) -> str | None:

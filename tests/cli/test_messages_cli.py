@@ -21,6 +21,14 @@ def test_portuguese_has_no_english_left(cli, sqlite_demo_db, tmp_path, monkeypat
     assert empty.exit_code == 0 and empty.stdout.strip() == "Nenhum lote ainda."
 
 
+def test_only_a_command_that_commits_says_nothing_was_committed(cli, sqlite_demo_db, tmp_path):
+    built = cli("templates", "build", "--out", "/dev/null/x")
+    assert built.exit_code == 2 and built.stderr.startswith("Error: ")
+    assert "Nothing was committed" not in built.stderr
+    demo = cli("demo", "--db", sqlite_demo_db.url, "--tour", "--out", "/dev/null/x")  # demo writes to the database
+    assert demo.exit_code == 2 and "Nothing was committed by the failed step." in demo.stderr
+
+
 def test_history_shows_the_whole_date_at_80_columns(cli, sqlite_demo_db, tmp_path):
     assert console.width == 80
     (account,) = demo_accounts(sqlite_demo_db.url, "agent.sp1", 1)
