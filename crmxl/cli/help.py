@@ -21,7 +21,16 @@ def _no_type(ctx: Any) -> None:
 
 
 def plain_help(command: Any) -> Any:
-    """Give ``command`` and its subcommands plain metavars; returns ``command``."""
+    """Give ``command`` and its subcommands plain metavars; returns ``command``. Cosmetic, and made through
+    attributes of Typer's own: whatever another Typer does with them, the commands run as they are."""
+    try:
+        _plain(command)
+    except Exception:  # noqa: BLE001 - never a command that does not start for the looks of its help
+        pass
+    return command
+
+
+def _plain(command: Any) -> None:
     for param in getattr(command, "params", ()):
         if getattr(param, "param_type_name", "") == "argument":
             if param.metavar is None:
@@ -35,5 +44,4 @@ def plain_help(command: Any) -> Any:
     if help_option is not None:  # made once and kept by the command: a flag, no '<bool>'
         help_option.metavar = ""
     for sub in getattr(command, "commands", {}).values():
-        plain_help(sub)
-    return command
+        _plain(sub)
