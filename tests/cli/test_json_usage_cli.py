@@ -22,7 +22,7 @@ def _answer(result) -> dict:
     (["import", "contacts", "--json", "f.xlsx", "--no-such-option"], "f.xlsx", "--no-such-option"),
     (["import", "accounts", "--db", "sqlite:///x.sqlite3", "--json", "my file.xlsx", "--report"], "my file.xlsx",
      "--report"),
-    (["import", "accounts", "--json"], None, "'file'"),
+    (["import", "accounts", "--json"], None, "'FILE'"),
     (["import", "accounts", "a.xlsx", "b.xlsx", "--json"], "a.xlsx", "b.xlsx"),
     (["import", "acounts", "a.xlsx", "--json"], None, "acounts"),
 ])
