@@ -6,7 +6,8 @@ keyed by a stable snake_case code; a message is rendered only at the edge
 
 A count is written with its noun in the singular for 1 and the plural otherwise (both languages) by the
 format spec ``plural:SINGULAR:PLURAL``: ``"{errors:plural:error:errors} in {rows:plural:row:rows}"`` renders
-``1 error in 1 row`` and ``5 errors in 3 rows``.
+``1 error in 1 row`` and ``5 errors in 3 rows``. A word that agrees with a count without the count itself is
+written by ``one:SINGULAR:PLURAL``: ``"Fix {errors:one:it:them}"`` renders ``Fix it`` for 1, ``Fix them`` otherwise.
 
 A message that names a command-line option (``--allow-transfers``) also has a wording per face that
 has no such option: ``"web"`` (the pages: the checkbox or field) and ``"api"`` (the JSON API: the
@@ -82,12 +83,14 @@ def message(code: str, lang: str | None = None, /, **params: object) -> str:
         hint = params.get("suggestion")
         params = {**params, "suggestion_text": _DID_YOU_MEAN[lang].format(hint) if hint else ""}
     try:
-        return _FORMATTER.vformat(template, (), params) if PLURAL in template else template.format(**params)
+        return (_FORMATTER.vformat(template, (), params) if PLURAL in template or ONE in template
+                else template.format(**params))
     except (KeyError, IndexError):
         return _FORMATTER.vformat(texts["en"], (), _Default(params))
 
 
 PLURAL = ":plural:"
+ONE = ":one:"  # the word only: ``{count:one:it:them}``
 
 
 def plural(count: object, singular: str, plural_form: str) -> str:
@@ -104,6 +107,9 @@ class _Formatter(string.Formatter):
         if format_spec.startswith(PLURAL[1:]):
             _kind, singular, plural_form = format_spec.split(":", 2)
             return plural(value, singular, plural_form)
+        if format_spec.startswith(ONE[1:]):
+            _kind, singular, plural_form = format_spec.split(":", 2)
+            return plural(value, singular, plural_form).split(" ", 1)[1]
         return super().format_field(value, format_spec)
 
 

@@ -294,17 +294,17 @@ __all__ = ["ACCOUNT_FIELDS", "ImportHasErrors", "check_fresh", "check_rights", "
 i18n.register(
     {
         "import_has_errors": {
-            "en": "Nothing was committed: the file has {errors:plural:error:errors} in {rows:plural:row:rows}. Fix them, or commit "
+            "en": "Nothing was committed: the file has {errors:plural:error:errors} in {rows:plural:row:rows}. Fix {errors:one:it:them}, or commit "
                   "the valid rows only (--skip-invalid).",
-            "pt-BR": "Nada foi gravado: o arquivo tem {errors:plural:erro:erros} em {rows:plural:linha:linhas}. Corrija-os, ou grave "
+            "pt-BR": "Nada foi gravado: o arquivo tem {errors:plural:erro:erros} em {rows:plural:linha:linhas}. Corrija-{errors:one:o:os}, ou grave "
                      "só as linhas válidas (--skip-invalid).",
-            "web": {"en": "Nothing was committed: the file has {errors:plural:error:errors} in {rows:plural:row:rows}. Fix them and upload "
+            "web": {"en": "Nothing was committed: the file has {errors:plural:error:errors} in {rows:plural:row:rows}. Fix {errors:one:it:them} and upload "
                           "the file again.",
-                    "pt-BR": "Nada foi gravado: o arquivo tem {errors:plural:erro:erros} em {rows:plural:linha:linhas}. Corrija-os e envie o "
+                    "pt-BR": "Nada foi gravado: o arquivo tem {errors:plural:erro:erros} em {rows:plural:linha:linhas}. Corrija-{errors:one:o:os} e envie o "
                              "arquivo de novo."},
-            "api": {"en": "Nothing was committed: the file has {errors:plural:error:errors} in {rows:plural:row:rows}. Fix them, or commit "
+            "api": {"en": "Nothing was committed: the file has {errors:plural:error:errors} in {rows:plural:row:rows}. Fix {errors:one:it:them}, or commit "
                           "the valid rows only (skip_invalid=true).",
-                    "pt-BR": "Nada foi gravado: o arquivo tem {errors:plural:erro:erros} em {rows:plural:linha:linhas}. Corrija-os, ou grave "
+                    "pt-BR": "Nada foi gravado: o arquivo tem {errors:plural:erro:erros} em {rows:plural:linha:linhas}. Corrija-{errors:one:o:os}, ou grave "
                              "só as linhas válidas (skip_invalid=true)."},
         },
         "import_plan_forbidden": {
