@@ -66,6 +66,14 @@ def settings(db: str | None = None, login: str | None = None, lang: str | None =
     return load_settings(database_url=db, login=login, lang=lang)
 
 
+def speaking(cfg: Settings, actor: Actor | None = None) -> str:
+    """The language of what a command prints: the one chosen (``--lang``, ``CRMXL_LANG``, the config file), else
+    the acting user's, else English."""
+    if cfg.lang_chosen or actor is None:
+        return cfg.lang
+    return i18n.normalize_language(actor.lang)
+
+
 def open_database(url: str, *, check_schema: bool = True) -> Database:
     db = Database(url)
     if check_schema:

@@ -10,9 +10,11 @@ from typing import Annotated
 import typer
 from rich.table import Column, Table
 
-from crmxl.cli.common import AsOption, DbOption, LangOption, acting_user, console, open_database, progress_bar, settings
+from crmxl import i18n
+from crmxl.cli.common import (AsOption, DbOption, LangOption, acting_user, console, open_database, progress_bar,
+                              settings, speaking)
 from crmxl.domain.account_number import display_account_number
-from crmxl.i18n import plural
+from crmxl.domain.enums import without_portfolio_label
 from crmxl.services import profiles as profile_service
 from crmxl.services.exporting import export
 from crmxl.services.profiles import Filters
@@ -48,8 +50,8 @@ def _export(entity: str, out: Path, portfolio, without_portfolio, types, ufs, ac
         result = export(database, actor, entity, out, portfolios=portfolio or (), without_portfolio=without_portfolio,
                         types=types or (), ufs=ufs or (), active=active, profile=profile, fmt=fmt.lower(),
                         lang=cfg.lang, progress=progress)
-    noun = entity.removesuffix("s")
-    console.print(f"Exported {plural(result.rows, noun, entity)} (profile '{result.profile}') to {result.path}")
+    console.print(i18n.message(f"cli_exported_{entity}", speaking(cfg, actor), rows=result.rows,
+                               profile=result.profile, path=str(result.path)), highlight=False)
 
 
 def _export_command(entity: str):
@@ -82,15 +84,18 @@ def profiles_list(db: DbOption = None, as_login: AsOption = None, as_json: bool 
     """List the export profiles."""
     cfg = settings(db=db, login=as_login)
     database = open_database(cfg.database_url)
-    acting_user(database, cfg.login)  # an unknown or inactive user is refused, as on every command
+    actor = acting_user(database, cfg.login)  # an unknown or inactive user is refused, as on every command
     found = profile_service.list_profiles(database)
     if as_json:
         typer.echo(json.dumps([{**p.__dict__, "filters": p.filters.as_json()} for p in found], ensure_ascii=False))
         return
-    table = Table(Column("Name", no_wrap=True), "Entity", "Columns", "Filters", "Default", "Author")
+    t = lambda code: i18n.message(code, speaking(cfg, actor))  # noqa: E731
+    table = Table(Column(t("cli_profile_name"), no_wrap=True), t("cli_profile_entity"), t("cli_profile_columns"),
+                  t("cli_profile_filters"), t("cli_profile_default"), t("cli_profile_author"))
     for p in found:
         flt = ", ".join(f"{k}={v}" for k, v in p.filters.as_json().items() if v not in (None, False, []))
-        table.add_row(p.name, p.entity, ", ".join(p.columns), flt, "yes" if p.is_default else "", p.created_by or "")
+        table.add_row(p.name, t(f"cli_entity_{p.entity}"), ", ".join(p.columns), flt,
+                      t("cli_profile_yes") if p.is_default else "", p.created_by or "")
     console.print(table)
 
 
@@ -116,10 +121,15 @@ def profiles_add(
     every mandatory (red) column too."""
     cfg = settings(db=db, login=as_login)
     database = open_database(cfg.database_url)
-    p = profile_service.add_profile(database, acting_user(database, cfg.login), name, entity,
-                                    columns.split(",") if columns else None,
+    actor = acting_user(database, cfg.login)
+    p = profile_service.add_profile(database, actor, name, entity, columns.split(",") if columns else None,
                                     _filters(portfolio, without_portfolio, account_type, uf, active))
-    console.print(f"Profile '{p.name}' ({p.entity}): {', '.join(p.columns)}")
+    _print_profile(p, speaking(cfg, actor))
+
+
+def _print_profile(p, lang: str) -> None:
+    console.print(i18n.message("cli_profile_saved", lang, name=p.name, entity=i18n.message(f"cli_entity_{p.entity}", lang),
+                               columns=", ".join(p.columns)), highlight=False)
 
 
 @profiles_app.command("edit")
@@ -135,6 +145,7 @@ def profiles_edit(
     """Change a profile's name, columns or filters: each filter given replaces the saved one, the others stay."""
     cfg = settings(db=db, login=as_login)
     database = open_database(cfg.database_url)
+    actor = acting_user(database, cfg.login)
     current = Filters() if clear_filters else profile_service.get_profile(database, name).filters
     changes: dict = {}
     if portfolio or without_portfolio:
@@ -145,10 +156,10 @@ def profiles_edit(
         changes["ufs"] = tuple(uf)
     if active is not None:
         changes["active"] = active
-    p = profile_service.edit_profile(database, acting_user(database, cfg.login), name, new_name=rename,
+    p = profile_service.edit_profile(database, actor, name, new_name=rename,
                                      columns=columns.split(",") if columns else None,
                                      filters=replace(current, **changes))
-    console.print(f"Profile '{p.name}' ({p.entity}): {', '.join(p.columns)}")
+    _print_profile(p, speaking(cfg, actor))
 
 
 @profiles_app.command("delete")
@@ -156,8 +167,9 @@ def profiles_delete(name: str, db: DbOption = None, as_login: AsOption = None) -
     """Delete a profile."""
     cfg = settings(db=db, login=as_login)
     database = open_database(cfg.database_url)
-    profile_service.delete_profile(database, acting_user(database, cfg.login), name)
-    console.print(f"Profile '{name}' deleted.")
+    actor = acting_user(database, cfg.login)
+    profile_service.delete_profile(database, actor, name)
+    console.print(i18n.message("cli_profile_deleted", speaking(cfg, actor), name=name), highlight=False)
 
 
 def transfer(
@@ -193,18 +205,25 @@ def transfer(
                          for m in plan.accounts],
         }, ensure_ascii=False))
         return
-    verb = "moved" if batch_id else "moves" if len(plan.accounts) == 1 else "move"
-    console.print(f"{plural(len(plan.accounts), 'account', 'accounts')} {verb} from {source} to {target}:")
-    for m in plan.accounts[:20]:
+    lang = speaking(cfg, actor)
+    t = lambda code, **p: i18n.message(code, lang, **p)  # noqa: E731
+    count = len(plan.accounts)
+    console.print(t("cli_transfer_moved" if commit else "cli_transfer_moves", count=count,
+                    source=plan.from_login or without_portfolio_label(lang),
+                    target=plan.to_login or without_portfolio_label(lang)), highlight=False)
+    for m in plan.accounts[:SHOWN]:
         console.print(f"  {display_account_number(m.number):<20}  {m.type:<9}  {m.name}", highlight=False)
-    if len(plan.accounts) > 20:
-        console.print(f"  ... and {len(plan.accounts) - 20} more")
+    if count > SHOWN:
+        console.print(t("cli_transfer_more", count=count - SHOWN), highlight=False)
     if not commit:
-        console.print(f"Dry run: nothing moved. Add --commit to move {'it' if len(plan.accounts) == 1 else 'them'}.")
+        console.print(t("cli_transfer_dry_run", count=count), highlight=False)
     elif batch_id:
-        console.print(f"Batch {batch_id} recorded (undo with `crmxl undo {batch_id}`).")
+        console.print(t("cli_transfer_batch", batch=batch_id), highlight=False)
     else:
-        console.print("Nothing moved.")
+        console.print(t("cli_transfer_nothing"), highlight=False)
+
+
+SHOWN = 20  # accounts listed by a transfer
 
 
 def register(app: typer.Typer) -> None:
@@ -213,3 +232,33 @@ def register(app: typer.Typer) -> None:
     app.add_typer(export_app, name="export")
     app.add_typer(profiles_app, name="profiles")
     app.command("transfer")(transfer)
+
+
+i18n.register({
+    "cli_exported_accounts": {"en": "Exported {rows:plural:account:accounts} (profile '{profile}') to {path}",
+                              "pt-BR": "{rows:plural:conta exportada:contas exportadas} (perfil '{profile}') para {path}"},
+    "cli_exported_contacts": {"en": "Exported {rows:plural:contact:contacts} (profile '{profile}') to {path}",
+                              "pt-BR": "{rows:plural:contato exportado:contatos exportados} (perfil '{profile}') para "
+                                       "{path}"},
+    "cli_entity_accounts": {"en": "accounts", "pt-BR": "contas"},
+    "cli_entity_contacts": {"en": "contacts", "pt-BR": "contatos"},
+    "cli_profile_name": {"en": "Name", "pt-BR": "Nome"},
+    "cli_profile_entity": {"en": "Entity", "pt-BR": "Entidade"},
+    "cli_profile_columns": {"en": "Columns", "pt-BR": "Colunas"},
+    "cli_profile_filters": {"en": "Filters", "pt-BR": "Filtros"},
+    "cli_profile_default": {"en": "Default", "pt-BR": "Padrão"},
+    "cli_profile_author": {"en": "Author", "pt-BR": "Autor"},
+    "cli_profile_yes": {"en": "yes", "pt-BR": "sim"},
+    "cli_profile_saved": {"en": "Profile '{name}' ({entity}): {columns}", "pt-BR": "Perfil '{name}' ({entity}): {columns}"},
+    "cli_profile_deleted": {"en": "Profile '{name}' deleted.", "pt-BR": "Perfil '{name}' excluído."},
+    "cli_transfer_moves": {"en": "{count:plural:account moves:accounts move} from {source} to {target}:",
+                           "pt-BR": "{count:plural:conta será movida:contas serão movidas} de {source} para {target}:"},
+    "cli_transfer_moved": {"en": "{count:plural:account:accounts} moved from {source} to {target}:",
+                           "pt-BR": "{count:plural:conta movida:contas movidas} de {source} para {target}:"},
+    "cli_transfer_more": {"en": "  ... and {count} more", "pt-BR": "  ... e mais {count}"},
+    "cli_transfer_dry_run": {"en": "Dry run: nothing moved. Add --commit to move {count:one:it:them}.",
+                             "pt-BR": "Simulação: nada foi movido. Use --commit para movê-{count:one:la:las}."},
+    "cli_transfer_batch": {"en": "Batch {batch} recorded (undo with `crmxl undo {batch}`).",
+                           "pt-BR": "Lote {batch} registrado (desfaça com `crmxl undo {batch}`)."},
+    "cli_transfer_nothing": {"en": "Nothing moved.", "pt-BR": "Nada foi movido."},
+})
