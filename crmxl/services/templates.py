@@ -147,10 +147,10 @@ i18n.register({
                                    "written).",
                              "pt-BR": "{manager} não tem agentes ativos: não há o que distribuir (nada foi "
                                       "gravado)."},
-    "distribute_removed": {"en": "Removed {count} workbooks of the earlier distribution that this one does not "
-                                 "list: {files}.",
-                           "pt-BR": "Removidas {count} pastas de trabalho da distribuição anterior que esta não "
-                                    "lista: {files}."},
+    "distribute_removed": {"en": "Removed {count:plural:workbook:workbooks} of the earlier distribution that this "
+                                 "one does not list: {files}.",
+                           "pt-BR": "{count:plural:pasta de trabalho removida:pastas de trabalho removidas} da "
+                                    "distribuição anterior que esta não lista: {files}."},
     "distribute_kept": {"en": "Left in place, changed since they were distributed (not in the new manifest): "
                               "{files}.",
                         "pt-BR": "Mantidas, alteradas desde que foram distribuídas (fora do novo manifesto): "
