@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import typer
 
-from crmxl.cli.common import AsOption, DbOption, checked_language, console, err_console, open_database, settings
+from crmxl import i18n
+from crmxl.cli.common import (AsOption, DbOption, checked_language, console, err_console, open_database, settings,
+                              speaking)
 from crmxl.services.access import resolve_actor
 from crmxl.services.users import add_user, issue_token, set_password
 
@@ -23,8 +25,11 @@ def _actor_or_bootstrap(database, login: str | None):
         return resolve_actor(session, login)
 
 
-def _password(value: str | None) -> str:
-    return value if value is not None else typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+def _password(value: str | None, lang: str) -> str:
+    if value is not None:
+        return value
+    return typer.prompt(i18n.message("cli_password_prompt", lang), hide_input=True,
+                        confirmation_prompt=i18n.message("cli_password_again", lang))
 
 
 @users_app.command("add")
@@ -42,8 +47,9 @@ def users_add(
     cfg = settings(db=db, login=as_login)
     database = open_database(cfg.database_url)
     actor = _actor_or_bootstrap(database, cfg.login)
-    add_user(database, actor, login, name, role, manager=manager, password=_password(password), lang=lang)
-    console.print(f"User {login} ({role}) created.")
+    said = speaking(cfg, actor)
+    add_user(database, actor, login, name, role, manager=manager, password=_password(password, said), lang=lang)
+    console.print(i18n.message("cli_user_added", said, login=login, role=role), highlight=False)
 
 
 @users_app.command("passwd")
@@ -52,8 +58,10 @@ def users_passwd(login: str, password: str | None = typer.Option(None, "--passwo
     """Set a user's password."""
     cfg = settings(db=db, login=as_login)
     database = open_database(cfg.database_url)
-    set_password(database, _actor_or_bootstrap(database, cfg.login), login, _password(password))
-    console.print(f"Password of {login} changed.")
+    actor = _actor_or_bootstrap(database, cfg.login)
+    said = speaking(cfg, actor)
+    set_password(database, actor, login, _password(password, said))
+    console.print(i18n.message("cli_password_changed", said, login=login), highlight=False)
 
 
 @users_app.command("token")
@@ -78,10 +86,21 @@ def serve(
     cfg = settings(db=db)
     open_database(cfg.database_url)
     app = create_app(cfg, upload_limit=upload_limit_mb * 1_000_000)
-    err_console.print(f"crmxl web wizard on http://{host}:{port}  (database {cfg.database_url})")
+    err_console.print(i18n.message("cli_serving", cfg.lang, url=f"http://{host}:{port}", database=cfg.database_url),
+                      highlight=False)
     uvicorn.run(app, host=host, port=port, log_level="warning")
 
 
 def register(app: typer.Typer) -> None:
     app.add_typer(users_app, name="users")
     app.command("serve")(serve)
+
+
+i18n.register({
+    "cli_password_prompt": {"en": "Password", "pt-BR": "Senha"},
+    "cli_password_again": {"en": "Repeat for confirmation", "pt-BR": "Repita para confirmar"},
+    "cli_user_added": {"en": "User {login} ({role}) created.", "pt-BR": "Usuário {login} ({role}) criado."},
+    "cli_password_changed": {"en": "Password of {login} changed.", "pt-BR": "Senha de {login} alterada."},
+    "cli_serving": {"en": "crmxl web wizard on {url}  (database {database})",
+                    "pt-BR": "assistente web do crmxl em {url}  (banco de dados {database})"},
+})
