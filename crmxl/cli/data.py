@@ -12,7 +12,8 @@ from rich.table import Column, Table
 from rich.text import Text
 
 from crmxl import i18n
-from crmxl.cli.common import AsOption, DbOption, acting_user, console, open_database, progress_bar, settings
+from crmxl.cli.common import (AsOption, DbOption, acting_user, console, open_database, progress_bar, settings,
+                              speaking)
 from crmxl.errors import UnusableInput
 from crmxl.services import history
 from crmxl.services.demo import DEMO_PASSWORD, load_demo
@@ -27,9 +28,11 @@ def db_init(db: DbOption = None) -> None:
     cfg = settings(db=db)
     result = init_database(open_database(cfg.database_url, check_schema=False))
     state = "created" if result.revision_before is None else (
-        "already current" if result.revision_before == result.revision_after else "migrated")
-    console.print(f"Database {cfg.database_url}: schema {state} (revision {result.revision_after}); "
-                  f"{result.qualifications_added} specialties and {result.profiles_added} export profiles added.")
+        "current" if result.revision_before == result.revision_after else "migrated")
+    t = lambda code, **p: i18n.message(code, cfg.lang, **p)  # noqa: E731
+    console.print(t("cli_db_init", url=cfg.database_url, state=t(f"cli_schema_{state}"),
+                    revision=result.revision_after, specialties=result.qualifications_added,
+                    profiles=result.profiles_added), highlight=False)
 
 
 def demo(
@@ -43,20 +46,21 @@ def demo(
     database = open_database(cfg.database_url, check_schema=False)
     init_database(database)
     result = load_demo(database)
-    console.print(
-        f"Demo data in {cfg.database_url}: {result.accounts_total} accounts, {result.contacts_total} contacts "
-        f"(added now: {result.users_added} users, {result.accounts_added} accounts, {result.contacts_added} contacts)."
-    )
+    console.print(i18n.message("cli_demo_data", cfg.lang, url=cfg.database_url, accounts=result.accounts_total,
+                               contacts=result.contacts_total, users_added=result.users_added,
+                               accounts_added=result.accounts_added, contacts_added=result.contacts_added),
+                  highlight=False)
     if tour:
         db_option = f" --db {shlex.quote(db)}" if db else ""  # the tour's commands reach the demo's database
-        _sample_import(database, out, db_option)
-        _tour(cfg.database_url, out, db_option)
+        lang = cfg.lang if cfg.lang_chosen else None
+        _sample_import(database, out, db_option, lang)
+        _tour(cfg.database_url, out, db_option, cfg.lang)
 
 
 SAMPLE_IMPORT = "crmxl import accounts {sample} --as mgr.south --allow-transfers"  # what the tour's dry run is
 
 
-def _sample_import(database, out: Path, db_option: str) -> None:
+def _sample_import(database, out: Path, db_option: str, lang: str | None) -> None:
     """The seed's reading step on a sample: validate, plan, write the annotated report; commit nothing. It is
     the dry run of the command it prints, which gives the same findings and plan when run."""
     from crmxl.cli.importing import summary
@@ -66,30 +70,30 @@ def _sample_import(database, out: Path, db_option: str) -> None:
     sample = write_sample_workbook(database, out / "sample-accounts.xlsx")
     report = out / "sample-report.xlsx"
     actor = acting_user(database, "mgr.south")
-    plan = plan_import(database, actor, sample, "accounts", allow_transfers=True)
+    plan = plan_import(database, actor, sample, "accounts", lang=lang, allow_transfers=True)
     write_import_report(plan, report)
     command = SAMPLE_IMPORT.format(sample=shlex.quote(str(sample))) + f" --report {shlex.quote(str(report))}{db_option}"
-    console.print(Text.assemble("\n", ("Demo import", "bold"), " (a dry run: nothing is written), as\n  ", command),
+    t = lambda code: i18n.message(code, plan.lang)  # noqa: E731
+    console.print(Text.assemble("\n", (t("cli_tour_import"), "bold"), t("cli_tour_import_as"), "\n  ", command),
                   highlight=False)
-    summary(plan, "en", commit=False, batch_id=None, report=report)
+    summary(plan, plan.lang, commit=False, batch_id=None, report=report)
 
 
-def _tour(url: str, out: Path, db: str) -> None:
+def _tour(url: str, out: Path, db: str, lang: str) -> None:
+    t = lambda code, **p: i18n.message(code, lang, **p)  # noqa: E731
     sample = SAMPLE_IMPORT.format(sample=shlex.quote(str(out / "sample-accounts.xlsx")))
     steps = [
-        (f"open {out / 'sample-report.xlsx'}", "red cells with notes, the Errors column, the Summary sheet"),
-        (f"{sample} --skip-invalid --commit{db}", "commits the valid rows (and the portfolio move) as one batch"),
-        (f"crmxl history --as mgr.south{db}", "batches, and `crmxl undo BATCH_ID --as mgr.south`"),
-        (f"crmxl templates build --out {shlex.quote(str(out / 'templates'))}",
-         "the model workbooks, mandatory columns in red"),
+        (t("cli_tour_open", path=str(out / "sample-report.xlsx")), t("cli_tour_report")),
+        (f"{sample} --skip-invalid --commit{db}", t("cli_tour_commit")),
+        (f"crmxl history --as mgr.south{db}", t("cli_tour_history")),
+        (f"crmxl templates build --out {shlex.quote(str(out / 'templates'))}", t("cli_tour_templates")),
         (f"crmxl export accounts --portfolio agent.sp1 -o {shlex.quote(str(out / 'sp1.xlsx'))}{db}",
-         "a portfolio in the model workbook's layout"),
-        (f"crmxl serve{db}", "the web wizard on http://127.0.0.1:8000"),
+         t("cli_tour_export")),
+        (f"crmxl serve{db}", t("cli_tour_serve")),
     ]
     lines = "".join(f"\n  {command}\n      {what}" for command, what in steps)
-    console.print(Text.assemble("\n", ("What to try next", "bold"),
-                                f"  (demo users: admin, mgr.south, mgr.north, agent.sp1 ... agent.df1; password "
-                                f"{DEMO_PASSWORD}){lines}\nDatabase: {url}"), highlight=False)
+    console.print(Text.assemble("\n", (t("cli_tour_next"), "bold"), t("cli_tour_users", password=DEMO_PASSWORD),
+                                lines, "\n", t("cli_tour_database", url=url)), highlight=False)
 
 
 MAX_LISTED = 500  # as the API's /api/batches
@@ -135,14 +139,15 @@ def history_cmd(
     if as_json:
         typer.echo(json.dumps([b.__dict__ for b in batches], ensure_ascii=False))
         return
-    t = lambda code: i18n.message(code, cfg.lang)  # noqa: E731
+    t = lambda code, **p: i18n.message(code, speaking(cfg, actor), **p)  # noqa: E731
     table = Table(t("cli_history_batch"), Column(t("cli_history_kind"), overflow="fold"),
                   Column(t("cli_history_who"), overflow="fold"),
                   Column(t("cli_history_when"), no_wrap=True, min_width=len("2026-12-31 23:59:59")),  # never cut
                   Column(t("cli_history_file"), overflow="fold"), Column(t("cli_history_counts"), overflow="fold"),
                   Column(t("cli_history_status"), overflow="fold"))  # the others wrap, never cut
     for b in batches:
-        status = b.status + (f" by {b.undone_by}" if b.undone_by else "") + (f" (undo of {b.undo_of})" if b.undo_of else "")
+        status = ((t(f"cli_history_{b.status}") if i18n.has_message(f"cli_history_{b.status}") else b.status) + (t("cli_history_undone_by", batch=b.undone_by) if b.undone_by else "")
+                  + (t("cli_history_undo_of", batch=b.undo_of) if b.undo_of else ""))
         counts = ", ".join(f"{k}={v}" for k, v in b.counts.items() if v)
         table.add_row(str(b.id), b.kind, b.user_login, b.created_at, b.file_name or "", counts, status)
     console.print(table if batches else t("cli_history_none"))
@@ -159,7 +164,7 @@ def undo_cmd(
     actor = acting_user(database, cfg.login)
     with progress_bar() as progress:
         new_id = history.undo(database, actor, batch_id, progress=progress)
-    console.print(f"Batch {batch_id} undone (recorded as batch {new_id}).")
+    console.print(i18n.message("cli_undone", speaking(cfg, actor), batch=batch_id, new=new_id), highlight=False)
 
 
 i18n.register({
@@ -171,6 +176,47 @@ i18n.register({
     "cli_history_counts": {"en": "Counts", "pt-BR": "Contagens"},
     "cli_history_status": {"en": "Status", "pt-BR": "Situação"},
     "cli_history_none": {"en": "No batches yet.", "pt-BR": "Nenhum lote ainda."},
+    "cli_history_committed": {"en": "committed", "pt-BR": "gravado"},
+    "cli_history_undone": {"en": "undone", "pt-BR": "desfeito"},
+    "cli_history_undone_by": {"en": " by {batch}", "pt-BR": " pelo lote {batch}"},
+    "cli_history_undo_of": {"en": " (undo of {batch})", "pt-BR": " (desfaz o lote {batch})"},
+    "cli_undone": {"en": "Batch {batch} undone (recorded as batch {new}).",
+                   "pt-BR": "Lote {batch} desfeito (registrado como lote {new})."},
+    "cli_db_init": {
+        "en": "Database {url}: schema {state} (revision {revision}); {specialties:plural:specialty:specialties} and "
+              "{profiles:plural:export profile:export profiles} added.",
+        "pt-BR": "Banco de dados {url}: esquema {state} (revisão {revision}); {specialties:plural:especialidade:"
+                 "especialidades} e {profiles:plural:perfil de exportação:perfis de exportação} "
+                 "adicionados."},
+    "cli_schema_created": {"en": "created", "pt-BR": "criado"},
+    "cli_schema_current": {"en": "already current", "pt-BR": "já atualizado"},
+    "cli_schema_migrated": {"en": "migrated", "pt-BR": "migrado"},
+    "cli_demo_data": {
+        "en": "Demo data in {url}: {accounts:plural:account:accounts}, {contacts:plural:contact:contacts} (added now: "
+              "{users_added:plural:user:users}, {accounts_added:plural:account:accounts}, "
+              "{contacts_added:plural:contact:contacts}).",
+        "pt-BR": "Dados de demonstração em {url}: {accounts:plural:conta:contas}, {contacts:plural:contato:contatos} "
+                 "(adicionados agora: {users_added:plural:usuário:usuários}, {accounts_added:plural:conta:contas}, "
+                 "{contacts_added:plural:contato:contatos})."},
+    "cli_tour_import": {"en": "Demo import", "pt-BR": "Importação de demonstração"},
+    "cli_tour_import_as": {"en": " (a dry run: nothing is written), as", "pt-BR": " (uma simulação: nada é gravado), como"},
+    "cli_tour_open": {"en": "open {path}", "pt-BR": "abra {path}"},
+    "cli_tour_report": {"en": "red cells with notes, the Errors column, the Summary sheet",
+                        "pt-BR": "células vermelhas com notas, a coluna Erros, a aba Resumo"},
+    "cli_tour_commit": {"en": "commits the valid rows (and the portfolio move) as one batch",
+                        "pt-BR": "grava as linhas válidas (e a transferência de carteira) como um lote"},
+    "cli_tour_history": {"en": "batches, and `crmxl undo BATCH_ID --as mgr.south`",
+                         "pt-BR": "os lotes, e `crmxl undo BATCH_ID --as mgr.south`"},
+    "cli_tour_templates": {"en": "the model workbooks, mandatory columns in red",
+                           "pt-BR": "as pastas de trabalho modelo, colunas obrigatórias em vermelho"},
+    "cli_tour_export": {"en": "a portfolio in the model workbook's layout",
+                        "pt-BR": "uma carteira no formato da pasta de trabalho modelo"},
+    "cli_tour_serve": {"en": "the web wizard on http://127.0.0.1:8000", "pt-BR": "o assistente web em http://127.0.0.1:8000"},
+    "cli_tour_next": {"en": "What to try next", "pt-BR": "O que experimentar agora"},
+    "cli_tour_users": {"en": "  (demo users: admin, mgr.south, mgr.north, agent.sp1 ... agent.df1; password {password})",
+                       "pt-BR": "  (usuários de demonstração: admin, mgr.south, mgr.north, agent.sp1 ... agent.df1; "
+                                "senha {password})"},
+    "cli_tour_database": {"en": "Database: {url}", "pt-BR": "Banco de dados: {url}"},
 })
 
 
