@@ -11,7 +11,7 @@ import typer
 
 from crmxl import i18n
 from crmxl.errors import UnusableInput
-from crmxl.cli.common import out_folder
+from crmxl.cli.common import out_folder, settings
 
 app = typer.Typer(help="Build the Excel add-in and the macro-enabled model workbooks.", no_args_is_help=True)
 
@@ -42,16 +42,21 @@ def build(
     with tempfile.TemporaryDirectory(prefix="crmxl-templates-") as tmp:
         templates = _build_templates(Path(tmp))
         written = build_addin(out, templates, sources=sources)
+    lang = settings().lang
     for path in written:
-        typer.echo(f"wrote {path}")
-    typer.echo(
-        "Each user installs the xlwings add-in once: xlwings addin install\n"
-        f"For the CRM tab in every workbook: xlwings addin install -f {out / 'crmxl.xlam'}"
-    )
+        typer.echo(i18n.message("addin_wrote", lang, path=str(path)))
+    typer.echo(i18n.message("addin_install", lang, xlam=str(out / "crmxl.xlam")))
 
 
 i18n.register(
     {
+        "addin_wrote": {"en": "wrote {path}", "pt-BR": "gerado {path}"},
+        "addin_install": {
+            "en": "Each user installs the xlwings add-in once: xlwings addin install\n"
+                  "For the CRM tab in every workbook: xlwings addin install -f {xlam}",
+            "pt-BR": "Cada usuário instala o suplemento xlwings uma vez: xlwings addin install\n"
+                     "Para a guia CRM em todas as pastas de trabalho: xlwings addin install -f {xlam}",
+        },
         "addin_templates_unavailable": {
             "en": "The model workbooks cannot be built: crmxl.workbook.templates.build_all is not available",
             "pt-BR": "As pastas de trabalho modelo não podem ser geradas: crmxl.workbook.templates.build_all não está disponível",

@@ -57,14 +57,14 @@ def run(argv: list[str] | None = None) -> int:
     try:
         result = command()(args=argv, standalone_mode=False)
         if result == INTERRUPTED:  # Typer turns Ctrl-C into exit 130, which Click returns here without a word
-            common.err_console.print(INTERRUPTED_TEXT)
+            common.err_console.print(_interrupted(argv))
         return result if isinstance(result, int) else 0
     except typer.Exit as exc:
         if exc.exit_code == INTERRUPTED:  # Typer's own answer to Ctrl-C: say what it means
-            common.err_console.print(INTERRUPTED_TEXT)
+            common.err_console.print(_interrupted(argv))
         return exc.exit_code
     except (click.exceptions.Abort, typer.Abort):
-        common.err_console.print("Aborted.")
+        common.err_console.print(i18n.message("cli_aborted", _lang(argv)))
         return 2
     except (click.ClickException, TyperException) as exc:  # usage errors (typer 0.29 bundles its own click)
         answer = usage.json_answer(app, exc, list(sys.argv[1:] if argv is None else argv), _lang(argv))
@@ -95,15 +95,17 @@ def run(argv: list[str] | None = None) -> int:
                                                    + _nothing_committed(argv, lang), lang=lang), highlight=False)
         return 2
     except KeyboardInterrupt:
-        common.err_console.print(INTERRUPTED_TEXT)
+        common.err_console.print(_interrupted(argv))
         return INTERRUPTED
     except Exception as exc:  # the last line of defence: a message, not a traceback
         return _unexpected(exc, argv)
 
 
 INTERRUPTED = 130  # what a shell reports for Ctrl-C
-INTERRUPTED_TEXT = ("Interrupted: the step under way committed nothing (a commit is all or nothing); "
-                    "`crmxl history` lists what was committed.")
+
+
+def _interrupted(argv: list[str] | None) -> str:
+    return i18n.message("cli_interrupted", _lang(argv))
 
 
 def _refuse(error: CrmxlError, argv: list[str] | None) -> int:
@@ -143,6 +145,11 @@ def _nothing_committed(argv: list[str] | None, lang: str | None) -> str:
 i18n.register({
     "cli_nothing_committed": {"en": "Nothing was committed by the failed step.",
                               "pt-BR": "Nada foi gravado pela etapa que falhou."},
+    "cli_aborted": {"en": "Aborted.", "pt-BR": "Cancelado."},
+    "cli_interrupted": {"en": "Interrupted: the step under way committed nothing (a commit is all or nothing); "
+                              "`crmxl history` lists what was committed.",
+                        "pt-BR": "Interrompido: a etapa em andamento não gravou nada (uma gravação é tudo ou nada); "
+                                 "`crmxl history` lista o que foi gravado."},
     "cli_debug_hint": {"en": "Set CRMXL_DEBUG=1 to see the details.",
                        "pt-BR": "Defina CRMXL_DEBUG=1 para ver os detalhes."},
 })

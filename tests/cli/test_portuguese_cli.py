@@ -234,3 +234,19 @@ def test_fix_it_or_them(cli, sqlite_demo_db, tmp_path):
     assert "1 erro em 1 linha. Corrija-o, ou grave" in pt_one
     pt_two = cli("import", "accounts", two, "--commit", *db, "--lang", "pt-BR").stdout
     assert "2 erros em 2 linhas. Corrija-os, ou grave" in pt_two
+
+
+def test_addin_build_and_an_interruption_in_portuguese(cli, sqlite_demo_db, tmp_path, monkeypatch, pt):
+    built = cli("addin", "build", "--out", tmp_path / "addin")
+    assert built.exit_code == 0, built.stderr
+    assert built.stdout.startswith("gerado ") and "Cada usuário instala o suplemento xlwings uma vez" in built.stdout
+    no_english(built.stdout, "wrote", "Each", "user", "For", "every")
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("crmxl.services.history.list_batches", interrupted)
+    stopped = cli("history", "--db", sqlite_demo_db.url)
+    assert stopped.exit_code == 130 and stopped.stderr.startswith("Interrompido: a etapa em andamento não gravou nada")
+    monkeypatch.delenv("CRMXL_LANG")
+    assert cli("history", "--db", sqlite_demo_db.url).stderr.startswith("Interrupted: the step under way")
