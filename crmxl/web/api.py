@@ -6,12 +6,15 @@ import contextlib
 import tempfile
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 from starlette.background import BackgroundTask
 
+from crmxl.errors import UnusableInput
 from crmxl.services import history
 from crmxl.services import profiles as profile_service
 from crmxl.services.access import Actor
@@ -20,7 +23,7 @@ from crmxl.services.imports import ImportHasErrors, commit_import, plan_as_json
 from crmxl.web.app import state
 from crmxl.web.deps import BatchId, api_actor
 from crmxl.web.imports import plan_upload, receive_upload
-from crmxl.web.pages import _cleanup, _entity
+from crmxl.web.pages import MAX_ID, _cleanup, _entity
 
 router = APIRouter(prefix="/api", tags=["api"])
 ApiActor = Annotated[Actor, Depends(api_actor)]
@@ -85,9 +88,52 @@ def profiles(request: Request, actor: ApiActor) -> list[dict[str, Any]]:
             for p in profile_service.list_profiles(state(request).db)]
 
 
-@router.get("/batches")
-def batches(request: Request, actor: ApiActor, limit: Annotated[int, Query(ge=1, le=500)] = 50) -> list[dict[str, Any]]:
-    return [b.__dict__ for b in history.list_batches(state(request).db, actor, limit)]
+LINK_HEADER = {"Link": {"description": 'The next page (older batches) as <URL>; rel="next", the previous '
+                                   '(newer) one as rel="prev"; either is left out at that end of the listing.',
+                        "schema": {"type": "string"}}}
+
+
+@router.get("/batches", responses={200: {"headers": LINK_HEADER}})
+def batches(request: Request, response: Response, actor: ApiActor,
+            limit: Annotated[int, Query(ge=1, le=500, description="Batches per page")] = 50,
+            before: Annotated[int | None, Query(ge=1, le=MAX_ID, description="Only batches older than this "
+                                                "batch id (the next page)")] = None,
+            after: Annotated[int | None, Query(ge=0, le=MAX_ID, description="Only batches newer than this "
+                                               "batch id (the previous page)")] = None,
+            since: Annotated[str, Query(alias="from", max_length=40, description="First day, YYYY-MM-DD "
+                                        "(UTC, included)")] = "",
+            until: Annotated[str, Query(alias="to", max_length=40, description="Last day, YYYY-MM-DD "
+                                        "(UTC, included)")] = "") -> list[dict[str, Any]]:
+    """The batches the token's user may see, newest first, a page at a time (as the History page and
+    `crmxl history`); the Link header gives the next and previous pages with the same filters."""
+    found = history.page_batches(state(request).db, actor, limit, _days(since, until), before=before, after=after)
+    kept = {"limit": limit, **{k: v for k, v in (("from", since.strip()), ("to", until.strip())) if v}}
+    links = [f'</api/batches?{urlencode({**kept, key: value})}>; rel="{rel}"'
+             for rel, key, value in (("next", "before", found.older), ("prev", "after", found.newer))
+             if value is not None]
+    if links:
+        response.headers["Link"] = ", ".join(links)
+    return [b.__dict__ for b in found.batches]
+
+
+def _days(since: str, until: str) -> history.Filters:
+    """The from/to days as the History page and the command line read them; a bad one is a 422 naming it."""
+    days = {}
+    for name, value in (("from", since), ("to", until)):
+        try:
+            days[name] = history.parse_day(value)
+        except UnusableInput as exc:
+            raise _invalid(name, value, exc) from None
+    try:
+        history.check_days(days["from"], days["to"])
+    except UnusableInput as exc:
+        raise _invalid("to", until, exc) from None
+    return history.Filters(since=days["from"], until=days["to"])
+
+
+def _invalid(name: str, value: str, exc: UnusableInput) -> RequestValidationError:
+    return RequestValidationError([{"type": "value_error", "loc": ("query", name), "msg": exc.render("en"),
+                                    "input": value}])
 
 
 @router.get("/batches/{batch_id}")
