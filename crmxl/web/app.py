@@ -140,8 +140,9 @@ def _handlers(app: FastAPI, templates: Jinja2Templates) -> None:
     async def bad_value(request: Request, exc: RequestValidationError):
         if request.url.path.startswith("/api/"):
             return await request_validation_exception_handler(request, exc)
-        fields = ", ".join(dict.fromkeys(str(e.get("loc", ("?",))[-1]) for e in exc.errors()))
-        return page(request, 422, i18n.message("web_bad_value", lang_of(request), fields=fields[:200]))
+        lang = lang_of(request)  # the page's words for what was wrong, never the parameter's own name
+        fields = ", ".join(dict.fromkeys(texts.field_words(str(e.get("loc", ("",))[-1]), lang) for e in exc.errors()))
+        return page(request, 422, i18n.message("web_bad_value", lang, fields=fields[:200]))
 
     @app.exception_handler(CrmxlError)
     async def crmxl_error(request: Request, exc: CrmxlError):

@@ -106,7 +106,32 @@ TEXTS = {
     "web_newer": ("Newer", "Mais novos"),
 }
 
+# a page's parameters as its user sees them (a 422 on a page names these, never the parameter's name)
+FIELDS = {
+    "batch_id": ("the batch number", "o número do lote"),
+    "page": ("the page number", "o número da página"),
+    "errors": ("“{web_only_errors}”", "“{web_only_errors}”"),
+    "before": ("the {web_older} link", "o link {web_older}"),
+    "after": ("the {web_newer} link", "o link {web_newer}"),
+    "from": ("the “{web_from}” day", "o dia em “{web_from}”"),
+    "to": ("the “{web_to}” day", "o dia em “{web_to}”"),
+    "login": ("the login", "o login"),
+    "password": ("the password", "a senha"),
+    "file": ("the file", "o arquivo"),
+    "name": ("the profile's name", "o nome do perfil"),
+    "allow_transfers": ("“{web_allow_transfers}”", "“{web_allow_transfers}”"),
+    "": ("one of its values", "um dos seus valores"),
+}
+LABELS = ("web_only_errors", "web_older", "web_newer", "web_from", "web_to", "web_allow_transfers")
+
 i18n.register({code: {"en": en, "pt-BR": pt} for code, (en, pt) in TEXTS.items()})
+i18n.register({f"web_field_{name or 'other'}": {"en": en, "pt-BR": pt} for name, (en, pt) in FIELDS.items()})
+
+
+def field_words(name: str, lang: str) -> str:
+    """The parameter ``name`` of a page in that page's words (a name no page shows: "one of its values")."""
+    code = f"web_field_{name if name and name in FIELDS else 'other'}"
+    return i18n.message(code, lang, **{key: i18n.message(key, lang) for key in LABELS})
 
 
 def too_large_page(limit: int) -> str:

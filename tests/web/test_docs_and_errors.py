@@ -37,13 +37,32 @@ def test_page_urls_answer_the_html_error_page_in_the_users_language(client):
     wrong_method = client.get("/logout")
     _is_error_page(wrong_method, 405, "GET")
     assert wrong_method.headers["allow"] == "POST"
-    _is_error_page(client.get("/history?before=abc"), 422, "before")
-    _is_error_page(client.get("/history/0"), 422, "batch_id")
-    _is_error_page(client.get("/imports/abc?page=two"), 422, "page")
+    _is_error_page(client.get("/history?before=abc"), 422, "the Older link")
+    _is_error_page(client.get("/history/0"), 422, "the batch number")
+    _is_error_page(client.get("/imports/abc?page=two"), 422, "the page number")
     client.get("/lang/pt-BR")
     _is_error_page(client.get("/acounts/imports"), 404, "Não existe")
     _is_error_page(client.get("/logout"), 405, "GET")
     assert 'lang="pt-BR"' in client.get("/history?before=abc").text
+
+
+def test_a_bad_value_on_a_page_is_named_in_the_pages_words_not_the_codes(client):
+    from tests.web.conftest import sign_in
+
+    sign_in(client, "agent.sp1")
+    for url, words, code in (("/history/0", "the batch number", "batch_id"),
+                             ("/imports/abc?page=two", "the page number", "page"),
+                             ("/imports/abc?errors=x", "“Only rows with errors”", "errors"),
+                             ("/history?after=-1", "the Newer link", "after"),
+                             ("/history?before=0", "the Older link", "before")):
+        response = client.get(url)
+        _is_error_page(response, 422, words)
+        message = re.search(r'id="error-message"[^>]*>(.*?)<', response.text, re.S).group(1)
+        assert message.split(" given for ", 1)[1].split(": open", 1)[0] == words, (code, message)
+    client.get("/lang/pt-BR")
+    _is_error_page(client.get("/history/0"), 422, "o número do lote")
+    _is_error_page(client.get("/imports/abc?page=two"), 422, "o número da página")
+    _is_error_page(client.get("/history?before=0"), 422, "o link Mais antigos")
 
 
 def test_api_urls_keep_answering_json(client, sqlite_demo_db):
