@@ -22,6 +22,7 @@ from crmxl.services.exporting import export
 from crmxl.services.imports import ImportHasErrors, commit_import, plan_as_json
 from crmxl.web.app import state
 from crmxl.web.deps import BatchId, api_actor
+from crmxl.web.downloads import made_on_the_server
 from crmxl.web.imports import plan_upload, receive_upload
 from crmxl.web.pages import MAX_ID, _cleanup, _entity
 
@@ -72,9 +73,10 @@ def export_file(request: Request, entity: str, actor: ApiActor, body: ExportRequ
     folder = Path(tempfile.mkdtemp(prefix="crmxl-api-export-"))
     out = folder / f"crmxl-{_entity(entity)}.{body.format}"
     try:
-        export(state(request).db, actor, entity, out, portfolios=body.portfolios,
-               without_portfolio=body.without_portfolio, types=body.types, ufs=body.ufs, profile=body.profile,
-               fmt=body.format, lang=body.lang)
+        with made_on_the_server():
+            export(state(request).db, actor, entity, out, portfolios=body.portfolios,
+                   without_portfolio=body.without_portfolio, types=body.types, ufs=body.ufs, profile=body.profile,
+                   fmt=body.format, lang=body.lang)
     except BaseException:
         _cleanup(folder)
         raise

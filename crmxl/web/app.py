@@ -24,6 +24,7 @@ from crmxl.domain.enums import without_portfolio_label
 from crmxl.errors import Conflict, CrmxlError, DatabaseUnavailable, NotFound, PermissionDenied
 from crmxl.services.access import Actor
 from crmxl.web import texts  # noqa: F401  (registers the wizard's words)
+from crmxl.web.downloads import NotMade
 from crmxl.web.security import SecurityHeaders, SignInLimiter, UploadLimit, csrf_token, secret_key
 from crmxl.web.store import Store
 
@@ -110,6 +111,8 @@ def _status(exc: CrmxlError) -> int:
         return 409
     if isinstance(exc, DatabaseUnavailable):
         return 503
+    if isinstance(exc, NotMade):
+        return 500
     return 400
 
 

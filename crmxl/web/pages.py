@@ -23,7 +23,7 @@ from crmxl.services.imports import ImportHasErrors, commit_import, write_import_
 from crmxl.services.users import authenticate
 from crmxl.web.app import html, lang_of, state
 from crmxl.web.deps import BatchId, check_csrf, flash, page_actor, take_flash
-from crmxl.web.downloads import attachment, download_name
+from crmxl.web.downloads import attachment, download_name, made_on_the_server
 from crmxl.web.imports import plan_upload, receive_upload, replan
 from crmxl.web.review import SHEET_WARNINGS
 
@@ -153,7 +153,12 @@ def report(request: Request, token: str, actor: ActorDep):
     pending = _pending(request, token, actor)
     folder = Path(tempfile.mkdtemp(prefix="crmxl-report-"))
     out = folder / "report.xlsx"  # on disk under our name: the user's may be longer than a file name can be
-    write_import_report(pending.plan, out, lang_of(request))
+    try:
+        with made_on_the_server():
+            write_import_report(pending.plan, out, lang_of(request))
+    except BaseException:
+        _cleanup(folder)
+        raise
     return FileResponse(out, headers=attachment(download_name(pending.original_name, "-report.xlsx")),
                         background=BackgroundTask(_cleanup, folder))
 
@@ -216,8 +221,9 @@ async def export_download(request: Request, actor: ActorDep):
     folder = Path(tempfile.mkdtemp(prefix="crmxl-export-"))
     out = folder / f"crmxl-{entity}.{fmt}"
     try:
-        export(state(request).db, actor, entity, out, portfolios=portfolios, without_portfolio=without, types=types,
-               profile=str(form.get("profile") or "") or None, fmt=fmt, lang=lang_of(request))
+        with made_on_the_server():
+            export(state(request).db, actor, entity, out, portfolios=portfolios, without_portfolio=without,
+                   types=types, profile=str(form.get("profile") or "") or None, fmt=fmt, lang=lang_of(request))
     except BaseException:
         _cleanup(folder)
         raise
