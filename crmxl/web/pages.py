@@ -27,7 +27,7 @@ from crmxl.web.downloads import attachment, download_name, made_on_the_server
 from crmxl.web.imports import plan_upload, receive_upload, replan
 from crmxl.web.review import SHEET_WARNINGS
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)  # pages: /openapi.json and /docs describe the API only
 PAGE_SIZE = 50
 HISTORY_PAGE = 50
 MAX_ID = 2**31 - 1

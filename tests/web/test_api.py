@@ -99,6 +99,14 @@ def test_the_batch_list_takes_a_sane_limit(client, sqlite_demo_db):
 def test_openapi_documents_the_api(client):
     paths = client.get("/openapi.json").json()["paths"]
     assert {"/api/me", "/api/imports/{entity}", "/api/exports/{entity}", "/api/batches/{batch_id}/undo"} <= set(paths)
+    assert all(path.startswith("/api/") for path in paths), sorted(p for p in paths if not p.startswith("/api/"))
+
+
+def test_the_docs_page_lists_the_api_only(client):
+    docs = client.get("/docs").text
+    assert "GET /api/batches" in docs
+    for page in ("/login", "/history", "/{entity}/import", "/imports/{token}/report", "/export"):
+        assert f" {page}</code>" not in docs, page
 
 
 def test_a_batch_number_out_of_range_is_no_server_error(client, sqlite_demo_db):
