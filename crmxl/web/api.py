@@ -5,7 +5,8 @@ from __future__ import annotations
 import contextlib
 import tempfile
 from pathlib import Path
-from typing import Annotated, Any
+from dataclasses import replace
+from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile
@@ -14,7 +15,7 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 from starlette.background import BackgroundTask
 
-from crmxl.errors import UnusableInput
+from crmxl.errors import NotFound, UnusableInput
 from crmxl.services import history
 from crmxl.services import profiles as profile_service
 from crmxl.services.access import Actor
@@ -105,11 +106,20 @@ def batches(request: Request, response: Response, actor: ApiActor,
             since: Annotated[str, Query(alias="from", max_length=40, description="First day, YYYY-MM-DD "
                                         "(UTC, included)")] = "",
             until: Annotated[str, Query(alias="to", max_length=40, description="Last day, YYYY-MM-DD "
-                                        "(UTC, included)")] = "") -> list[dict[str, Any]]:
+                                        "(UTC, included)")] = "",
+            user: Annotated[str, Query(max_length=64, description="Only this user's batches (a login, in any "
+                                       "case)")] = "",
+            kind: Annotated[Literal["", "import", "transfer", "undo"], Query(
+                description="Only imports, transfers or undos")] = "") -> list[dict[str, Any]]:
     """The batches the token's user may see, newest first, a page at a time (as the History page and
     `crmxl history`); the Link header gives the next and previous pages with the same filters."""
-    found = history.page_batches(state(request).db, actor, limit, _days(since, until), before=before, after=after)
-    kept = {"limit": limit, **{k: v for k, v in (("from", since.strip()), ("to", until.strip())) if v}}
+    filters = replace(_days(since, until), user=user.strip() or None, kind=kind or None)
+    try:
+        found = history.page_batches(state(request).db, actor, limit, filters, before=before, after=after)
+    except NotFound as exc:  # a user the filter names is no user (or none the token's user may see)
+        raise _invalid("user", user, exc) from None
+    kept = {"limit": limit, **{k: v for k, v in (("from", since.strip()), ("to", until.strip()),
+                                                 ("user", user.strip()), ("kind", kind)) if v}}
     links = [f'</api/batches?{urlencode({**kept, key: value})}>; rel="{rel}"'
              for rel, key, value in (("next", "before", found.older), ("prev", "after", found.newer))
              if value is not None]

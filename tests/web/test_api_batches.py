@@ -71,3 +71,18 @@ def test_the_paging_and_days_are_in_the_schema_and_on_the_docs_page(client):
     section = section[:section.index("</section>")]
     assert all(f"<code>{name}</code>" in section for name in ("before", "after", "from", "to"))
     assert "YYYY-MM-DD" in section and "Link" in section
+
+
+def test_the_batch_list_filters_by_user_and_kind_as_crmxl_history_does(client, sqlite_demo_db):
+    sp1 = _batches(sqlite_demo_db.url, 3, dt.datetime(2025, 5, 1))
+    sp2 = _batches(sqlite_demo_db.url, 2, dt.datetime(2025, 5, 1), login="agent.sp2")[-2:]  # (every id is given)
+    headers = _token(sqlite_demo_db.url, "admin")
+    mine = client.get("/api/batches?user=AGENT.SP2&kind=transfer&limit=1", headers=headers)
+    assert [b["id"] for b in mine.json()] == [sp2[-1]] and "user=AGENT.SP2" in _links(mine)["next"]
+    assert [b["id"] for b in client.get(_links(mine)["next"], headers=headers).json()] == [sp2[0]]
+    assert set(sp1).isdisjoint(b["id"] for b in client.get("/api/batches?user=agent.sp2", headers=headers).json())
+    assert client.get("/api/batches?kind=undo", headers=headers).json() == []
+    unknown = client.get("/api/batches?user=nobody", headers=headers)
+    assert unknown.status_code == 422 and unknown.json()["detail"][0]["loc"] == ["query", "user"]
+    assert "nobody" in unknown.json()["detail"][0]["msg"]
+    assert client.get("/api/batches?kind=imports", headers=headers).status_code == 422
