@@ -9,7 +9,6 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy import select, update
 
 from crmxl.db.models import Account, User
-from crmxl.db.session import Database
 from crmxl.schema import ACCOUNTS, CONTACTS, HIDDEN_FIELDS, Kind, header_key
 from crmxl.workbook.templates import build_template
 from crmxl.workbook.xlwings_engine import open_book
@@ -18,14 +17,6 @@ from crmxl.xl import macros
 LAST_ROW = 1_048_576
 TEXT = {Kind.ACCOUNT_NUMBER, Kind.IDENTIFIER, Kind.CEP, Kind.PHONE, Kind.PORTFOLIO, Kind.TEXT, Kind.EMAIL,
         Kind.QUALIFICATIONS}  # what a later edit must keep as typed: a CEP 01310100, a phone
-
-
-@pytest.fixture
-def env(sqlite_demo_db, monkeypatch, tmp_path):
-    monkeypatch.setenv("CRMXL_DATABASE_URL", sqlite_demo_db.url)
-    monkeypatch.setenv("CRMXL_LOGIN", "mgr.south")
-    monkeypatch.delenv("CRMXL_LANG", raising=False)
-    return Database(sqlite_demo_db.url), tmp_path
 
 
 def _exported(tmp, tpl, lang, portfolio="agent.sp1"):

@@ -8,20 +8,11 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy import select
 
 from crmxl.db.models import Account, User
-from crmxl.db.session import Database
 from crmxl.errors import UnusableInput
 from crmxl.schema import ACCOUNTS, HIDDEN_FIELDS
 from crmxl.workbook.templates import build_template
 from crmxl.workbook.xlwings_engine import open_book
 from crmxl.xl import macros
-
-
-@pytest.fixture
-def env(sqlite_demo_db, monkeypatch, tmp_path):
-    monkeypatch.setenv("CRMXL_DATABASE_URL", sqlite_demo_db.url)
-    monkeypatch.setenv("CRMXL_LOGIN", "mgr.south")
-    monkeypatch.delenv("CRMXL_LANG", raising=False)
-    return Database(sqlite_demo_db.url), tmp_path
 
 
 def _model(tmp, name="model.xlsx", lang="en"):

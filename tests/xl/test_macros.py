@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import openpyxl
-import pytest
 from python_calamine import CalamineWorkbook
 from sqlalchemy import select
 
@@ -24,13 +23,6 @@ HEADERS = [c.header("en") for c in ACCOUNTS.columns]
 def _row(number, name, type_, portfolio, uf, **extra):
     values = {"account_number": number, "name": name, "type": type_, "portfolio": portfolio, "uf": uf, **extra}
     return [values.get(f) for f in ACCOUNTS.fields]
-
-
-@pytest.fixture
-def env(sqlite_demo_db, monkeypatch, tmp_path):
-    monkeypatch.setenv("CRMXL_DATABASE_URL", sqlite_demo_db.url)
-    monkeypatch.setenv("CRMXL_LOGIN", "mgr.south")
-    return Database(sqlite_demo_db.url), tmp_path
 
 
 def _workbook(path: Path, rows: list[list]) -> Path:
