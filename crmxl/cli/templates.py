@@ -62,6 +62,9 @@ def distribute_cmd(
     if manifest.removed:
         console.print(t("distribute_removed", count=len(manifest.removed), files=", ".join(manifest.removed)),
                       highlight=False)
+    if manifest.beside:
+        console.print(t("distribute_beside", files=", ".join(manifest.beside),
+                        written=", ".join(manifest.beside.values())), highlight=False)
     if manifest.kept:
         console.print(t("distribute_kept", files=", ".join(manifest.kept)), highlight=False)
 

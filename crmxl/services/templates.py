@@ -46,13 +46,17 @@ class Manifest:
     files: list[Distributed] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)  # workbooks of the earlier manifest, no longer distributed
     kept: list[str] = field(default_factory=list)  # ... of which these changed since (an agent's work): left
+    beside: dict[str, str] = field(default_factory=dict)  # a changed (or unknown) file -> the new one written beside it
 
     @property
     def agents(self) -> list[str]:
         return sorted({d.agent for d in self.files})
 
     def as_json(self) -> dict:
-        return {"manager": self.manager, "lang": self.lang, "files": [asdict(d) for d in self.files]}
+        data = {"manager": self.manager, "lang": self.lang, "files": [asdict(d) for d in self.files]}
+        if self.beside:  # the files left alone, each with the name its new workbook was written under
+            data["kept"] = [{"file": old, "written_as": new} for old, new in self.beside.items()]
+        return data
 
 
 def current_lists(db: Database, actor: Actor) -> Lists:
@@ -93,22 +97,31 @@ def distribute(db: Database, actor: Actor, manager_login: str, out_dir: Path, la
     earlier = _earlier_files(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     written: list[Distributed] = []
+    beside: dict[str, str] = {}
+    targets: dict[tuple[str, str], Path] = {}  # every name is chosen before anything is written
+    for agent in agents:
+        for tpl in (ACCOUNTS, CONTACTS):
+            name = distributed_filename(tpl.id, agent, lang)
+            free = _free_name(out_dir, name, earlier, {p.name for p in targets.values()})
+            if free != name:
+                beside[name] = free
+            targets[agent, tpl.id] = out_dir / free
     for agent in agents:
         with db.session() as session:
             lists = current_lists(db, actor_for(session, agent))  # what the agent may choose: their portfolio
         for tpl in (ACCOUNTS, CONTACTS):
-            path = out_dir / distributed_filename(tpl.id, agent, lang)
+            path = targets[agent, tpl.id]
             partial = path.with_name(path.name + ".part")
             build_template(tpl, partial, lang, lists, portfolio_default=agent if tpl is ACCOUNTS else None)
             os.replace(partial, path)  # an agent never finds half a workbook
             digest = hashlib.sha256(path.read_bytes()).hexdigest()
             written.append(Distributed(agent, tpl.id, tpl.version, lang, path.name, digest))
-    manifest = Manifest(manager_login, lang, out_dir / MANIFEST, written)
+    manifest = Manifest(manager_login, lang, out_dir / MANIFEST, written, beside=beside)
     text = json.dumps(manifest.as_json(), indent=2, ensure_ascii=False) + "\n"
     partial = manifest.path.with_name(MANIFEST + ".part")
     partial.write_text(text, encoding="utf-8")
     os.replace(partial, manifest.path)
-    _remove_earlier(out_dir, earlier, {d.file for d in written}, manifest)
+    _remove_earlier(out_dir, earlier, {d.file for d in written} | set(beside), manifest)  # named once
     return manifest
 
 
@@ -122,6 +135,27 @@ def _earlier_files(out_dir: Path) -> dict[str, str]:
         return {}
     return {name: digest for name, digest in entries if isinstance(name, str) and isinstance(digest, str)
             and name == Path(name).name and name.startswith("crmxl-") and name.endswith(".xlsx")}
+
+
+def _replaceable(path: Path, earlier: dict[str, str]) -> bool:
+    """May ``path`` be written over: it is not there, or it is a workbook of the earlier manifest just as it was
+    written. One changed since (an agent typed into it), or one the earlier manifest does not list, is not."""
+    if not path.exists() and not path.is_symlink():
+        return True
+    if path.is_symlink() or not path.is_file() or path.name not in earlier:
+        return False
+    return hashlib.sha256(path.read_bytes()).hexdigest() == earlier[path.name]
+
+
+def _free_name(out_dir: Path, name: str, earlier: dict[str, str], taken: set[str]) -> str:
+    """``name`` when it may be written over, else the first of ``stem (2).xlsx``, ``stem (3).xlsx``... that may
+    (an unchanged one of the earlier distribution is reused: distributing again piles nothing up)."""
+    stem, suffix = name.removesuffix(".xlsx"), ".xlsx"
+    candidate, n = name, 1
+    while candidate in taken or not _replaceable(out_dir / candidate, earlier):
+        n += 1
+        candidate = f"{stem} ({n}){suffix}"
+    return candidate
 
 
 def _remove_earlier(out_dir: Path, earlier: dict[str, str], now: set[str], manifest: Manifest) -> None:
@@ -155,6 +189,10 @@ i18n.register({
                               "{files}.",
                         "pt-BR": "Mantidas, alteradas desde que foram distribuídas (fora do novo manifesto): "
                                  "{files}."},
+    "distribute_beside": {"en": "Kept {files}: changed since they were distributed, or not written by crmxl; the "
+                                "new workbooks were written beside them as {written}.",
+                          "pt-BR": "Mantidas {files}: alteradas desde que foram distribuídas, ou não geradas pelo "
+                                   "crmxl; as novas pastas de trabalho foram gravadas ao lado, como {written}."},
     "template_lang_unknown": {"en": "There are no templates in the language {lang}; use one of: {langs}.",
                               "pt-BR": "Não há modelos no idioma {lang}; use um destes: {langs}."},
 })

@@ -58,3 +58,34 @@ def test_distributing_again_removes_our_earlier_workbooks_the_new_manifest_does_
     assert left == sorted([e["file"] for e in north] + [changed.name, "crmxl-notes.xlsx"])
     assert f"Removed {len(south) - 1} workbooks of the earlier distribution" in again.stdout
     assert changed.name in again.stdout and "changed since" in again.stdout
+
+
+def test_distributing_again_keeps_an_agents_changed_workbook_and_writes_the_new_one_beside_it(cli, sqlite_demo_db,
+                                                                                                tmp_path):
+    db = ("--db", sqlite_demo_db.url, "--as", "mgr.south")
+    out = tmp_path / "d"
+    assert cli("templates", "distribute", "--manager", "mgr.south", "--out", out, *db).exit_code == 0
+    first = json.loads((out / "manifest.json").read_text())["files"]
+    filled = out / "crmxl-accounts-agent.sp1.xlsx"
+    agents_work = filled.read_bytes() + b"filled in by the agent"
+    filled.write_bytes(agents_work)
+    stranger = out / "crmxl-contacts-agent.sp1.xlsx"  # a file the earlier manifest does not know
+    first = [e for e in first if e["file"] != stranger.name]
+    (out / "manifest.json").write_text(json.dumps({"manager": "mgr.south", "lang": "en", "files": first}))
+    stranger.write_bytes(b"someone else's")
+    again = cli("templates", "distribute", "--manager", "mgr.south", "--out", out, *db)
+    assert again.exit_code == 0, again.stderr
+    assert filled.read_bytes() == agents_work and stranger.read_bytes() == b"someone else's"
+    manifest = json.loads((out / "manifest.json").read_text())
+    files = {e["file"] for e in manifest["files"]}
+    assert {"crmxl-accounts-agent.sp1 (2).xlsx", "crmxl-contacts-agent.sp1 (2).xlsx"} <= files
+    assert filled.name not in files and stranger.name not in files
+    assert all((out / name).is_file() for name in files)
+    said = " ".join(again.stdout.split())
+    assert f"Kept {filled.name}" in said and "crmxl-accounts-agent.sp1 (2).xlsx" in said, again.stdout
+    assert stranger.name in said
+    # a third time: the unchanged "(2)" workbooks are replaced in place; no "(3)" piles up
+    third = cli("templates", "distribute", "--manager", "mgr.south", "--out", out, *db)
+    assert third.exit_code == 0, third.stderr
+    assert {e["file"] for e in json.loads((out / "manifest.json").read_text())["files"]} == files
+    assert not list(out.glob("* (3).xlsx")) and filled.read_bytes() == agents_work
