@@ -15,6 +15,12 @@ def normalize(value: str) -> str:
     return " ".join(stripped.casefold().split())
 
 
+def fold_case(value: str) -> str:
+    """``value`` as compared where a name is the same in any case: Unicode's full case folding ('Éden' and
+    'éden', 'Straße' and 'STRASSE' are one), of the composed form; accents and spaces still count."""
+    return unicodedata.normalize("NFC", str(value)).casefold()
+
+
 def suggest(value: str, candidates: Iterable[str], cutoff: float = 0.75) -> str | None:
     """The candidate closest to ``value`` (in its own spelling), or None when nothing is near."""
     by_key: dict[str, str] = {}

@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, insert, select, update
 
 from crmxl import i18n
 from crmxl.db.models import ExportProfile, User, utcnow
 from crmxl.db.session import Database
 from crmxl.domain.enums import WITHOUT_PORTFOLIO, AccountType, parse_enum, parse_uf
-from crmxl.domain.text import sort_key
+from crmxl.domain.text import fold_case, sort_key
 from crmxl.errors import Conflict, NotFound, PermissionDenied, UnusableInput
 from crmxl.schema import TEMPLATES, importable_columns
 from crmxl.services.access import Actor
@@ -105,25 +105,31 @@ def list_profiles(db: Database, entity: str | None = None) -> list[Profile]:
     return sorted(found, key=lambda p: (p.entity, sort_key(p.name)))  # the same order on any database
 
 
-def same_name(name: str):
-    """Profile names are unique regardless of case (a unique index on lower(name) says so too): any case finds one."""
-    return func.lower(PROFILES.c.name) == func.lower(name)
-
-
-def _existing_name(conn, name: str) -> str | None:
-    return conn.execute(select(PROFILES.c.name).where(same_name(name))).scalar()
+def _named(conn, name: str, columns=None):
+    """The row of the profile named ``name`` in any case, or None. Names are compared by ``fold_case`` here, in
+    Python, the same on every database (SQLite's lower() folds ASCII only: 'Éden' and 'éden' were two names; the
+    unique index on lower(name) stays, a second guard); the profiles table is small. The exact name wins."""
+    rows = conn.execute(select(*(columns or PROFILES.c))).all()
+    exact = [r for r in rows if r.name == name]
+    if exact:
+        return exact[0]
+    folded = [r for r in rows if fold_case(r.name) == fold_case(name)]
+    if len(folded) > 1:  # two names written before this rule: never a guess
+        raise Conflict("profile_name_ambiguous", name=name, names=", ".join(sorted(r.name for r in folded)))
+    return folded[0] if folded else None
 
 
 def _refuse_taken(conn, name: str, renaming: str | None = None) -> None:
-    existing = _existing_name(conn, name)
-    if existing is not None and existing != renaming:
-        raise Conflict("profile_exists", name=existing)
+    rows = conn.execute(select(PROFILES.c.name)).scalars()
+    for existing in rows:  # any profile but the one renamed whose name folds the same
+        if existing != renaming and fold_case(existing) == fold_case(name):
+            raise Conflict("profile_exists", name=existing)
 
 
 def get_profile(db: Database, name: str) -> Profile:
-    """The profile named ``name`` in any case."""
+    """The profile named ``name`` in any case (``fold_case``)."""
     with db.transaction() as conn:
-        row = conn.execute(select(PROFILES).where(same_name(name))).first()
+        row = _named(conn, name)
     if row is None:
         raise NotFound("profile_unknown", name=name)
     return _row_to_profile(row)
@@ -226,6 +232,9 @@ i18n.register({
                         "pt-BR": "Não existe perfil de exportação chamado '{name}'."},
     "profile_exists": {"en": "An export profile named '{name}' exists already.",
                        "pt-BR": "Já existe um perfil de exportação chamado '{name}'."},
+    "profile_name_ambiguous": {"en": "'{name}' could be any of the export profiles {names}: type the name exactly.",
+                               "pt-BR": "'{name}' pode ser qualquer um dos perfis de exportação {names}: digite o "
+                                        "nome exatamente."},
     "profile_name_empty": {"en": "A profile needs a name.", "pt-BR": "Um perfil precisa de um nome."},
     "profile_name_too_long": {
         "en": "An export profile's name may have at most {limit} characters; this one has {length}.",

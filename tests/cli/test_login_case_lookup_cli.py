@@ -98,3 +98,24 @@ def test_db_init_stops_on_profile_names_differing_only_in_case_naming_them(cli, 
     assert "ALFA / Alfa / alfa" in result.stderr and "Beta" not in result.stderr
     assert migrate.current_revision(db) == "0005"
     db.dispose()
+
+
+def test_profile_names_with_accents_are_the_same_in_any_case_on_every_database(cli, demo_db, tmp_path):
+    db = ("--db", demo_db.url, "--as", "mgr.south")
+    assert cli("profiles", "add", "Éden", "--entity", "accounts", "--columns", "name,uf", *db).exit_code == 0
+    twin = cli("profiles", "add", "éden", "--entity", "accounts", *db)
+    assert twin.exit_code == 2 and "'Éden' exists already" in twin.stderr, twin
+    assert cli("profiles", "add", "Seguradoras SP Ção", "--entity", "accounts", *db).exit_code == 0
+    shown = cli("profiles", "show", "SEGURADORAS SP ÇÃO", *db)
+    assert shown.exit_code == 0 and json.loads(shown.stdout)["name"] == "Seguradoras SP Ção", shown
+    exported = cli("export", "accounts", "--profile", "ÉDEN", "--portfolio", "agent.sp1", "-o", tmp_path / "e.xlsx",
+                   *db)
+    assert exported.exit_code == 0, exported.stderr
+    clash = cli("profiles", "edit", "seguradoras sp ção", "--rename", "éDEN", *db)
+    assert clash.exit_code == 2 and "'Éden' exists already" in clash.stderr, clash
+    assert cli("profiles", "edit", "éden", "--rename", "ÉDEN", *db).exit_code == 0
+    assert cli("profiles", "add", "STRASSE", "--entity", "accounts", *db).exit_code == 0
+    assert cli("profiles", "add", "Straße", "--entity", "accounts", *db).exit_code == 2  # casefold: ß is ss
+    assert cli("profiles", "delete", "éden", *db).exit_code == 0
+    names = [p["name"] for p in json.loads(cli("profiles", "list", "--json", *db).stdout)]
+    assert "ÉDEN" not in names and "Seguradoras SP Ção" in names and "Straße" not in names

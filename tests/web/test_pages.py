@@ -307,3 +307,20 @@ def test_agents_are_not_offered_a_profile_form_they_may_not_submit(client):
         text = client.get(page).text
         assert "Create Export Profile" not in text and 'action="/profiles"' not in text, page
     assert 'id="export-form"' in client.get("/export?tab=create").text
+
+
+def test_a_profile_name_with_accents_is_one_name_in_any_case_on_the_export_page(client):
+    sign_in(client, "mgr.south")
+    form = {"entity": "accounts", "column": ["name", "uf"], "portfolio": "agent.sp1"}
+    saved = client.post("/profiles", data={"csrf": csrf_of(client, "/export?tab=create"), "name": "Éden", **form})
+    assert "Profile saved." in saved.text
+    twin = client.post("/profiles", data={"csrf": csrf_of(client, "/export?tab=create"), "name": "éden", **form})
+    assert "exists already" in html.unescape(twin.text) and "Profile saved." not in twin.text
+    download = client.post("/export", data={"csrf": csrf_of(client, "/export"), "entity": "accounts",
+                                            "profile": "ÉDEN"})
+    assert download.status_code == 200
+    headers = [c.value for c in openpyxl.load_workbook(io.BytesIO(download.content))["Accounts"][1]
+               if c.value and not c.value.startswith("crmxl:")]
+    assert headers[-1] == "UF*" and len(headers) == 5, headers  # Éden's columns (and the key's), not the default's
+    client.post("/profiles/delete", data={"csrf": csrf_of(client, "/export"), "name": "éDEN"})
+    assert "Éden" not in client.get("/export?tab=profiles").text
