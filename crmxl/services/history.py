@@ -186,7 +186,10 @@ def page_batches(db: Database, actor: Actor, size: int, filters: Filters = Filte
                  before: int | None = None, after: int | None = None) -> BatchPage:
     """``size`` batches older than batch ``before``, or newer than batch ``after``, or else the newest ones.
     Pages are cut at batch ids, so a batch committed meanwhile shifts nothing; paging newer up to the newest
-    batches gives the first page again."""
+    batches gives the first page again. Both at once is refused: the page was neither, and its links led
+    elsewhere."""
+    if before is not None and after is not None:
+        raise UnusableInput("history_before_and_after", before=before, after=after)
     with db.transaction() as conn:
         where = filters.where(conn, actor)
         ids = BATCHES.c.id
@@ -315,6 +318,12 @@ def undo(db: Database, actor: Actor, batch_id: int, *, progress: Progress = no_p
 
 i18n.register(
     {
+        "history_before_and_after": {
+            "en": "Ask for batches before a batch or after one, one at a time: before={before} and after={after} "
+                  "were both given.",
+            "pt-BR": "Peça os lotes antes de um lote ou depois de um, um de cada vez: before={before} e "
+                     "after={after} foram informados juntos.",
+        },
         "history_user_not_visible": {
             "en": "There is no user {login} among those whose batches {actor} may see.",
             "pt-BR": "Não há usuário {login} entre aqueles cujos lotes {actor} pode ver.",

@@ -102,7 +102,7 @@ def batches(request: Request, response: Response, actor: ApiActor,
             before: Annotated[int | None, Query(ge=1, le=MAX_ID, description="Only batches older than this "
                                                 "batch id (the next page)")] = None,
             after: Annotated[int | None, Query(ge=0, le=MAX_ID, description="Only batches newer than this "
-                                               "batch id (the previous page)")] = None,
+                                               "batch id (the previous page; not with before)")] = None,
             since: Annotated[str, Query(alias="from", max_length=40, description="First day, YYYY-MM-DD "
                                         "(UTC, included)")] = "",
             until: Annotated[str, Query(alias="to", max_length=40, description="Last day, YYYY-MM-DD "
@@ -118,6 +118,8 @@ def batches(request: Request, response: Response, actor: ApiActor,
         found = history.page_batches(state(request).db, actor, limit, filters, before=before, after=after)
     except NotFound as exc:  # a user the filter names is no user (or none the token's user may see)
         raise _invalid("user", user, exc) from None
+    except UnusableInput as exc:  # before and after at once: the message names both
+        raise _invalid("after", str(after), exc) from None
     kept = {"limit": limit, **{k: v for k, v in (("from", since.strip()), ("to", until.strip()),
                                                  ("user", user.strip()), ("kind", kind)) if v}}
     links = [f'</api/batches?{urlencode({**kept, key: value})}>; rel="{rel}"'

@@ -86,3 +86,14 @@ def test_the_batch_list_filters_by_user_and_kind_as_crmxl_history_does(client, s
     assert unknown.status_code == 422 and unknown.json()["detail"][0]["loc"] == ["query", "user"]
     assert "nobody" in unknown.json()["detail"][0]["msg"]
     assert client.get("/api/batches?kind=imports", headers=headers).status_code == 422
+
+
+def test_before_and_after_together_are_a_422_naming_both(client, sqlite_demo_db):
+    ids = _batches(sqlite_demo_db.url, 8, dt.datetime(2025, 1, 1))
+    headers = _token(sqlite_demo_db.url, "agent.sp1")
+    both = client.get(f"/api/batches?before={ids[4]}&after={ids[0]}&limit=2", headers=headers)
+    assert both.status_code == 422 and "link" not in both.headers, both.text
+    detail = both.json()["detail"][0]
+    assert detail["loc"] == ["query", "after"] and "before" in detail["msg"] and "after" in detail["msg"]
+    assert "one at a time" in detail["msg"]
+    assert client.get(f"/api/batches?after={ids[0]}&limit=2", headers=headers).status_code == 200

@@ -85,3 +85,14 @@ def test_a_bad_date_on_the_history_page_is_said_clearly(client, sqlite_demo_db):
     assert 'name="from"' in bad.text  # the form, to correct it
     reversed_ = client.get("/history?from=2025-02-01&to=2025-01-01")
     assert reversed_.status_code == 400 and "after" in reversed_.text
+
+
+def test_older_and_newer_at_once_on_the_history_page_is_said_clearly_in_the_users_language(client, sqlite_demo_db):
+    ids = _batches(sqlite_demo_db.url, 8, dt.datetime(2025, 1, 1))
+    sign_in(client, "agent.sp1")
+    both = client.get(f"/history?before={ids[4]}&after={ids[0]}")
+    assert both.status_code == 400 and "one at a time" in both.text, both.text
+    assert f"/history/{ids[1]}" not in both.text  # no batches from outside a window
+    client.get("/lang/pt-BR")
+    pt = client.get(f"/history?before={ids[4]}&after={ids[0]}")
+    assert pt.status_code == 400 and "um de cada vez" in pt.text
