@@ -196,4 +196,5 @@ i18n.register({
     "change_action_create": {"en": "Created", "pt-BR": "Criação"},
     "change_action_update": {"en": "Updated", "pt-BR": "Alteração"},
     "change_action_delete": {"en": "Deleted", "pt-BR": "Exclusão"},
+    "change_action_restore": {"en": "Restored", "pt-BR": "Restauração"},
 })

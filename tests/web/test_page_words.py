@@ -143,3 +143,22 @@ def test_the_profiles_tab_shows_columns_and_filters_by_their_labels(client):
     page = _text(client.get("/export?tab=profiles"))
     row = page[page.index("SP firms"):][:300]
     assert "Contas" in row and "Nome da Conta" in row and "Carteiras: agent.sp1; Sem Carteira" in row
+
+
+def test_an_undo_batch_page_says_restored_in_the_page_language(client, sqlite_demo_db):
+    from crmxl.services import history
+    from crmxl.services.access import actor_for
+    from crmxl.services.transfer import commit_transfer, plan_transfer
+
+    db = Database(sqlite_demo_db.url)
+    with db.session() as session:
+        admin = actor_for(session, "admin")
+    moved = commit_transfer(db, admin, plan_transfer(db, admin, "agent.sp1", "agent.sp2", types=["INSURANCE"]))
+    undo = history.undo(db, admin, moved)
+    db.dispose()
+    sign_in(client, "admin")
+    page = _text(client.get(f"/history/{undo}"))
+    assert "Restored" in page and not re.search(r"\brestore\b", page)
+    client.get("/lang/pt-BR")
+    page = _text(client.get(f"/history/{undo}"))
+    assert "Restauração" in page and not re.search(r"\brestore\b", page) and "Restored" not in page
