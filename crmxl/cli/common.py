@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -15,7 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from crmxl import i18n
 from crmxl.config import Settings, load_settings
-from crmxl.errors import UnusableInput
+from crmxl.errors import CrmxlError, UnusableInput
 from crmxl.db.session import Database
 from crmxl.services.access import Actor, resolve_actor
 from crmxl.services.setup import ensure_ready
@@ -29,6 +29,40 @@ err_console = Console(stderr=True, soft_wrap=True, markup=False)
 def error_text(message: str, label: str | None = None, lang: str | None = None) -> Text:
     """'Error: <message>' ('Erro:' in Portuguese) with the label in bold red and the message as it is."""
     return Text.assemble((label or i18n.message("cli_error", lang), "bold red"), " ", message)
+
+
+def chosen_language() -> str | None:
+    """The language chosen (``CRMXL_LANG``, the config file) before a command knows its acting user; None when
+    none was chosen or the settings cannot be read (their error is said later, by the command)."""
+    try:
+        cfg = settings()
+    except CrmxlError:
+        return None
+    return cfg.lang if cfg.lang_chosen else None
+
+
+class SaidBadParameter(typer.BadParameter):
+    """A bad option value said in the chosen language: the service's message alone, not inside Click's English
+    usage text (exit 2 like any usage error; with --json, the message is the JSON answer's)."""
+
+    def __init__(self, error: CrmxlError, lang: str | None) -> None:
+        self.lang = lang
+        super().__init__(error.render(lang))
+
+    def format_message(self) -> str:
+        return self.message
+
+    def show(self, file: Any = None) -> None:
+        err_console.print(error_text(self.message, lang=self.lang), highlight=False)
+
+
+def bad_parameter(error: CrmxlError) -> typer.BadParameter:
+    """The usage error for a value a service refused: in the chosen language when one other than English was
+    chosen, else Click's usual 'Invalid value' with the English message."""
+    lang = chosen_language()
+    if lang is not None and lang != i18n.DEFAULT_LANGUAGE:
+        return SaidBadParameter(error, lang)
+    return typer.BadParameter(error.render())
 
 
 i18n.register({

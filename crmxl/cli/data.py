@@ -12,10 +12,10 @@ from rich.table import Column, Table
 from rich.text import Text
 
 from crmxl import i18n
-from crmxl.cli.common import (AsOption, DbOption, acting_user, console, open_database, progress_bar, settings,
-                              speaking)
+from crmxl.cli.common import (AsOption, DbOption, acting_user, bad_parameter, console, open_database, progress_bar,
+                              settings, speaking)
 from crmxl.errors import UnusableInput
-from crmxl.services import history
+from crmxl.services import history, labels
 from crmxl.services.demo import DEMO_PASSWORD, load_demo
 from crmxl.services.setup import init_database
 
@@ -100,20 +100,23 @@ MAX_LISTED = 500  # as the API's /api/batches
 MAX_ID = 2**31 - 1  # ids are 32-bit integers: a larger number is no batch, not a database error
 
 
-KINDS = ("import", "transfer", "undo")
+KINDS = history.KINDS
 
 
 def _kind(value: str | None) -> str | None:
-    if value is not None and value not in KINDS:
-        raise typer.BadParameter(f"{value!r} is not one of {', '.join(KINDS)}")
-    return value
+    if value is None:
+        return None
+    try:
+        return history.parse_kind(value) or value
+    except UnusableInput as exc:
+        raise bad_parameter(exc) from None
 
 
 def _day(value: str | None) -> dt.date | None:
     try:
         return history.parse_day(value)
     except UnusableInput as exc:
-        raise typer.BadParameter(exc.render()) from None
+        raise bad_parameter(exc) from None
 
 
 def history_cmd(
@@ -139,7 +142,8 @@ def history_cmd(
     if as_json:
         typer.echo(json.dumps([b.__dict__ for b in batches], ensure_ascii=False))
         return
-    t = lambda code, **p: i18n.message(code, speaking(cfg, actor), **p)  # noqa: E731
+    lang = speaking(cfg, actor)
+    t = lambda code, **p: i18n.message(code, lang, **p)  # noqa: E731
     table = Table(t("cli_history_batch"), Column(t("cli_history_kind"), overflow="fold"),
                   Column(t("cli_history_who"), overflow="fold"),
                   Column(t("cli_history_when"), no_wrap=True, min_width=len("2026-12-31 23:59:59")),  # never cut
@@ -148,8 +152,9 @@ def history_cmd(
     for b in batches:
         status = ((t(f"cli_history_{b.status}") if i18n.has_message(f"cli_history_{b.status}") else b.status) + (t("cli_history_undone_by", batch=b.undone_by) if b.undone_by else "")
                   + (t("cli_history_undo_of", batch=b.undo_of) if b.undo_of else ""))
-        counts = ", ".join(f"{k}={v}" for k, v in b.counts.items() if v)
-        table.add_row(str(b.id), b.kind, b.user_login, b.created_at, b.file_name or "", counts, status)
+        view = labels.batch_view(b, lang)  # the web's labels of a kind and its counts
+        counts = ", ".join(f"{label}: {value}" for label, value in view.counts.items())
+        table.add_row(str(b.id), view.kind, b.user_login, b.created_at, b.file_name or "", counts, status)
     console.print(table if batches else t("cli_history_none"))
 
 

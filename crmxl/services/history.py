@@ -125,6 +125,19 @@ def parse_day(value: str | None) -> dt.date | None:
     raise UnusableInput("history_bad_date", value=value)
 
 
+KINDS = ("import", "transfer", "undo")  # what a listing may be filtered by (import: of accounts or contacts)
+
+
+def parse_kind(value: str | None) -> str | None:
+    """A kind of batch to list (none when empty); anything else is a usage error naming the kinds."""
+    text = (value or "").strip()
+    if not text:
+        return None
+    if text not in KINDS:
+        raise UnusableInput("history_bad_kind", value=value, kinds=", ".join(KINDS))
+    return text
+
+
 def check_days(since: dt.date | None, until: dt.date | None) -> None:
     if since is not None and until is not None and since > until:
         raise UnusableInput("history_dates_reversed", since=since.isoformat(), until=until.isoformat())
@@ -331,6 +344,10 @@ i18n.register(
         "history_bad_date": {
             "en": "'{value}' is not a date: write it as YYYY-MM-DD, e.g. 2026-03-31.",
             "pt-BR": "'{value}' não é uma data: escreva-a como AAAA-MM-DD (YYYY-MM-DD), por exemplo 2026-03-31.",
+        },
+        "history_bad_kind": {
+            "en": "'{value}' is not one of {kinds}.",
+            "pt-BR": "'{value}' não é um destes tipos de lote: {kinds}.",
         },
         "history_dates_reversed": {
             "en": "The first day ({since}) is after the last day ({until}): no batch can be in between.",

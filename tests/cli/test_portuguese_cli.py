@@ -250,3 +250,32 @@ def test_addin_build_and_an_interruption_in_portuguese(cli, sqlite_demo_db, tmp_
     assert stopped.exit_code == 130 and stopped.stderr.startswith("Interrompido: a etapa em andamento não gravou nada")
     monkeypatch.delenv("CRMXL_LANG")
     assert cli("history", "--db", sqlite_demo_db.url).stderr.startswith("Interrupted: the step under way")
+
+
+def test_history_in_portuguese_shows_the_webs_labels_and_its_json_keeps_the_keys(cli, sqlite_demo_db, pt, wide):
+    db = ("--db", sqlite_demo_db.url)
+    moved = cli("transfer", "--from", "agent.sp1", "--to", "agent.sp2", "--type", "INSURANCE", "--commit", *db)
+    batch = int(re.search(r"Lote (\d+)", moved.stdout)[1])
+    assert cli("undo", str(batch), *db).exit_code == 0
+    listed = cli("history", *db).stdout
+    assert "Transferência de carteira" in listed and "Desfazer" in listed, listed
+    assert "Transferências de carteira:" in listed and "De: agent.sp1" in listed and "Para: agent.sp2" in listed
+    assert "Linhas restauradas:" in listed, listed
+    no_english(listed, "transfer", "undo", "rows_restored", "portfolio_moves", "from", "to")
+    assert "=" not in listed
+    kinds = [(b["kind"], sorted(b["counts"])) for b in json.loads(cli("history", "--json", *db).stdout)]
+    assert kinds[0][0] == "undo" and "rows_restored" in kinds[0][1]
+    assert kinds[1][0] == "transfer" and "portfolio_moves" in kinds[1][1]
+
+
+def test_a_bad_history_filter_is_said_in_portuguese(cli, sqlite_demo_db, pt):
+    db = ("--db", sqlite_demo_db.url)
+    for args in (("--since", "02/12/2026"), ("--until", "ontem")):
+        bad = cli("history", *args, *db)
+        assert bad.exit_code == 2 and f"'{args[1]}' não é uma data: escreva-a como AAAA-MM-DD" in bad.stderr, bad.stderr
+        assert "Invalid value" not in bad.stderr and "write it" not in bad.stderr
+    kind = cli("history", "--kind", "imports", *db)
+    assert kind.exit_code == 2 and "'imports'" in kind.stderr and "Invalid value" not in kind.stderr, kind.stderr
+    no_english(kind.stderr, "is", "not", "one", "of")
+    answer = json.loads(cli("history", "--json", "--kind", "imports", *db).stdout)
+    assert answer["error"]["exit_code"] == 2 and "'imports'" in answer["error"]["message"]
