@@ -96,6 +96,9 @@ def _with_suggestion(en: str, pt: str) -> dict[str, str]:
 
 
 i18n.register({
+    "role_admin": {"en": "admin", "pt-BR": "administrador"},
+    "role_manager": {"en": "manager", "pt-BR": "gerente"},
+    "role_agent": {"en": "agent", "pt-BR": "agente"},
     "enum_invalid": _with_suggestion(
         "'{value}' is not one of {allowed}{suggestion_text}",
         "'{value}' não é um de {allowed}{suggestion_text}"),

@@ -162,3 +162,15 @@ def test_an_undo_batch_page_says_restored_in_the_page_language(client, sqlite_de
     client.get("/lang/pt-BR")
     page = _text(client.get(f"/history/{undo}"))
     assert "Restauração" in page and not re.search(r"\brestore\b", page) and "Restored" not in page
+
+
+def test_the_header_names_the_role_in_the_page_language(client):
+    sign_in(client, "agent.sp1")
+    who = lambda: _text(client.get("/history")).split(" Sair")[0].split(" Sign out")[0]  # noqa: E731
+    assert "(agent.sp1, agent)" in who()
+    client.get("/lang/pt-BR")
+    assert "(agent.sp1, agente)" in who()
+    sign_in(client, "mgr.south")
+    assert "(mgr.south, gerente)" in who()
+    sign_in(client, "admin")
+    assert "(admin, administrador)" in who()
