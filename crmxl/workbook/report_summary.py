@@ -92,7 +92,7 @@ def write_summary(book: Workbook, table: Table, result: ValidationResult, findin
     lines = [
         ("summary_file", table.name),
         ("summary_sheet", table.sheet),
-        ("summary_template", table.template.id),
+        ("summary_template", table.template.sheet(lang)),  # its name in the language, not its key
         ("summary_version", table.template_version or t("summary_unstamped")),
         ("summary_rows", len(table.rows)),
         ("summary_valid_rows", len(data_rows - error_rows)),

@@ -66,6 +66,7 @@ def test_summary_sheet_counts_and_plan(tmp_path):
     assert book.sheetnames[-1] == "Summary" or "Summary" in book.sheetnames
     lines = {row[0]: row[1:] for row in book["Summary"].iter_rows(values_only=True) if row[0]}
     assert lines["Rows"][0] == 4
+    assert lines["Template"][0] == "Accounts"
     assert lines["Valid rows"][0] == 1
     assert lines["Rows with errors"][0] == 3
     assert lines["Errors"][0] == 4
@@ -84,6 +85,8 @@ def test_portuguese_report(tmp_path):
     assert ws.cell(1, ERRORS_COL).value == "Erros"
     assert ws.cell(5, ERRORS_COL).value == "Carteira: preenchimento obrigatório"
     assert "Resumo" in book.sheetnames
+    lines = {row[0]: row[1:] for row in book["Resumo"].iter_rows(values_only=True) if row[0]}
+    assert lines["Modelo"][0] == "Contas"
 
 
 def test_correct_file_says_so(tmp_path):
