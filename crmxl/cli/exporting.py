@@ -15,6 +15,7 @@ from crmxl.cli.common import (AsOption, DbOption, LangOption, acting_user, conso
                               settings, speaking)
 from crmxl.domain.account_number import display_account_number
 from crmxl.domain.enums import without_portfolio_label
+from crmxl.services import labels
 from crmxl.services import profiles as profile_service
 from crmxl.services.exporting import export
 from crmxl.services.profiles import Filters
@@ -89,12 +90,13 @@ def profiles_list(db: DbOption = None, as_login: AsOption = None, as_json: bool 
     if as_json:
         typer.echo(json.dumps([{**p.__dict__, "filters": p.filters.as_json()} for p in found], ensure_ascii=False))
         return
-    t = lambda code: i18n.message(code, speaking(cfg, actor))  # noqa: E731
+    lang = speaking(cfg, actor)
+    t = lambda code: i18n.message(code, lang)  # noqa: E731
     table = Table(Column(t("cli_profile_name"), no_wrap=True), t("cli_profile_entity"), t("cli_profile_columns"),
                   t("cli_profile_filters"), t("cli_profile_default"), t("cli_profile_author"))
     for p in found:
         flt = ", ".join(f"{k}={v}" for k, v in p.filters.as_json().items() if v not in (None, False, []))
-        table.add_row(p.name, t(f"cli_entity_{p.entity}"), ", ".join(p.columns), flt,
+        table.add_row(p.name, t(f"cli_entity_{p.entity}"), _headers(p, lang), flt,
                       t("cli_profile_yes") if p.is_default else "", p.created_by or "")
     console.print(table)
 
@@ -127,9 +129,14 @@ def profiles_add(
     _print_profile(p, speaking(cfg, actor))
 
 
+def _headers(p, lang: str) -> str:
+    """A profile's columns by their headers in the language (as the exported file has them), not field names."""
+    return ", ".join(labels.field_label(p.entity, c, lang) for c in p.columns)
+
+
 def _print_profile(p, lang: str) -> None:
     console.print(i18n.message("cli_profile_saved", lang, name=p.name, entity=i18n.message(f"cli_entity_{p.entity}", lang),
-                               columns=", ".join(p.columns)), highlight=False)
+                               columns=_headers(p, lang)), highlight=False)
 
 
 @profiles_app.command("edit")

@@ -77,6 +77,8 @@ def test_export_and_profiles_in_portuguese(cli, sqlite_demo_db, tmp_path, pt):
                 "--type", "MEDICAL", *db)
     assert added.exit_code == 0, added.stderr
     assert added.stdout.startswith("Perfil 'sp-medicos' (contas): ")
+    assert "Número da Conta, Nome da Conta" in added.stdout, added.stdout
+    no_english(added.stdout, "account_number", "name")
     chosen = cli("export", "accounts", "--portfolio", "agent.sp1", "--profile", "sp-medicos", "-o", tmp_path / "s.xlsx",
                  *db)
     assert "(perfil 'sp-medicos')" in chosen.stdout, chosen.stderr
@@ -87,7 +89,7 @@ def test_export_and_profiles_in_portuguese(cli, sqlite_demo_db, tmp_path, pt):
     assert "sim" in listed.stdout
     header = listed.stdout.splitlines()[1]  # the rows hold the profiles' names ('Default accounts')
     no_english(header, "Name", "Entity", "Columns", "Filters", "Default", "Author")
-    no_english(listed.stdout, "yes")
+    no_english(listed.stdout, "yes", "account_number")
     edited = cli("profiles", "edit", "sp-medicos", "--rename", "sp-medicos-2", *db)
     assert edited.stdout.startswith("Perfil 'sp-medicos-2' (contas): "), edited.stdout
     deleted = cli("profiles", "delete", "sp-medicos-2", *db)
@@ -111,7 +113,7 @@ def test_export_and_profiles_in_english(cli, sqlite_demo_db, tmp_path):
     exported = cli("export", "contacts", "--portfolio", "agent.sp1", "-o", tmp_path / "c.xlsx", *db)
     assert re.match(r"Exported \d+ contacts \(profile '[^']+'\) to ", exported.stdout), exported.stdout
     added = cli("profiles", "add", "sp", "--entity", "contacts", *db)
-    assert added.stdout.startswith("Profile 'sp' (contacts): ")
+    assert added.stdout.startswith("Profile 'sp' (contacts): ") and "Contact Name" in added.stdout, added.stdout
     listed = cli("profiles", "list", *db).stdout
     assert all(h in listed for h in ("Name", "Entity", "Columns", "Author")) and "yes" in listed
     assert cli("profiles", "delete", "sp", *db).stdout.strip() == "Profile 'sp' deleted."
