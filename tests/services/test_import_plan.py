@@ -145,3 +145,19 @@ def test_change_lines_words_the_first_changes_in_row_order_and_counts_the_rest(d
     assert len(every) == 12
     assert every[0][1] == "agent.sp1" and every[1][1] == "Contact 0"  # row 1: its account, then its contact
     assert str(first) in every[0][0] and str(first + 5) in every[-1][0]
+
+
+def test_change_lines_show_account_numbers_formatted(db, demo_db, tmp_path):
+    from crmxl.domain.account_number import display_account_number
+    from crmxl.services.imports import change_lines
+
+    (a,) = demo_accounts(demo_db.url, "agent.sp1", 1)
+    number = cnpj("776612340001")
+    rows = [{"account_number": number, "name": "New", "type": "COMPANY", "portfolio": "agent.sp1", "uf": "SP",
+             "contact_name": "Contact", "contact_type": "OTHERS"}, {**a, "city": "Jundiaí"}]
+    plan, _ = plan_rows(db, tmp_path, rows)
+    shown = " ".join(label for label, _ in change_lines(plan, limit=None))
+    assert display_account_number(number) in shown and f" {number}" not in shown, shown
+    old = a["account_number"]
+    assert f"update account {display_account_number(old)}" in shown, shown
+    assert display_account_number(number) != number

@@ -14,6 +14,7 @@ from typing import Any
 
 from crmxl import i18n
 from crmxl.db.session import Database
+from crmxl.domain.account_number import display_account_number
 from crmxl.domain.enums import without_portfolio_label
 from crmxl.domain.formats import format_date
 from crmxl.errors import Conflict, UnusableInput
@@ -166,21 +167,22 @@ def change_lines(plan: ImportPlan, limit: int | None = SUMMARY_CHANGES) -> list[
     login = lambda v: v or without_portfolio_label(lang)  # noqa: E731
 
     def account_create(c: AccountCreate) -> tuple[str, str]:
-        return t("change_account_create", row=c.row, number=c.number), login(c.owner)
+        return t("change_account_create", row=c.row, number=display_account_number(c.number)), login(c.owner)
 
     def account_update(u: AccountUpdate) -> tuple[str, str]:
         parts = [f"{field_label('accounts', k, lang)}: "
                  f"{login(o) if k == 'owner' else _show(o, lang)} → {login(n) if k == 'owner' else _show(n, lang)}"
                  for k, (o, n) in u.changes.items()]
-        return t("change_account_update", row=u.row, number=u.number), ", ".join(parts)
+        return t("change_account_update", row=u.row, number=display_account_number(u.number)), ", ".join(parts)
 
     def contact_create(c: ContactCreate) -> tuple[str, str]:
-        return t("change_contact_create", row=c.row, identifier=c.identifier), c.name
+        return t("change_contact_create", row=c.row, identifier=display_account_number(c.identifier)), c.name
 
     def contact_update(u: ContactUpdate) -> tuple[str, str]:
         parts = [f"{field_label('contacts', k, lang)}: {_show(o, lang)} → {_show(n, lang)}"
                  for k, (o, n) in u.changes.items()]
-        return t("change_contact_update", row=u.row, identifier=u.identifier, name=u.name), ", ".join(parts)
+        return t("change_contact_update", row=u.row, identifier=display_account_number(u.identifier),
+                 name=u.name), ", ".join(parts)
 
     changes: list[tuple[int, Any, Any]] = []
     for items, words in ((plan.accounts_create, account_create), (plan.accounts_update, account_update),
