@@ -15,11 +15,12 @@ from typing import Any
 import xlwings as xw
 
 from crmxl import i18n
+from crmxl.domain.text import sorted_names
 from crmxl.config import Settings
 from crmxl.db.session import Database
 from crmxl.errors import CrmxlError
 from crmxl.services import history
-from crmxl.services.access import Actor, resolve_actor
+from crmxl.services.access import Actor, resolve_actor, stored_login
 from crmxl.services.imports import ImportPlan, commit_import, plan_result
 from crmxl.services.setup import ensure_ready
 from crmxl.validation import validate_cells
@@ -201,7 +202,7 @@ def _control(ctx: Context, entity: str) -> dict[str, str | None]:
     if CONTROL_SHEET not in names:
         sheet = ctx.book.sheets.add(CONTROL_SHEET, before=ctx.book.sheets[0])
         sheet.range("A1").value = [[label, None] for _, label in CONTROL_ROWS]
-        sheet.range("B2").value = sorted(ctx.actor.portfolios)[0] if ctx.actor.portfolios else None
+        sheet.range("B2").value = sorted_names(ctx.actor.portfolios)[0] if ctx.actor.portfolios else None
         sheet.range("D1").value = ctx.say("xl_control_help")
     sheet = ctx.book.sheets[CONTROL_SHEET]
     values = sheet.range("B1:B3").options(ndim=2).value
@@ -241,6 +242,9 @@ def _export(ctx: Context, entity: str) -> str | None:
             return None
         grid = CalamineWorkbook.from_path(str(path)).get_sheet_by_name(
             _sheet_name(entity, ctx.lang)).to_python(skip_empty_area=False)
+    if portfolio and not without:  # the login as stored, not as typed in B2 (the export took it in any case)
+        with ctx.db.session() as session:
+            portfolio = stored_login(session, portfolio) or portfolio
     name = _free_name(ctx.book, f"{_sheet_name(entity, ctx.lang)} {portfolio or profile}"[:31])
     sheet = ctx.book.sheets.add(name, after=ctx.book.sheets[-1])
     sheet_layout.prepare(sheet, entity, result.columns)  # the formats first: Excel keeps a text as text

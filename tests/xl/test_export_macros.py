@@ -170,3 +170,17 @@ def test_an_empty_portfolio_cell_exports_the_profiles_portfolios_and_a_filled_on
     for chosen in ("Any", None):  # a profile without portfolios, or no profile, and no portfolio: say which
         control.range("B1").value = chosen
         assert macros.export_accounts(book) is None and "B2" in _prompt(book), _prompt(book)
+
+
+def test_the_control_sheet_orders_logins_as_the_lists_and_names_the_sheet_by_the_stored_login(env):
+    from crmxl.services.users import add_user
+
+    db, tmp = env
+    add_user(db, None, "Alfa.SP", "Alfa", "agent", manager="mgr.south", password="s3nha-longa-123")
+    book = open_book(_model(tmp))
+    macros.export_accounts(book)  # creates the control sheet: the first login as the Lists order them
+    first = book.sheets["CRM"].range("B2").value
+    assert first.startswith("agent.") and first.casefold() < "alfa.sp", first
+    book.sheets["CRM"].range("B2").value = "AGENT.SP1"  # typed in another case
+    name = macros.export_accounts(book)
+    assert name == "Accounts agent.sp1", (name, _prompt(book))
