@@ -89,6 +89,7 @@ def run_import(entity: str, file: Path, *, commit: bool, report: Path | None, as
             typer.echo(json.dumps({"file": str(file), "committed": False, "batch_id": None,
                                    "error": {"code": exc.code, "message": exc.render(cfg.lang),
                                              "exit_code": exc.exit_code}}, ensure_ascii=False))
+            exc.answered_json = True
         raise
     replanned = plan is not checked  # another commit came first: the file was planned again, and that applied
     if as_json:

@@ -91,8 +91,9 @@ def run(argv: list[str] | None = None) -> int:
         return _refuse(DatabaseUnavailable("database_unavailable", url=_database_url(argv), detail=str(exc)), argv)
     except OSError as exc:  # a folder that cannot be written, a disk that is full
         lang = _lang(argv)
-        common.err_console.print(common.error_text(f"{exc.filename or ''}: {exc.strerror or exc}."
-                                                   + _nothing_committed(argv, lang), lang=lang), highlight=False)
+        said = f"{exc.filename or ''}: {exc.strerror or exc}." + _nothing_committed(argv, lang)
+        _answer_json(argv, "os_error", said, 2)
+        common.err_console.print(common.error_text(said, lang=lang), highlight=False)
         return 2
     except KeyboardInterrupt:
         common.err_console.print(_interrupted(argv))
@@ -110,14 +111,24 @@ def _interrupted(argv: list[str] | None) -> str:
 
 def _refuse(error: CrmxlError, argv: list[str] | None) -> int:
     lang = _lang(argv)
+    if not getattr(error, "answered_json", False):  # import answers its own (it knows the file it read)
+        _answer_json(argv, error.code, error.render(lang), error.exit_code)
     common.err_console.print(common.error_text(error.render(lang), lang=lang), highlight=False)
     return error.exit_code
+
+
+def _answer_json(argv: list[str] | None, code: str, message: str, exit_code: int) -> None:
+    """With --json, the one JSON object on stdout that every exit 2 answers (the message goes to stderr too)."""
+    answer = usage.json_error(app, list(sys.argv[1:] if argv is None else argv), code, message, exit_code)
+    if answer is not None:
+        typer.echo(answer)
 
 
 def _unexpected(exc: Exception, argv: list[str] | None) -> int:
     if common.is_debug():
         raise exc
     lang = _lang(argv)
+    _answer_json(argv, "unexpected_error", f"{type(exc).__name__}: {exc}", 2)
     common.err_console.print(
         common.error_text(f"{type(exc).__name__}: {exc}\n"
                           + (_nothing_committed(argv, lang) + " " + i18n.message("cli_debug_hint", lang)).strip(),

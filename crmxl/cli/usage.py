@@ -73,8 +73,23 @@ def json_answer(app: typer.Typer, error: Exception, argv: list[str], lang: str |
         return None
     detail = error.format_message() if hasattr(error, "format_message") else str(error)
     message = i18n.message("cli_usage_error", lang, detail=detail, command=" ".join(["crmxl", *names]))
-    return json.dumps({"file": _file_argument(command, rest), "committed": False, "batch_id": None,
-                       "error": {"code": "usage_error", "message": message, "exit_code": 2}}, ensure_ascii=False)
+    return _object(_file_argument(command, rest), "usage_error", message, 2)
+
+
+def json_error(app: typer.Typer, argv: list[str], code: str, message: str, exit_code: int) -> str | None:
+    """The JSON object for a refusal after the command started (an unknown user, a database that cannot be used)
+    when --json is among the words and the command takes it; None otherwise (stderr says it alone then)."""
+    if JSON_FLAG not in _words(argv):
+        return None
+    command, names, rest = _named_command(typer.main.get_command(app), argv)
+    if not names or not _takes_json(command):
+        return None
+    return _object(_file_argument(command, rest), code, message, exit_code)
+
+
+def _object(file: str | None, code: str, message: str, exit_code: int) -> str:
+    return json.dumps({"file": file, "committed": False, "batch_id": None,
+                       "error": {"code": code, "message": message, "exit_code": exit_code}}, ensure_ascii=False)
 
 
 i18n.register({

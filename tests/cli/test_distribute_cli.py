@@ -11,7 +11,7 @@ def test_history_of_an_unknown_user_says_there_is_no_such_user(cli, sqlite_demo_
     assert result.exit_code == 2 and "no user with the login nobody" in result.stderr, result
     assert "No batches" not in result.stdout
     json_result = cli("history", "--user", "nobody", "--json", *db)
-    assert json_result.exit_code == 2 and json_result.stdout == ""
+    assert json_result.exit_code == 2 and json.loads(json_result.stdout)["error"]["code"] == "login_unknown"
     known = cli("history", "--user", "AGENT.SP1", *db)
     assert known.exit_code == 0 and "No batches yet." in known.stdout
     for login in ("nobody", "agent.ba1"):  # a manager learns nothing of logins that are not theirs
