@@ -65,6 +65,7 @@ class _Checker:
         self.qualification_cache: dict[tuple[str, ...], tuple[list[str], list[tuple[str, str | None]]]] = {}
         self.without = WITHOUT_PORTFOLIO_PT if lang == "pt-BR" else WITHOUT_PORTFOLIO
         self.findings = result.findings
+        self.raw_rows: dict[int, list[Any]] | None = None
         self._renamed: set[int] | None = None
 
     def add(self, record: Record, field_name: str | None, code: str, params: dict[str, Any],
@@ -159,9 +160,20 @@ class _Checker:
         elif keyed is not None or existing is not None:
             expected = display_account_number(keyed.number) if keyed is not None else f"#{record.key_id}"
             self.add(record, "account_number", "export_key_mismatch",
-                     {"entity": entity, "expected": expected, "found": record.values.get("account_number", "?")})
+                     {"entity": entity, "expected": expected, "found": self.typed(record, "account_number")})
         else:
             self.add(record, "account_number", "export_row_missing", {"entity": entity})
+
+    def typed(self, record: Record, field_name: str) -> str:
+        """The cell's value: the canonical one when it is valid, else the cell as the user wrote it."""
+        if field_name in record.values:
+            return record.values[field_name]
+        index = self.result.table.header_map.fields.get(field_name)
+        if self.raw_rows is None:  # only for a refused cell, which is rare: no lookup built on a clean file
+            self.raw_rows = dict(self.result.table.rows)
+        cells = self.raw_rows.get(record.row) or []
+        value = cells[index] if index is not None and index < len(cells) else None
+        return "" if value is None else str(value).strip()
 
     def version(self, record: Record, entity: str, db_version: int, key_field: str) -> None:
         """The row's version in the file is the stored one; else a conflict, on the cell of the row's key."""

@@ -48,3 +48,23 @@ def test_help_texts_have_no_placeholders(cli):
         assert shown.exit_code == 0, command
         text = shown.stdout + shown.stderr
         assert not re.search(r"\{\w+\}|<(bool|str|int|text|float)>", text), (command, text)
+
+
+def test_a_changed_key_with_bad_check_digits_is_named_as_typed(cli, sqlite_demo_db, tmp_path):
+    import json
+
+    import openpyxl
+
+    db = ("--db", sqlite_demo_db.url, "--as", "admin")
+    assert cli("export", "accounts", "--portfolio", "agent.sp1", "-o", tmp_path / "e.xlsx", *db).exit_code == 0
+    book = openpyxl.load_workbook(tmp_path / "e.xlsx")
+    sheet = book["Accounts"]
+    row = next(r for r in range(2, sheet.max_row + 1) if len(str(sheet.cell(r, 1).value)) == 18)  # a CNPJ
+    number = str(sheet.cell(row, 1).value)
+    typed = number[:-1] + str((int(number[-1]) + 1) % 10)  # its check digits wrong
+    sheet.cell(row, 1).value = typed
+    book.save(tmp_path / "changed.xlsx")
+    for lang, words in (("en", f"belongs to account {number}, not {typed}:"), ("pt-BR", f"não a {typed}:")):
+        result = cli("import", "accounts", tmp_path / "changed.xlsx", "--json", "--lang", lang, *db)
+        findings = [f for f in json.loads(result.stdout)["findings"] if f["code"] == "export_key_mismatch"]
+        assert [f["row"] for f in findings] == [row] and words in findings[0]["message"], findings
