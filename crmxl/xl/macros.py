@@ -157,33 +157,36 @@ i18n.register({
     "xl_unexpected": {"en": "Something went wrong: {detail}. Nothing was committed.",
                       "pt-BR": "Algo deu errado: {detail}. Nada foi gravado."},
     "xl_status_reading": {"en": "CRM: reading {sheet}...", "pt-BR": "CRM: lendo {sheet}..."},
-    "xl_status_validating": {"en": "CRM: validating {rows} rows...", "pt-BR": "CRM: validando {rows} linhas..."},
+    "xl_status_validating": {"en": "CRM: validating {rows:plural:row:rows}...",
+                             "pt-BR": "CRM: validando {rows:plural:linha:linhas}..."},
     "xl_status_marking": {"en": "CRM: marking the cells...", "pt-BR": "CRM: marcando as células..."},
     "xl_status_undoing": {"en": "CRM: undoing batch {batch_id}...", "pt-BR": "CRM: desfazendo o lote {batch_id}..."},
-    "xl_status_committing": {"en": "CRM: importing {rows} rows...", "pt-BR": "CRM: importando {rows} linhas..."},
-    "xl_data_correct": {"en": "The data is correct: {rows} rows.", "pt-BR": "Os dados estão corretos: {rows} linhas."},
+    "xl_status_committing": {"en": "CRM: importing {rows:plural:row:rows}...",
+                             "pt-BR": "CRM: importando {rows:plural:linha:linhas}..."},
+    "xl_data_correct": {"en": "The data is correct: {rows:plural:row:rows}.",
+                        "pt-BR": "Os dados estão corretos: {rows:plural:linha:linhas}."},
     "xl_warning": {
-        "en": "Warning: {errors} errors in {rows} of {total} rows. The red cells say what is wrong; see the Errors column.",
-        "pt-BR": "Atenção: {errors} erros em {rows} de {total} linhas. As células vermelhas dizem o que está errado; veja a coluna Erros.",
+        "en": "Warning: {errors:plural:error:errors} in {rows} of {total:plural:row:rows}. The red cells say what is wrong; see the Errors column.",
+        "pt-BR": "Atenção: {errors:plural:erro:erros} em {rows} de {total:plural:linha:linhas}. As células vermelhas dizem o que está errado; veja a coluna Erros.",
     },
-    "xl_nothing_to_do": {"en": "The data is correct and already in the CRM ({rows} rows): nothing to import.",
-                         "pt-BR": "Os dados estão corretos e já estão no CRM ({rows} linhas): nada a importar."},
+    "xl_nothing_to_do": {"en": "The data is correct and already in the CRM ({rows:plural:row:rows}): nothing to import.",
+                         "pt-BR": "Os dados estão corretos e já estão no CRM ({rows:plural:linha:linhas}): nada a importar."},
     "xl_confirm_import": {
         "en": "The data is correct. Import now?\n\nAccounts: {accounts_create} new, {accounts_update} updated, "
               "{accounts_unchanged} unchanged\nPortfolio moves: {portfolio_moves}\n"
               "Contacts: {contacts_create} new, {contacts_update} updated",
-        "pt-BR": "Os dados estão corretos. Importar agora?\n\nContas: {accounts_create} novas, {accounts_update} "
-                 "atualizadas, {accounts_unchanged} sem mudança\nTransferências de carteira: {portfolio_moves}\n"
-                 "Contatos: {contacts_create} novos, {contacts_update} atualizados",
+        "pt-BR": "Os dados estão corretos. Importar agora?\n\nContas: {accounts_create:plural:nova:novas}, "
+                 "{accounts_update:plural:atualizada:atualizadas}, {accounts_unchanged} sem mudança\nTransferências de carteira: {portfolio_moves}\n"
+                 "Contatos: {contacts_create:plural:novo:novos}, {contacts_update:plural:atualizado:atualizados}",
     },
     "xl_imported": {"en": "Imported: batch {batch_id}. Undo it with 'Undo last import'.",
                     "pt-BR": "Importado: lote {batch_id}. Desfaça com 'Desfazer última importação'."},
     "xl_nothing_to_undo": {"en": "You have no import of {file} to undo.",
                            "pt-BR": "Você não tem importação de {file} para desfazer."},
     "xl_confirm_undo": {
-        "en": "Undo batch {batch_id}, the import of {file} at {when} UTC ({rows} rows)? Every row it touched goes "
+        "en": "Undo batch {batch_id}, the import of {file} at {when} UTC ({rows:plural:row:rows})? Every row it touched goes "
               "back to how it was.",
-        "pt-BR": "Desfazer o lote {batch_id}, a importação de {file} em {when} UTC ({rows} linhas)? Cada linha "
+        "pt-BR": "Desfazer o lote {batch_id}, a importação de {file} em {when} UTC ({rows:plural:linha:linhas})? Cada linha "
                  "alterada volta a ser como era.",
     },
     "xl_undone": {"en": "Batch {batch_id} undone (recorded as batch {undo_id}).",
@@ -345,9 +348,9 @@ i18n.register({
                             "pt-BR": "Escolha antes uma carteira na célula B2 da planilha {sheet}, ou em B1 um "
                                      "perfil que tenha as suas."},
     "xl_status_exporting": {"en": "CRM: exporting {entity}...", "pt-BR": "CRM: exportando {entity}..."},
-    "xl_exported": {"en": "{rows} rows exported to the sheet '{sheet}'.",
-                    "pt-BR": "{rows} linhas exportadas para a planilha '{sheet}'."},
-    "xl_lists_refreshed": {"en": "Lists refreshed: {logins} logins, {count} qualifications.",
-                           "pt-BR": "Listas atualizadas: {logins} logins, {count} qualificações."},
+    "xl_exported": {"en": "{rows:plural:row:rows} exported to the sheet '{sheet}'.",
+                    "pt-BR": "{rows:plural:linha exportada:linhas exportadas} para a planilha '{sheet}'."},
+    "xl_lists_refreshed": {"en": "Lists refreshed: {logins:plural:login:logins}, {count:plural:qualification:qualifications}.",
+                           "pt-BR": "Listas atualizadas: {logins:plural:login:logins}, {count:plural:qualificação:qualificações}."},
     "xl_new_template": {"en": "New model workbook: {path}", "pt-BR": "Nova planilha modelo: {path}"},
 })

@@ -106,7 +106,7 @@ def test_validate_marks_a_cell_holding_an_error_value(env):
     book.save(path)
     book = open_book(path)
     macros.validate(book)
-    assert _alerts(book)[-1]["prompt"].startswith("Warning: 1 errors in 1 of 2 rows")
+    assert _alerts(book)[-1]["prompt"].startswith("Warning: 1 error in 1 of 2 rows")
     book.save()
     ws = openpyxl.load_workbook(path)["Accounts"]
     assert "error value #N/A" in ws["L2"].comment.text
@@ -176,7 +176,7 @@ def test_validate_from_the_instructions_sheet_validates_the_data_sheet(env):
         book = open_book(path)
         book.sheets[other].impl.activate()
         macros.validate(book)
-        assert _alerts(book)[-1]["prompt"].startswith("Warning: 1 errors in 1 of 1 rows"), other
+        assert _alerts(book)[-1]["prompt"].startswith("Warning: 1 error in 1 of 1 row"), other
         assert book.sheets.active.name == "Accounts"
 
 
@@ -318,7 +318,7 @@ def test_the_workbooks_xlwings_conf_sheet_overrides_the_config(env, tmp_path):
     wb.save(path)
     book = open_book(path)
     macros.validate(book)
-    assert _alerts(book)[-1]["prompt"].startswith("Atenção: 1 erros")  # agent.ba1 may not use agent.sp1
+    assert _alerts(book)[-1]["prompt"].startswith("Atenção: 1 erro ")  # agent.ba1 may not use agent.sp1
 
 
 def test_export_refresh_lists_and_new_template(env):
@@ -391,3 +391,25 @@ def test_a_portuguese_workbook_answers_in_portuguese(env, monkeypatch):
     book = open_book(path)
     macros.validate(book)
     assert _alerts(book)[-1]["prompt"].startswith("Atenção")
+
+
+def test_counts_in_the_excel_messages_agree_with_their_nouns(env, monkeypatch):
+    db, tmp = env
+    monkeypatch.setenv("CRMXL_LANG", "pt-BR")
+    path = _workbook(tmp / "one.xlsx", [_row("45.997.418/0001-53", "Hospital Novo", "COMPANY", "agent.sp2", "SP",
+                                             contact_name="Maria Lima", contact_type="OTHERS")])
+    book = open_book(path)
+    macros.validate(book)
+    assert _alerts(book)[-1]["prompt"] == "Os dados estão corretos: 1 linha."
+    book.app.impl.answers = ["no"]
+    assert macros.import_sheet(book) is None
+    prompt = _alerts(book)[-1]["prompt"]
+    assert "Contas: 1 nova, 0 atualizadas, 0 sem mudança" in prompt and "Contatos: 1 novo, 0 atualizados" in prompt
+    bad = open_book(_workbook(tmp / "bad.xlsx", [_row("999999/SP", "Dr. X", "MEDICAL", "nobody", "SP")]))
+    macros.validate(bad)
+    assert _alerts(bad)[-1]["prompt"].startswith("Atenção: 1 erro em 1 de 1 linha.")
+    monkeypatch.setenv("CRMXL_LANG", "en")
+    macros.validate(bad)
+    assert _alerts(bad)[-1]["prompt"].startswith("Warning: 1 error in 1 of 1 row.")
+    macros.validate(book)
+    assert _alerts(book)[-1]["prompt"] == "The data is correct: 1 row."
