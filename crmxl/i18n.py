@@ -9,6 +9,10 @@ format spec ``plural:SINGULAR:PLURAL``: ``"{errors:plural:error:errors} in {rows
 ``1 error in 1 row`` and ``5 errors in 3 rows``. A word that agrees with a count without the count itself is
 written by ``one:SINGULAR:PLURAL``: ``"Fix {errors:one:it:them}"`` renders ``Fix it`` for 1, ``Fix them`` otherwise.
 
+A parameter may be words of its own (a parser's error, an entity's name, Without Portfolio): give it as a
+``Phrase("code", ...)`` (or any ``Localized``) and it is rendered in the language of the message it is part of,
+never English inside Portuguese.
+
 A message that names a command-line option (``--allow-transfers``) also has a wording per face that
 has no such option: ``"web"`` (the pages: the checkbox or field) and ``"api"`` (the JSON API: the
 parameter). A face says it speaks with ``speaking_to(face)``; without one, the base wording is used.
@@ -79,6 +83,8 @@ def message(code: str, lang: str | None = None, /, **params: object) -> str:
     if face is not None and face in texts:
         texts = texts[face]
     template = texts.get(lang) or texts["en"]
+    if any(isinstance(v, Localized) for v in params.values()):
+        params = {k: v.localize(lang) if isinstance(v, Localized) else v for k, v in params.items()}
     if "suggestion_text" not in params:
         hint = params.get("suggestion")
         params = {**params, "suggestion_text": _DID_YOU_MEAN[lang].format(hint) if hint else ""}
@@ -87,6 +93,38 @@ def message(code: str, lang: str | None = None, /, **params: object) -> str:
                 else template.format(**params))
     except (KeyError, IndexError):
         return _FORMATTER.vformat(texts["en"], (), _Default(params))
+
+
+class Localized:
+    """A message parameter with words of its own: rendered in the language of the message that holds it."""
+
+    def localize(self, lang: str | None) -> str:
+        raise NotImplementedError
+
+    def __str__(self) -> str:
+        return self.localize(DEFAULT_LANGUAGE)
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
+
+
+class Phrase(Localized):
+    """The message ``code`` as a parameter of another message."""
+
+    def __init__(self, code: str, /, **params: object) -> None:
+        self.code, self.params = code, params
+
+    def localize(self, lang: str | None) -> str:
+        return message(self.code, lang, **self.params)
+
+    def __repr__(self) -> str:
+        return f"Phrase({self.code!r}, {self.params!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Phrase) and (self.code, self.params) == (other.code, other.params)
+
+    def __hash__(self) -> int:
+        return hash(self.code)
 
 
 PLURAL = ":plural:"

@@ -87,6 +87,9 @@ def is_without_portfolio(value: object) -> bool:
     return value is not None and normalize(str(value)) in _WITHOUT
 
 
+WITHOUT_PORTFOLIO_WORDS = i18n.Phrase("without_portfolio")  # as a message's parameter: in its language
+
+
 def without_portfolio_label(lang: str = "en") -> str:
     return WITHOUT_PORTFOLIO_PT if lang == "pt-BR" else WITHOUT_PORTFOLIO
 
@@ -99,6 +102,7 @@ i18n.register({
     "role_admin": {"en": "admin", "pt-BR": "administrador"},
     "role_manager": {"en": "manager", "pt-BR": "gerente"},
     "role_agent": {"en": "agent", "pt-BR": "agente"},
+    "without_portfolio": {"en": WITHOUT_PORTFOLIO, "pt-BR": WITHOUT_PORTFOLIO_PT},
     "enum_invalid": _with_suggestion(
         "'{value}' is not one of {allowed}{suggestion_text}",
         "'{value}' não é um de {allowed}{suggestion_text}"),

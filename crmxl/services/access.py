@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from crmxl import i18n
 from crmxl.config import DEMO_ADMIN_LOGIN
 from crmxl.db.models import User
-from crmxl.domain.enums import PORTFOLIO_ROLES, WITHOUT_PORTFOLIO, Role
+from crmxl.domain.enums import PORTFOLIO_ROLES, WITHOUT_PORTFOLIO_WORDS, Role
 from crmxl.errors import NotFound, PermissionDenied
 
 
@@ -44,7 +44,7 @@ class Actor:
     def require(self, portfolio: str | None) -> None:
         if not self.may_use(portfolio):
             raise PermissionDenied(
-                "portfolio_forbidden", login=self.login, portfolio=portfolio or WITHOUT_PORTFOLIO
+                "portfolio_forbidden", login=self.login, portfolio=portfolio or WITHOUT_PORTFOLIO_WORDS
             )
 
 

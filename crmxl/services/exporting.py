@@ -53,7 +53,7 @@ def resolve_filters(actor: Actor, profile: Profile, *, portfolios: Sequence[str]
         wanted_types = tuple(dict.fromkeys(parse_enum(AccountType, t).value for t in types))
         wanted_ufs = tuple(dict.fromkeys(parse_uf(u) for u in ufs))
     except ValueError as exc:
-        raise UnusableInput("export_filter_invalid", detail=str(exc)) from None
+        raise UnusableInput("export_filter_invalid", detail=exc) from None
     flt = Filters(
         portfolios=tuple(dict.fromkeys(p.strip() for p in portfolios)) if given_portfolio else base.portfolios,
         without_portfolio=without_portfolio if given_portfolio else base.without_portfolio,
@@ -103,7 +103,8 @@ def export(db: Database, actor: Actor, entity: str, out: Path, *, portfolios: Se
         raise UnusableInput("export_suffix", path=str(out), fmt=fmt)
     chosen = get_profile(db, profile) if profile else default_profile(db, entity)
     if chosen.entity != entity:
-        raise UnusableInput("export_profile_entity", name=chosen.name, entity=chosen.entity, wanted=entity)
+        raise UnusableInput("export_profile_entity", name=chosen.name, entity=i18n.Phrase(f"export_entity_{chosen.entity}"),
+                            wanted=i18n.Phrase(f"export_entity_{entity}"))
     with db.transaction() as conn:  # logins in any case: as stored
         portfolios = [as_stored(conn, p.strip()) for p in portfolios]
     flt = resolve_filters(actor, chosen, portfolios=portfolios, without_portfolio=without_portfolio, types=types,
@@ -167,6 +168,8 @@ i18n.register({
     },
     "export_login_unknown": {"en": "There is no user with the login(s) {logins}.",
                              "pt-BR": "Não existe usuário com o(s) login(s) {logins}."},
+    "export_entity_accounts": {"en": "accounts", "pt-BR": "contas"},
+    "export_entity_contacts": {"en": "contacts", "pt-BR": "contatos"},
     "export_filter_invalid": {"en": "Invalid filter: {detail}", "pt-BR": "Filtro inválido: {detail}"},
     "export_profile_entity": {"en": "Profile '{name}' exports {entity}, not {wanted}.",
                               "pt-BR": "O perfil '{name}' exporta {entity}, não {wanted}."},

@@ -10,7 +10,7 @@ from sqlalchemy import delete, insert, select, update
 from crmxl import i18n
 from crmxl.db.models import ExportProfile, User, utcnow
 from crmxl.db.session import Database
-from crmxl.domain.enums import WITHOUT_PORTFOLIO, AccountType, parse_enum, parse_uf
+from crmxl.domain.enums import WITHOUT_PORTFOLIO_WORDS, AccountType, parse_enum, parse_uf
 from crmxl.domain.text import fold_case, sort_key
 from crmxl.errors import Conflict, NotFound, PermissionDenied, UnusableInput
 from crmxl.schema import TEMPLATES, importable_columns
@@ -36,9 +36,9 @@ class Filters:
         Without Portfolio together, with active or inactive, keep one of the two: a narrowing, not a
         contradiction.)"""
         if self.active is False and self.portfolios and not self.without_portfolio:
-            raise UnusableInput("filters_contradict", asked=", ".join(self.portfolios), active="inactive")
+            raise UnusableInput("filters_contradict", asked=", ".join(self.portfolios), active=i18n.Phrase("filters_inactive"))
         if self.active is True and self.without_portfolio and not self.portfolios:
-            raise UnusableInput("filters_contradict", asked=WITHOUT_PORTFOLIO, active="active")
+            raise UnusableInput("filters_contradict", asked=WITHOUT_PORTFOLIO_WORDS, active=i18n.Phrase("filters_active"))
 
     def as_json(self) -> dict[str, Any]:
         return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
@@ -80,7 +80,7 @@ def normalise(entity: str, columns: list[str] | tuple[str, ...] | None, filters:
         types = tuple(parse_enum(AccountType, t).value for t in filters.types)
         ufs = tuple(parse_uf(u) for u in filters.ufs)
     except ValueError as exc:
-        raise UnusableInput("profile_filter_invalid", detail=str(exc)) from None
+        raise UnusableInput("profile_filter_invalid", detail=exc) from None
     portfolios = tuple(dict.fromkeys(stored[p.lower()] for p in filters.portfolios))
     checked = Filters(portfolios, filters.without_portfolio, types, filters.active, ufs)
     checked.check()
@@ -222,6 +222,8 @@ i18n.register({
     "profile_column_unknown": {"en": "Unknown column(s): {columns}. Columns are: {known}.",
                                "pt-BR": "Coluna(s) desconhecida(s): {columns}. As colunas são: {known}."},
     "profile_login_unknown": {"en": "Unknown login(s): {logins}.", "pt-BR": "Login(s) desconhecido(s): {logins}."},
+    "filters_active": {"en": "active", "pt-BR": "ativas"},
+    "filters_inactive": {"en": "inactive", "pt-BR": "inativas"},
     "filters_contradict": {
         "en": "These filters cannot be combined: {asked} and only {active} accounts (inactive accounts are those "
               "Without Portfolio; active ones have a portfolio).",

@@ -15,7 +15,7 @@ from crmxl import i18n
 from crmxl.db.models import Account, User, utcnow
 from crmxl.db.session import Database
 from crmxl.domain.account_number import detect_account_number, display_account_number
-from crmxl.domain.enums import PORTFOLIO_ROLES, WITHOUT_PORTFOLIO, AccountType, parse_enum
+from crmxl.domain.enums import PORTFOLIO_ROLES, WITHOUT_PORTFOLIO, WITHOUT_PORTFOLIO_WORDS, AccountType, parse_enum
 from crmxl.domain.errors import FieldError
 from crmxl.errors import Conflict, NotFound, UnusableInput
 from crmxl.services.access import Actor, as_stored
@@ -75,14 +75,14 @@ def plan_transfer(db: Database, actor: Actor, from_login: str | None, to_login: 
     with db.transaction() as conn:
         from_login, to_login = as_stored(conn, from_login), as_stored(conn, to_login)
     if from_login == to_login:
-        raise UnusableInput("transfer_same_portfolio", portfolio=from_login or WITHOUT_PORTFOLIO)
+        raise UnusableInput("transfer_same_portfolio", portfolio=from_login or WITHOUT_PORTFOLIO_WORDS)
     actor.require(from_login)
     actor.require(to_login)
     try:
         wanted_types = [parse_enum(AccountType, t).value for t in types]
         numbers = [detect_account_number(n)[1] for n in accounts]
     except FieldError as exc:
-        raise UnusableInput("transfer_filter_invalid", detail=str(exc)) from None
+        raise UnusableInput("transfer_filter_invalid", detail=exc) from None
     with db.transaction() as conn:
         from_id = _source_id(conn, from_login)
         _target_id(conn, to_login)
@@ -97,7 +97,7 @@ def plan_transfer(db: Database, actor: Actor, from_login: str | None, to_login: 
             missing = sorted(set(numbers) - {m.number for m in found})
             if missing:
                 raise NotFound("transfer_accounts_not_in_portfolio", numbers=", ".join(missing[:10]),
-                               portfolio=from_login or WITHOUT_PORTFOLIO)
+                               portfolio=from_login or WITHOUT_PORTFOLIO_WORDS)
             found.sort(key=lambda m: m.id)
         else:
             found = [Moving(*r) for r in conn.execute(query)]

@@ -34,7 +34,7 @@ def add_user(db: Database, actor: Actor | None, login: str, name: str, role: str
     try:
         role_value = parse_enum(Role, role).value
     except FieldError as exc:
-        raise UnusableInput("user_role_invalid", detail=str(exc)) from None
+        raise UnusableInput("user_role_invalid", detail=exc) from None
     login = login.strip()
     if LOGIN.fullmatch(login) is None:  # ASCII: the same in any case on every database (SQLite folds ASCII only)
         raise UnusableInput("user_login_invalid", login=login)
