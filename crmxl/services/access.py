@@ -42,10 +42,15 @@ class Actor:
         return portfolio in self.portfolios
 
     def require(self, portfolio: str | None) -> None:
-        if not self.may_use(portfolio):
-            raise PermissionDenied(
-                "portfolio_forbidden", login=self.login, portfolio=portfolio or WITHOUT_PORTFOLIO_WORDS
-            )
+        """Refuse a portfolio this user may not use. A login not among theirs is refused in the same words
+        whether it is another user's or no user at all (a non-admin learns nothing of other logins, as
+        `history --user` says), words that claim no permission problem for a login that does not exist;
+        an admin is refused nothing here (the service then says there is no such user)."""
+        if self.may_use(portfolio):
+            return
+        if portfolio is None:
+            raise PermissionDenied("portfolio_forbidden", login=self.login, portfolio=WITHOUT_PORTFOLIO_WORDS)
+        raise PermissionDenied("portfolio_not_theirs", login=self.login, portfolio=portfolio)
 
 
 def portfolio_logins(db: Session | Connection, actor: Actor) -> list[str]:
@@ -108,6 +113,14 @@ i18n.register(
         "portfolio_forbidden": {
             "en": "User {login} may not work on the portfolio {portfolio}.",
             "pt-BR": "O usuário {login} não pode trabalhar na carteira {portfolio}.",
+        },
+        "portfolio_not_theirs": {
+            "en": "There is no portfolio {portfolio} among those {login} may work on.",
+            "pt-BR": "Não há carteira {portfolio} entre aquelas em que {login} pode trabalhar.",
+        },
+        "portfolio_login_missing": {
+            "en": "Give a login, or {without} for the accounts without one.",
+            "pt-BR": "Informe um login, ou {without} para as contas sem carteira.",
         },
         "user_unknown": {
             "en": "There is no active user with the login {login}.",

@@ -19,10 +19,10 @@ from crmxl.config import load_settings
 from crmxl.db.session import Database
 from crmxl.domain.account_number import detect_account_number
 from crmxl.domain.cnpj import format_cnpj, is_valid_cnpj, parse_cnpj
-from crmxl.domain.enums import AccountType, parse_enum
+from crmxl.domain.enums import WITHOUT_PORTFOLIO_WORDS, AccountType, parse_enum
 from crmxl.domain.errors import FieldError
 from crmxl.domain.text import normalize
-from crmxl.errors import CrmxlError
+from crmxl.errors import CrmxlError, NotFound, UnusableInput
 from crmxl.xl.lookups import ACCOUNT_FIELDS, LookupCache
 
 ERROR_PREFIX = "#CRM: "
@@ -168,8 +168,13 @@ def CRM_PORTFOLIO_SIZE(login, account_type=None):  # noqa: N802
     wanted = parse_enum(AccountType, account_type).value if _text(account_type) else None
     lookups = cache()
     snapshot = lookups.snapshot()
-    portfolio = snapshot.portfolio(_text(login))
-    lookups.actor.require(portfolio)
+    typed = _text(login)
+    if not typed:  # an empty cell is no portfolio: not Without Portfolio, and not a login refused
+        raise UnusableInput("portfolio_login_missing", without=WITHOUT_PORTFOLIO_WORDS)
+    portfolio = snapshot.portfolio(typed)
+    lookups.actor.require(portfolio)  # a non-admin: theirs only, whether another's or no user at all
+    if portfolio is not None and portfolio.lower() not in snapshot.logins:
+        raise NotFound("login_unknown", login=portfolio)
     return snapshot.portfolio_sizes.get((portfolio, wanted), 0)
 
 

@@ -74,9 +74,9 @@ def test_refusals(cli, sqlite_demo_db, tmp_path):
     out = tmp_path / "x.xlsx"
     cases = [
         ((), "--portfolio LOGIN"),
-        (("--portfolio", "agent.sp2", "--as", "agent.sp1"), "may not"),
+        (("--portfolio", "agent.sp2", "--as", "agent.sp1"), "no portfolio agent.sp2 among those agent.sp1 may"),
         (("--without-portfolio", "--as", "agent.sp1"), "may not"),
-        (("--portfolio", "agent.ba1", "--as", "mgr.south"), "may not"),
+        (("--portfolio", "agent.ba1", "--as", "mgr.south"), "no portfolio agent.ba1 among those mgr.south may"),
         (("--portfolio", "agent.nobody"), "agent.nobody"),
         (("--portfolio", "agent.sp1", "--type", "DOCTORS"), "DOCTORS"),
         (("--portfolio", "agent.sp1", "--profile", "Default contacts"), "Default contacts"),
@@ -170,7 +170,7 @@ def test_transfer_to_and_from_without_portfolio(cli, sqlite_demo_db):
     (("--from", "agent.sp1", "--to", "agent.sp1"), "Nothing to move"),
     (("--from", "agent.sp1", "--to", "admin"), "admin"),
     (("--from", "agent.sp1", "--to", "agent.nobody"), "agent.nobody"),
-    (("--from", "agent.sp1", "--to", "agent.sp2", "--as", "agent.sp1"), "may not"),
+    (("--from", "agent.sp1", "--to", "agent.sp2", "--as", "agent.sp1"), "no portfolio agent.sp2 among those agent.sp1 may"),
     (("--from", "agent.sp1", "--to", "agent.sp2", "--account", "999999/AC"), "999999/AC"),
 ])
 def test_transfer_refusals(cli, sqlite_demo_db, options, words):

@@ -33,3 +33,18 @@ def test_english_messages_keep_their_english_details(cli, sqlite_demo_db, tmp_pa
     typed = cli("export", "accounts", "--portfolio", "agent.sp1", "--uf", "XX", "-o", tmp_path / "x.xlsx",
                 "--db", sqlite_demo_db.url, "--lang", "en")
     assert "Invalid filter: 'XX' is not a UF" in typed.stderr
+
+
+@pytest.mark.parametrize("command", [["transfer", "--from", "agent.sp1", "--to"],
+                                     ["export", "accounts", "-o", "x.xlsx", "--portfolio"]])
+def test_a_login_that_is_no_user_is_not_called_a_permission_problem(cli, sqlite_demo_db, monkeypatch, tmp_path,
+                                                                     command):
+    monkeypatch.chdir(tmp_path)
+    db = ("--db", sqlite_demo_db.url)
+    as_admin = cli(*command, "nobody", *db, "--as", "admin")
+    assert as_admin.exit_code == 2 and "There is no" in as_admin.stderr and "nobody" in as_admin.stderr
+    unknown = cli(*command, "nobody", *db, "--as", "mgr.south")
+    foreign = cli(*command, "agent.n1", *db, "--as", "mgr.south")  # another manager's agent
+    assert unknown.exit_code == foreign.exit_code == 2
+    assert "may not" not in unknown.stderr and "nobody" in unknown.stderr
+    assert foreign.stderr == unknown.stderr.replace("nobody", "agent.n1")  # a manager learns nothing of others

@@ -80,7 +80,7 @@ def test_lookups_against_the_demo_database(demo):
     assert udfs.CRM_ACCOUNT("999999/AC").startswith("#CRM: no account")
     assert udfs.CRM_PORTFOLIO_SIZE(login) == len(owned)
     assert udfs.CRM_PORTFOLIO_SIZE(login, "medical") == owned.count("MEDICAL")
-    assert udfs.CRM_PORTFOLIO_SIZE("nobody") == 0
+    assert udfs.CRM_PORTFOLIO_SIZE("nobody").startswith("#CRM: ")  # no such user, said so
     assert udfs.CRM_PORTFOLIO_SIZE(login, "BOAT").startswith("#CRM:")
     assert udfs.CRM_SPECIALTY("cardiologia ;  CLINICA medica") == "Cardiologia; Clínica Médica"
     assert "did you mean Dermatologia" in udfs.CRM_SPECIALTY("Dermatolgia")
@@ -154,3 +154,21 @@ def test_portfolio_size_counts_without_portfolio_and_ignores_the_logins_case(dem
     udfs.set_cache(None)
     assert udfs.CRM_PORTFOLIO_SIZE("Agent.SP1") == len(owned)
     assert udfs.CRM_PORTFOLIO_SIZE("Without Portfolio").startswith("#CRM: ")  # managers only, as CRM_ACCOUNT
+
+
+def test_portfolio_size_of_a_login_that_is_no_user_or_of_an_empty_cell(demo, monkeypatch):
+    """An unknown login is no permission problem; an empty cell asks for a login, in the sheet's language."""
+    monkeypatch.setenv("CRMXL_LOGIN", "admin")
+    udfs.set_cache(None)
+    assert udfs.CRM_PORTFOLIO_SIZE("nobody") == "#CRM: There is no user with the login nobody."
+    monkeypatch.setenv("CRMXL_LOGIN", "mgr.south")
+    udfs.set_cache(None)
+    unknown, foreign = udfs.CRM_PORTFOLIO_SIZE("nobody"), udfs.CRM_PORTFOLIO_SIZE("agent.ba1")
+    assert "may not" not in unknown and "nobody" in unknown
+    assert foreign == unknown.replace("nobody", "agent.ba1")  # a manager learns nothing of other logins
+    empty = udfs.CRM_PORTFOLIO_SIZE("")
+    assert empty == "#CRM: Give a login, or Without Portfolio for the accounts without one."
+    monkeypatch.setenv("CRMXL_LANG", "pt-BR")
+    udfs.set_cache(None)
+    empty = udfs.CRM_PORTFOLIO_SIZE(None)
+    assert empty.startswith("#CRM: Informe um login") and "Sem Carteira" in empty and "Without" not in empty
