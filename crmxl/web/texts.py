@@ -28,10 +28,12 @@ TEXTS = {
     "web_correct": ("The data is correct.", "Os dados estão corretos."),
     "web_plan_done": ("This import was committed already (by another click on Next): see it in the History.",
                       "Esta importação já foi gravada (por outro clique em Avançar): veja-a no Histórico."),
-    "web_correct_with_warnings": ("The data is correct, with {count} warnings: read them before you go on.",
-                                  "Os dados estão corretos, com {count} avisos: leia-os antes de continuar."),
-    "web_warning": ("Warning: {errors} errors in {rows} of {total} rows.",
-                    "Atenção: {errors} erros em {rows} de {total} linhas."),
+    "web_correct_with_warnings": ("The data is correct, with {count:plural:warning:warnings}: read {count:one:it:them} "
+                                  "before you go on.",
+                                  "Os dados estão corretos, com {count:plural:aviso:avisos}: leia-{count:one:o:os} antes "
+                                  "de continuar."),
+    "web_warning": ("Warning: {errors:plural:error:errors} in {rows} of {total:plural:row:rows}.",
+                    "Atenção: {errors:plural:erro:erros} em {rows} de {total:plural:linha:linhas}."),
     "web_close": ("Close", "Fechar"),
     "web_row": ("Row", "Linha"),
     "web_errors": ("Errors", "Erros"),

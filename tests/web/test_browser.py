@@ -86,7 +86,7 @@ def test_sign_in_upload_warning_report_fix_next_history_undo(server, sqlite_demo
         page.screenshot(path=str(ARTIFACTS / "02-upload.png"))
         page.click("#upload")
         page.wait_for_selector("#popup")
-        assert "Warning: 1 errors in 1 of 2 rows" in page.inner_text("#popup")
+        assert "Warning: 1 error in 1 of 2 rows" in page.inner_text("#popup")
         assert "check digits should be 81" in page.inner_text("#summary")
         page.screenshot(path=str(ARTIFACTS / "03-warning.png"), full_page=True)
         page.click("#only-errors")

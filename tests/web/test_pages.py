@@ -82,7 +82,7 @@ def test_the_seed_flow_upload_warning_report_fix_next_history_undo(client, sqlit
 
     review = upload(client, workbook(tmp_path / "mine.xlsx", [BAD, GOOD]))
     assert review.status_code == 200 and "/imports/" in str(review.url)
-    assert "Warning: 1 errors in 1 of 2 rows" in review.text
+    assert "Warning: 1 error in 1 of 2 rows" in review.text
     assert "check digits should be 81" in review.text and 'id="next"' not in review.text
     only = client.get(str(review.url) + "?errors=1")
     assert only.text.count("<tr class=") == 1
