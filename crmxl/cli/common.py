@@ -68,9 +68,6 @@ def bad_parameter(error: CrmxlError) -> typer.BadParameter:
 i18n.register({
     "cli_error": {"en": "Error:", "pt-BR": "Erro:"},
     "cli_unexpected_error": {"en": "Unexpected error:", "pt-BR": "Erro inesperado:"},
-    "severity_error": {"en": "error", "pt-BR": "erro"},
-    "severity_warning": {"en": "warning", "pt-BR": "aviso"},
-    "severity_info": {"en": "info", "pt-BR": "informação"},
 })
 
 DbOption = Annotated[str | None, typer.Option("--db", help="Database URL (default: $CRMXL_DATABASE_URL or the user's SQLite file).")]

@@ -15,7 +15,6 @@ from crmxl.domain.enums import WITHOUT_PORTFOLIO, without_portfolio_label
 from crmxl.domain.formats import format_date
 from crmxl.schema import TEMPLATES
 from crmxl.services import history
-from crmxl.workbook import report_summary  # noqa: F401  (registers the plan's count labels)
 
 HIDDEN = frozenset({"id", "account_id", "created_at", "updated_at", "version"})  # bookkeeping, not the user's data
 ALIASES = {"owner": "portfolio", "owner_id": "portfolio", "number": "account_number"}  # stored name -> column
@@ -70,6 +69,8 @@ def show_when(stamp: str) -> str:
 def count_labels(counts: dict[str, Any], lang: str, *, planned: bool = False) -> dict[str, str]:
     """Counts keyed by their labels: a plan's (what Next will do) or a batch's (what was done); zeros left out
     of a batch's."""
+    if planned:
+        from crmxl.services.importing import model  # noqa: F401  (registers the plan's count labels)
     shown: dict[str, str] = {}
     for key, value in counts.items():
         if not planned and not value:

@@ -228,6 +228,11 @@ FINDINGS: dict[str, dict[str, str]] = {
     "entity_account": {"en": "account", "pt-BR": "conta"},
     "entity_contact": {"en": "contact", "pt-BR": "contato"},
     "warning_prefix": {"en": "Warning: {message}", "pt-BR": "Aviso: {message}"},
+    # a finding's severity, as the findings tables name it
+    "severity_error": {"en": "error", "pt-BR": "erro"},
+    "severity_warning": {"en": "warning", "pt-BR": "aviso"},
+    "severity_notice": {"en": "notice", "pt-BR": "observação"},
+    "severity_info": {"en": "info", "pt-BR": "informação"},
 }
 
 # Codes of the domain parsers; registered only if the domain did not register them itself.

@@ -39,17 +39,6 @@ i18n.register(
         "summary_example": {"en": "First occurrence", "pt-BR": "Primeira ocorrência"},
         "summary_plan": {"en": "Plan", "pt-BR": "Plano"},
         "summary_notes": {"en": "Notes", "pt-BR": "Observações"},
-        "severity_error": {"en": "error", "pt-BR": "erro"},
-        "severity_warning": {"en": "warning", "pt-BR": "aviso"},
-        "severity_notice": {"en": "notice", "pt-BR": "observação"},
-        "plan_committed": {"en": "Committed", "pt-BR": "Gravado"},
-        "plan_accounts_create": {"en": "Accounts to create", "pt-BR": "Contas a criar"},
-        "plan_accounts_update": {"en": "Accounts to update", "pt-BR": "Contas a atualizar"},
-        "plan_accounts_unchanged": {"en": "Accounts unchanged", "pt-BR": "Contas sem alteração"},
-        "plan_portfolio_moves": {"en": "Portfolio transfers", "pt-BR": "Transferências de carteira"},
-        "plan_contacts_create": {"en": "Contacts to create", "pt-BR": "Contatos a criar"},
-        "plan_contacts_update": {"en": "Contacts to update", "pt-BR": "Contatos a atualizar"},
-        "plan_contacts_unchanged": {"en": "Contacts unchanged", "pt-BR": "Contatos sem alteração"},
     }
 )
 

@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from crmxl import i18n
 from crmxl.validation.model import Table, ValidationResult
 
 Change = tuple[Any, Any]  # (old, new)
@@ -139,3 +140,15 @@ class ImportPlan:
             "contacts_update": len(self.contacts_update),
             "contacts_unchanged": len(self.contacts_unchanged),
         }
+
+
+i18n.register({  # the labels of ``ImportPlan.counts()`` (the report's Summary, the web's review)
+    "plan_committed": {"en": "Committed", "pt-BR": "Gravado"},
+    "plan_accounts_create": {"en": "Accounts to create", "pt-BR": "Contas a criar"},
+    "plan_accounts_update": {"en": "Accounts to update", "pt-BR": "Contas a atualizar"},
+    "plan_accounts_unchanged": {"en": "Accounts unchanged", "pt-BR": "Contas sem alteração"},
+    "plan_portfolio_moves": {"en": "Portfolio transfers", "pt-BR": "Transferências de carteira"},
+    "plan_contacts_create": {"en": "Contacts to create", "pt-BR": "Contatos a criar"},
+    "plan_contacts_update": {"en": "Contacts to update", "pt-BR": "Contatos a atualizar"},
+    "plan_contacts_unchanged": {"en": "Contacts unchanged", "pt-BR": "Contatos sem alteração"},
+})
